@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/rekindle/rekindle"
+)
+
+const folderColumns = `f.account, f.name, f.uidvalidity, f.last_uid, f.uidnext, f.highest_modseq, f.last_sync,
+	(SELECT COUNT(*) FROM locations l WHERE l.folder_id = f.id)`
+
+func scanFolder(sc interface{ Scan(...any) error }) (rekindle.FolderState, error) {
+	var (
+		st       rekindle.FolderState
+		lastSync sql.NullInt64
+	)
+	err := sc.Scan(&st.Account, &st.Folder, &st.UIDValidity, &st.LastUID, &st.UIDNext, &st.HighestModSeq, &lastSync, &st.Messages)
+	st.LastSync = fromUnix(lastSync)
+	return st, err
+}
+
+// Folder returns what the store remembers of one folder. A folder never
+// synced comes back with UIDValidity zero and nothing else set but its names.
+func (d *DB) Folder(ctx context.Context, account, folder string) (rekindle.FolderState, error) {
+	row := d.db.QueryRowContext(ctx, `SELECT `+folderColumns+` FROM folders f WHERE f.account = ? AND f.name = ?`, account, folder)
+	st, err := scanFolder(row)
+	if err == sql.ErrNoRows {
+		return rekindle.FolderState{Account: account, Folder: folder}, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read folder %s/%s: %w", account, folder, err)
+	}
+	return st, nil
+}
+
+// Folders returns every stored folder, of one account or (account "") of
+// all, ordered by account and name.
+func (d *DB) Folders(ctx context.Context, account string) ([]rekindle.FolderState, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+folderColumns+` FROM folders f
+		WHERE ? = '' OR f.account = ? ORDER BY f.account, f.name`, account, account)
+	if err != nil {
+		return nil, fmt.Errorf("list folders: %w", err)
+	}
+	defer rows.Close()
+	var out []rekindle.FolderState
+	for rows.Next() {
+		st, err := scanFolder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list folders: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// ResetFolder forgets a folder's messages and starts it afresh under a new
+// UIDVALIDITY: the stored UIDs no longer name the same messages. Messages
+// left with no folder at all are deleted.
+func (d *DB) ResetFolder(ctx context.Context, account, folder string, uidValidity uint32) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		id, err := folderID(ctx, tx, account, folder)
+		if err != nil {
+			return err
+		}
+		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_id`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = 0,
+			highest_modseq = 0, last_sync = NULL WHERE id = ?`, uidValidity, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reset folder %s/%s: %w", account, folder, err)
+	}
+	return nil
+}
+
+// FinishFolder records that a folder's sync completed with the server at
+// st.UIDNext and st.HighestModSeq. LastUID is kept as PutMessages left it.
+func (d *DB) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE folders SET uidnext = ?, highest_modseq = ?, last_sync = ?,
+		last_uid = MAX(last_uid, ?) WHERE account = ? AND name = ?`,
+		st.UIDNext, st.HighestModSeq, d.Now().Unix(), st.LastUID, st.Account, st.Folder)
+	if err != nil {
+		return fmt.Errorf("finish folder %s/%s: %w", st.Account, st.Folder, err)
+	}
+	return nil
+}
+
+// DropFolder forgets a folder that no longer exists on the server (or is no
+// longer chosen for sync), and every message seen only there.
+func (d *DB) DropFolder(ctx context.Context, account, folder string) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM folders WHERE account = ? AND name = ?`, account, folder).Scan(&id)
+		if err == sql.ErrNoRows {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_id`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM folders WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("drop folder %s/%s: %w", account, folder, err)
+	}
+	return nil
+}
+
+// folderID returns the id of a folder's row, creating the row if needed.
+func folderID(ctx context.Context, tx *sql.Tx, account, folder string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO folders (account, name) VALUES (?, ?)
+		ON CONFLICT (account, name) DO UPDATE SET name = excluded.name RETURNING id`, account, folder).Scan(&id)
+	return id, err
+}
+
+// deleteLocations runs a DELETE ... RETURNING message_id over locations and
+// then deletes the messages that no folder holds any more.
+func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE id = ?1
+		AND NOT EXISTS (SELECT 1 FROM locations WHERE message_id = ?1)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, id := range ids {
+		if _, err := stmt.ExecContext(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

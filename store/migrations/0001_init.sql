@@ -1,0 +1,56 @@
+-- Folders of every account, with what makes the next sync incremental.
+CREATE TABLE folders (
+    id             INTEGER PRIMARY KEY,
+    account        TEXT    NOT NULL,
+    name           TEXT    NOT NULL,
+    uidvalidity    INTEGER NOT NULL DEFAULT 0,
+    -- Every message with a UID up to last_uid is stored; a sync resumes after it.
+    last_uid       INTEGER NOT NULL DEFAULT 0,
+    -- Server values at the end of the last complete sync (unchanged = nothing to fetch).
+    uidnext        INTEGER NOT NULL DEFAULT 0,
+    highest_modseq INTEGER NOT NULL DEFAULT 0,
+    -- Unix seconds when the last complete sync finished; NULL if none has.
+    last_sync      INTEGER,
+    UNIQUE (account, name)
+);
+
+-- One row per distinct message, however many folders hold a copy of it.
+-- Headers only: rekindle never stores a body.
+CREATE TABLE messages (
+    id               INTEGER PRIMARY KEY,
+    -- Message-ID, or a digest of the headers for mail without one; the
+    -- identity under which copies in several folders collapse to one row.
+    msg_key          TEXT    NOT NULL UNIQUE,
+    message_id       TEXT    NOT NULL,
+    -- Unix seconds: the Date header (NULL when missing or unparseable), the
+    -- server's internal date, and the best of the two, which every
+    -- time-based query uses.
+    date             INTEGER,
+    internal_date    INTEGER NOT NULL,
+    sent_at          INTEGER NOT NULL,
+    subject          TEXT    NOT NULL,
+    -- Address lists, one "email<TAB>name" per line (see store/addrs.go).
+    from_addrs       TEXT    NOT NULL,
+    to_addrs         TEXT    NOT NULL,
+    cc_addrs         TEXT    NOT NULL,
+    reply_to_addrs   TEXT    NOT NULL,
+    -- Message IDs separated by single spaces.
+    in_reply_to      TEXT    NOT NULL,
+    refs             TEXT    NOT NULL,
+    list_id          TEXT    NOT NULL,
+    list_unsubscribe TEXT    NOT NULL,
+    precedence       TEXT    NOT NULL,
+    auto_submitted   TEXT    NOT NULL,
+    rekindle_digest  TEXT    NOT NULL
+);
+CREATE INDEX messages_sent_at ON messages (sent_at);
+
+-- Where each message was seen: a folder and a UID in it.
+CREATE TABLE locations (
+    folder_id  INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+    uid        INTEGER NOT NULL,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    flags      TEXT    NOT NULL,
+    PRIMARY KEY (folder_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX locations_message ON locations (message_id);

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rekindle/rekindle"
+)
+
+// MustOpen opens a fresh store in a test's temporary directory.
+func MustOpen(tb testing.TB) *DB {
+	tb.Helper()
+	d, err := Open(context.Background(), filepath.Join(tb.TempDir(), "sub", "rekindle.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return d
+}
+
+func msg(uid uint32, id string) rekindle.Message {
+	return rekindle.Message{
+		UID:          uid,
+		InternalDate: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Flags:        []string{`\Seen`},
+		Header: rekindle.Header{
+			MessageID:  id,
+			Date:       time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC),
+			Subject:    "Re: lunch " + id,
+			From:       []rekindle.Address{{Email: "bob@example.com", Name: "Bob, \"the\" Builder"}},
+			To:         []rekindle.Address{{Email: "jane@example.com", Name: "Jane"}, {Email: "x@y.org"}},
+			InReplyTo:  []string{"a@b"},
+			References: []string{"root@b", "a@b"},
+			ListID:     "",
+		},
+	}
+}
+
+func TestMigrateTwiceAndVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	for i := 0; i < 2; i++ {
+		d, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := d.SchemaVersion(ctx)
+		if err != nil || v != 1 {
+			t.Fatalf("version = %d, %v; want 1", v, err)
+		}
+		d.Close()
+	}
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	if _, err := d.db.ExecContext(ctx, `UPDATE schema_version SET version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	_, err := Open(ctx, d.Path())
+	if err == nil || !strings.Contains(err.Error(), "newer than this rekindle knows") {
+		t.Fatalf("err = %v, want refusal of a newer schema", err)
+	}
+}
+
+func TestPutRoundTripAndDedup(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	if err := d.ResetFolder(ctx, "work", "INBOX", 7); err != nil {
+		t.Fatal(err)
+	}
+	in := []rekindle.Message{msg(1, "m1@x"), msg(2, "m2@x"), msg(3, "")}
+	if err := d.PutMessages(ctx, "work", "INBOX", in, 3); err != nil {
+		t.Fatal(err)
+	}
+	// The same message in a second folder (All Mail) is one message.
+	if err := d.PutMessages(ctx, "work", "All", []rekindle.Message{msg(10, "m1@x")}, 10); err != nil {
+		t.Fatal(err)
+	}
+	tot, err := d.Totals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.Messages != 3 || tot.Locations != 4 {
+		t.Fatalf("totals = %+v, want 3 messages in 4 locations", tot)
+	}
+	var got []Stored
+	err = d.EachMessage(ctx, time.Time{}, func(s *Stored) error {
+		c := *s
+		got = append(got, c)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d messages, want 3", len(got))
+	}
+	want := in[0].Header
+	if g := got[0].Header; fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", g, want)
+	}
+	st, err := d.Folder(ctx, "work", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.UIDValidity != 7 || st.LastUID != 3 || st.Messages != 3 || !st.LastSync.IsZero() {
+		t.Errorf("folder state = %+v", st)
+	}
+}
+
+func TestEachMessageUntil(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	a, b := msg(1, "a@x"), msg(2, "b@x")
+	b.Date = a.Date.Add(48 * time.Hour)
+	if err := d.PutMessages(ctx, "w", "INBOX", []rekindle.Message{a, b}, 2); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := d.EachMessage(ctx, a.Date.Add(time.Hour), func(*Stored) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("messages until a+1h = %d, want 1", n)
+	}
+}
+
+func TestDeleteUIDsRemovesOrphansOnly(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	must(t, d.PutMessages(ctx, "w", "INBOX", []rekindle.Message{msg(1, "a@x"), msg(2, "b@x")}, 2))
+	must(t, d.PutMessages(ctx, "w", "All", []rekindle.Message{msg(5, "a@x")}, 5))
+	must(t, d.DeleteUIDs(ctx, "w", "INBOX", []uint32{1, 2}))
+	tot, _ := d.Totals(ctx)
+	// a@x survives through All; b@x was only in INBOX and is gone.
+	if tot.Messages != 1 || tot.Locations != 1 {
+		t.Fatalf("totals = %+v, want 1/1", tot)
+	}
+	uids, err := d.StoredUIDs(ctx, "w", "INBOX")
+	if err != nil || len(uids) != 0 {
+		t.Fatalf("INBOX uids = %v, %v", uids, err)
+	}
+}
+
+func TestResetAndDropFolder(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	must(t, d.PutMessages(ctx, "w", "INBOX", []rekindle.Message{msg(1, "a@x"), msg(2, "b@x")}, 2))
+	must(t, d.FinishFolder(ctx, rekindle.FolderState{Account: "w", Folder: "INBOX", UIDNext: 3, HighestModSeq: 9}))
+	must(t, d.ResetFolder(ctx, "w", "INBOX", 99))
+	st, _ := d.Folder(ctx, "w", "INBOX")
+	if st.UIDValidity != 99 || st.LastUID != 0 || st.Messages != 0 || st.UIDNext != 0 || st.HighestModSeq != 0 || !st.LastSync.IsZero() {
+		t.Fatalf("after reset: %+v", st)
+	}
+	must(t, d.PutMessages(ctx, "w", "Sent", []rekindle.Message{msg(1, "c@x")}, 1))
+	must(t, d.DropFolder(ctx, "w", "Sent"))
+	must(t, d.DropFolder(ctx, "w", "never-there"))
+	fs, err := d.Folders(ctx, "")
+	if err != nil || len(fs) != 1 || fs[0].Folder != "INBOX" {
+		t.Fatalf("folders = %+v, %v", fs, err)
+	}
+	if tot, _ := d.Totals(ctx); tot.Messages != 0 {
+		t.Fatalf("messages left: %+v", tot)
+	}
+}
+
+func TestFinishFolderSetsLastSync(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	now := time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC)
+	d.Now = func() time.Time { return now }
+	must(t, d.ResetFolder(ctx, "w", "INBOX", 1))
+	must(t, d.FinishFolder(ctx, rekindle.FolderState{Account: "w", Folder: "INBOX", UIDNext: 40, HighestModSeq: 7, LastUID: 39}))
+	st, _ := d.Folder(ctx, "w", "INBOX")
+	if !st.LastSync.Equal(now) || st.UIDNext != 40 || st.HighestModSeq != 7 || st.LastUID != 39 {
+		t.Fatalf("state = %+v", st)
+	}
+	unknown, err := d.Folder(ctx, "w", "nope")
+	if err != nil || unknown.UIDValidity != 0 || unknown.Folder != "nope" {
+		t.Fatalf("unknown folder = %+v, %v", unknown, err)
+	}
+}
+
+// Two handles on one file, as the daemon and a CLI command would have,
+// write at the same time without "database is locked" errors.
+func TestTwoProcessesWrite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	a, err := Open(ctx, path)
+	must(t, err)
+	defer a.Close()
+	b, err := Open(ctx, path)
+	must(t, err)
+	defer b.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for i, d := range []*DB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				uid := uint32(j + 1)
+				m := msg(uid, fmt.Sprintf("%d-%d@x", i, j))
+				if err := d.PutMessages(ctx, "w", fmt.Sprintf("F%d", i), []rekindle.Message{m}, uid); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	tot, _ := a.Totals(ctx)
+	if tot.Messages != 100 {
+		t.Fatalf("messages = %d, want 100", tot.Messages)
+	}
+}
+
+func TestAddrsRoundTrip(t *testing.T) {
+	for _, as := range [][]rekindle.Address{nil, {{Email: "a@b"}}, {{Email: "a@b", Name: "A"}, {Email: "c", Name: ""}, {Email: "d@e", Name: "Doe, Jane"}}} {
+		got := decodeAddrs(encodeAddrs(as))
+		if !slices.Equal(got, as) {
+			t.Errorf("round trip %v -> %v", as, got)
+		}
+	}
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
