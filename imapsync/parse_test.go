@@ -1,0 +1,105 @@
+package imapsync
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMatchGlob(t *testing.T) {
+	tests := []struct {
+		glob, name string
+		want       bool
+	}{
+		{"INBOX", "INBOX", true},
+		{"Lists/*", "Lists/go/nuts", true},
+		{"Lists/*", "Lists", false},
+		{"*", "anything/at/all", true},
+		{"Arch?ve", "Archive", true},
+		{"Arch?ve", "Archve", false},
+		{"*Sent*", "[Gmail]/Sent Mail", true},
+		{"Sent", "Sent Items", false},
+		{"Bücher/?", "Bücher/ä", true},
+	}
+	for _, tt := range tests {
+		if got := matchGlob(tt.glob, tt.name); got != tt.want {
+			t.Errorf("matchGlob(%q, %q) = %v, want %v", tt.glob, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	want := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"rfc5322", "Tue, 3 Mar 2026 10:00:00 +0100", true},
+		{"comment zone", "Tue, 3 Mar 2026 10:00:00 +0100 (CET)", true},
+		{"folded spaces", "Tue,  3 Mar 2026\t10:00:00 +0100", true},
+		{"no weekday", "3 Mar 2026 10:00:00 +0100", true},
+		{"iso", "2026-03-03T10:00:00+01:00", true},
+		{"garbage", "yesterday-ish", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseDate(tt.in)
+			if tt.ok && !got.Equal(want) {
+				t.Errorf("parseDate(%q) = %v, want %v", tt.in, got, want)
+			}
+			if !tt.ok && !got.IsZero() {
+				t.Errorf("parseDate(%q) = %v, want zero", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestParseMsgIDs(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<a@x> <b@x>", "a@x b@x"},
+		{"<a@x>\r\n\t<b@x>", "a@x b@x"},
+		{"a@x b@x", "a@x b@x"},
+		{"<a @x>", "a@x"},
+		{"junk <a@x> more junk", "a@x"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(parseMsgIDs(tt.in), " "); got != tt.want {
+			t.Errorf("parseMsgIDs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestHeaderAddrs(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"Doe, Jane" <Jane@Example.COM>, bob@x.org`, "Doe, Jane|jane@example.com;|bob@x.org"},
+		{`=?UTF-8?Q?Ren=C3=A9e?= <r@x.org>`, "Renée|r@x.org"},
+		{`good@x.org, <broken@@>, "Q, R" <q@x.org>`, "|good@x.org;Q, R|q@x.org"},
+		{"\"Line\r\nBreak\" <l@x.org>", "Line Break|l@x.org"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		var parts []string
+		for _, a := range headerAddrs(tt.in) {
+			parts = append(parts, a.Name+"|"+a.Email)
+		}
+		if got := strings.Join(parts, ";"); got != tt.want {
+			t.Errorf("headerAddrs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"  a  b\r\nc\t", "a b c"},
+		{"caf\xe9", "café"},
+		{"x\x00y", "x y"},
+	}
+	for _, tt := range tests {
+		if got := cleanText(tt.in); got != tt.want {
+			t.Errorf("cleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,423 @@
+// Package imapsync copies the headers of an account's mail from an IMAP
+// server into the store, incrementally: after the first sync, a folder with
+// nothing new costs one STATUS (one LIST-STATUS for the whole account where
+// the server has it) and no FETCH.
+//
+// It never fetches a body. It streams: messages are parsed and written in
+// batches while the server is still sending, so memory stays bounded
+// whatever the size of a folder, and a sync cut short resumes after the
+// last batch written.
+package imapsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/rekindle/rekindle"
+)
+
+// Store is what a sync needs of the store; *store.DB implements it.
+type Store interface {
+	Folder(ctx context.Context, account, folder string) (rekindle.FolderState, error)
+	Folders(ctx context.Context, account string) ([]rekindle.FolderState, error)
+	ResetFolder(ctx context.Context, account, folder string, uidValidity uint32) error
+	PutMessages(ctx context.Context, account, folder string, msgs []rekindle.Message, lastUID uint32) error
+	StoredUIDs(ctx context.Context, account, folder string) ([]uint32, error)
+	DeleteUIDs(ctx context.Context, account, folder string, uids []uint32) error
+	FinishFolder(ctx context.Context, st rekindle.FolderState) error
+	DropFolder(ctx context.Context, account, folder string) error
+}
+
+// Options tune a sync. The zero value is ready to use.
+type Options struct {
+	// BatchSize is how many messages are written per transaction; 1000 by
+	// default.
+	BatchSize int
+	// Progress, if set, is called as a folder's messages are fetched.
+	Progress func(Progress)
+	// Logger receives debug lines; nil discards them.
+	Logger *slog.Logger
+	// Client options for go-imap (a debug writer, for instance).
+	Client *imapclient.Options
+}
+
+// Progress reports how far the fetch of one folder has come.
+type Progress struct {
+	Account, Folder string
+	// Done of Total new messages are stored.
+	Done, Total int
+}
+
+// FolderResult is what one folder's sync did.
+type FolderResult struct {
+	Folder string
+	// Sent marks the account's Sent folder.
+	Sent bool
+	// Unchanged is true when the folder's status showed nothing new and
+	// nothing was fetched.
+	Unchanged bool
+	// Reset is true when the UIDVALIDITY changed and the folder was synced
+	// afresh.
+	Reset bool
+	// Added and Removed count messages fetched and expunged.
+	Added, Removed int
+	// Messages is how many of the folder's messages are stored afterwards.
+	Messages int
+	Duration time.Duration
+	// Err is why the folder failed; the other folders go on.
+	Err error
+}
+
+// Result is what a sync of one account did.
+type Result struct {
+	Account string
+	Folders []FolderResult
+	// Skipped are the folders not synced, with why.
+	Skipped []Folder
+	// Dropped are stored folders that no longer exist on the server, or are
+	// no longer chosen, and were removed from the store.
+	Dropped []string
+	// SentFolder is the folder taken as Sent; empty when none was found.
+	SentFolder string
+}
+
+// Err joins the errors of the folders that failed.
+func (r *Result) Err() error {
+	var errs []error
+	for _, f := range r.Folders {
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Sync brings the store up to date with one account. A failure to connect
+// or list folders fails the whole sync; a failure in one folder is recorded
+// in its FolderResult and the others go on.
+func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c, err := Connect(ctx, a, opts.Client)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name)}
+	res, err := s.run(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		// A polite LOGOUT; the result does not depend on it.
+		_ = withDeadline(5*time.Second, c.Logout().Wait)
+	}
+	return res, err
+}
+
+type syncer struct {
+	c    *Client
+	a    *Account
+	st   Store
+	opts Options
+	log  *slog.Logger
+
+	condstore bool
+}
+
+func (s *syncer) run(ctx context.Context) (*Result, error) {
+	s.condstore = s.c.Caps().Has(imap.CapCondStore)
+	statusOpts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: s.condstore}
+	folders, err := listFolders(s.c.Client, statusOpts)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", s.a.Name, err)
+	}
+	chooseFolders(folders, s.a.Include, s.a.Exclude)
+
+	res := &Result{Account: s.a.Name}
+	chosen := map[string]bool{}
+	for _, f := range folders {
+		if f.Sent {
+			res.SentFolder = f.Name
+		}
+		if f.Skip != "" {
+			res.Skipped = append(res.Skipped, *f)
+			continue
+		}
+		chosen[f.Name] = true
+	}
+
+	// Forget folders that are gone from the server or no longer chosen:
+	// their mail may have been deleted for good, and a relationship must
+	// not rest on mail the user deleted.
+	stored, err := s.st.Folders(ctx, s.a.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, sf := range stored {
+		if !chosen[sf.Folder] {
+			if err := s.st.DropFolder(ctx, s.a.Name, sf.Folder); err != nil {
+				return nil, err
+			}
+			res.Dropped = append(res.Dropped, sf.Folder)
+		}
+	}
+
+	for _, f := range folders {
+		if f.Skip != "" {
+			continue
+		}
+		start := time.Now()
+		fr, err := s.syncFolder(ctx, f, statusOpts)
+		fr.Folder, fr.Sent, fr.Duration = f.Name, f.Sent, time.Since(start)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, errConnection) {
+				res.Folders = append(res.Folders, fr)
+				return res, fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
+			}
+			fr.Err = fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
+			s.log.Warn("folder sync failed", "folder", f.Name, "err", err)
+		}
+		res.Folders = append(res.Folders, fr)
+	}
+	return res, nil
+}
+
+// errConnection marks errors after which the connection is unusable, so the
+// remaining folders are not tried on it.
+var errConnection = errors.New("connection lost")
+
+func (s *syncer) connErr(err error) error {
+	select {
+	case <-s.c.Closed():
+		return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
+	default:
+		return err
+	}
+}
+
+func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions) (FolderResult, error) {
+	var fr FolderResult
+	state, err := s.st.Folder(ctx, s.a.Name, f.Name)
+	if err != nil {
+		return fr, err
+	}
+	fr.Messages = state.Messages
+
+	status := f.Status
+	if status == nil {
+		status, err = s.c.Status(f.Name, statusOpts).Wait()
+		if err != nil {
+			return fr, s.connErr(fmt.Errorf("status: %w", err))
+		}
+	}
+	if unchanged(state, status) {
+		fr.Unchanged = true
+		return fr, nil
+	}
+
+	sel, err := s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
+	if err != nil {
+		return fr, s.connErr(fmt.Errorf("select: %w", err))
+	}
+	defer func() {
+		if s.c.State() == imap.ConnStateSelected {
+			_ = s.c.Unselect().Wait()
+		}
+	}()
+	if state.UIDValidity != sel.UIDValidity {
+		// New folder, or the server renumbered it: UIDs stored under the
+		// old UIDVALIDITY name other messages now.
+		if state.UIDValidity != 0 {
+			fr.Reset = true
+			s.log.Info("UIDVALIDITY changed, syncing folder afresh", "folder", f.Name, "old", state.UIDValidity, "new", sel.UIDValidity)
+		}
+		if err := s.st.ResetFolder(ctx, s.a.Name, f.Name, sel.UIDValidity); err != nil {
+			return fr, err
+		}
+		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
+	}
+
+	// New mail first: one streamed UID FETCH of everything above LastUID.
+	if sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
+		added, last, err := s.fetchNew(ctx, f.Name, state.LastUID, int(sel.NumMessages)-state.Messages)
+		fr.Added = added
+		if err != nil {
+			return fr, err
+		}
+		state.LastUID = max(state.LastUID, last)
+		state.Messages += added
+	}
+
+	// Then expunges: the server holds fewer messages than we have stored,
+	// so find which UIDs are gone.
+	if state.Messages > int(sel.NumMessages) || (state.Messages > 0 && sel.NumMessages == 0) {
+		removed, err := s.removeExpunged(ctx, f.Name)
+		if err != nil {
+			return fr, err
+		}
+		fr.Removed = removed
+		state.Messages -= removed
+	}
+
+	state.UIDNext = uint32(sel.UIDNext)
+	state.HighestModSeq = sel.HighestModSeq
+	if err := s.st.FinishFolder(ctx, state); err != nil {
+		return fr, err
+	}
+	fr.Messages = state.Messages
+	return fr, nil
+}
+
+// unchanged tells from a folder's STATUS that nothing was added or removed
+// since the last complete sync. Where the server has CONDSTORE an equal
+// HIGHESTMODSEQ proves it; otherwise (and when only flags moved the
+// mod-sequence) an equal UIDNEXT shows nothing was added and an equal
+// MESSAGES count that nothing was expunged.
+func unchanged(st rekindle.FolderState, status *imap.StatusData) bool {
+	if st.LastSync.IsZero() || st.UIDValidity != status.UIDValidity {
+		return false
+	}
+	if status.HighestModSeq != 0 && status.HighestModSeq == st.HighestModSeq {
+		return true
+	}
+	return st.UIDNext == uint32(status.UIDNext) && status.NumMessages != nil && int(*status.NumMessages) == st.Messages
+}
+
+type batch struct {
+	msgs []rekindle.Message
+	last uint32
+}
+
+// fetchNew streams every message with a UID above after into the store in
+// batches, writing one batch while the next is read. It returns how many
+// were stored and the highest UID stored.
+func (s *syncer) fetchNew(ctx context.Context, folder string, after uint32, expect int) (int, uint32, error) {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(after+1), 0) // after+1:*
+	cmd := s.c.Fetch(set, fetchOptions)
+
+	// The writer stores batches as the reader fills them; one batch in
+	// flight and one being filled bound the memory.
+	batches := make(chan batch, 1)
+	written := make(chan error, 1)
+	var (
+		stored   int
+		lastUID  uint32
+		progress = s.opts.Progress
+	)
+	go func() {
+		var err error
+		for b := range batches {
+			if err != nil {
+				continue // drain
+			}
+			if err = s.st.PutMessages(ctx, s.a.Name, folder, b.msgs, b.last); err == nil {
+				stored += len(b.msgs)
+				lastUID = b.last
+				if progress != nil {
+					progress(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
+				}
+			}
+		}
+		written <- err
+	}()
+
+	var (
+		cur      = make([]rekindle.Message, 0, s.opts.BatchSize)
+		maxUID   = after
+		ordered  = true
+		fetchErr error
+	)
+	flush := func(final bool) {
+		if len(cur) == 0 {
+			return
+		}
+		// LastUID may only advance past UIDs whose predecessors are all
+		// stored; servers send FETCH responses in UID order, but if one
+		// does not, hold the resume point back until the end.
+		last := after
+		if ordered || final {
+			last = maxUID
+		}
+		batches <- batch{msgs: cur, last: last}
+		cur = make([]rekindle.Message, 0, s.opts.BatchSize)
+	}
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		buf, err := msg.Collect()
+		if err != nil {
+			fetchErr = err
+			break
+		}
+		uid := uint32(buf.UID)
+		if uid <= after {
+			// "n:*" includes the highest UID even when it is below n.
+			continue
+		}
+		if uid < maxUID {
+			ordered = false
+		}
+		maxUID = max(maxUID, uid)
+		cur = append(cur, toMessage(buf))
+		if len(cur) >= s.opts.BatchSize {
+			flush(false)
+		}
+	}
+	if err := cmd.Close(); fetchErr == nil {
+		fetchErr = err
+	}
+	if fetchErr == nil {
+		flush(true)
+	}
+	close(batches)
+	werr := <-written
+	if fetchErr != nil {
+		return stored, lastUID, s.connErr(fmt.Errorf("fetch: %w", fetchErr))
+	}
+	return stored, lastUID, werr
+}
+
+// removeExpunged deletes from the store the messages no longer in the
+// selected folder.
+func (s *syncer) removeExpunged(ctx context.Context, folder string) (int, error) {
+	opts := &imap.SearchOptions{}
+	if s.c.Caps().Has(imap.CapESearch) || s.c.Caps().Has(imap.CapIMAP4rev2) {
+		opts.ReturnAll = true
+	}
+	data, err := s.c.UIDSearch(&imap.SearchCriteria{}, opts).Wait()
+	if err != nil {
+		return 0, s.connErr(fmt.Errorf("search: %w", err))
+	}
+	present := data.AllUIDs()
+	slices.Sort(present)
+	stored, err := s.st.StoredUIDs(ctx, s.a.Name, folder)
+	if err != nil {
+		return 0, err
+	}
+	var gone []uint32
+	for _, uid := range stored {
+		if _, found := slices.BinarySearch(present, imap.UID(uid)); !found {
+			gone = append(gone, uid)
+		}
+	}
+	if err := s.st.DeleteUIDs(ctx, s.a.Name, folder, gone); err != nil {
+		return 0, err
+	}
+	return len(gone), nil
+}

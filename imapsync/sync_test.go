@@ -1,0 +1,446 @@
+package imapsync_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/rekindle/rekindle"
+	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/internal/memimap"
+	"github.com/rekindle/rekindle/store"
+)
+
+// env is an in-process IMAP server with the usual folders, a store, and an
+// account pointing at the server.
+type env struct {
+	srv  *memimap.Server
+	db   *store.DB
+	acct *imapsync.Account
+	// debug records the IMAP conversation, to count commands.
+	debug *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) take() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.b.String()
+	s.b.Reset()
+	return out
+}
+
+func newEnv(t *testing.T, opts memimap.Options) *env {
+	t.Helper()
+	srv, err := memimap.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	for name, attr := range map[string]imap.MailboxAttr{
+		"Sent": imap.MailboxAttrSent, "Junk": imap.MailboxAttrJunk, "Trash": imap.MailboxAttrTrash,
+		"Drafts": imap.MailboxAttrDrafts, "Archive": "", "Lists/go-nuts": "",
+	} {
+		var err error
+		if attr == "" {
+			err = srv.Create(name)
+		} else {
+			err = srv.Create(name, attr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sec := imapsync.None
+	if opts.TLS {
+		sec = imapsync.TLS
+	}
+	return &env{
+		srv: srv, db: db, debug: &syncBuffer{},
+		acct: &imapsync.Account{
+			Name: "work", Addr: srv.Addr, Security: sec, Username: "jane",
+			Secret: func(context.Context) (string, error) { return "secret", nil },
+		},
+	}
+}
+
+func (e *env) sync(t *testing.T, opts imapsync.Options) *imapsync.Result {
+	t.Helper()
+	opts.Client = &imapclient.Options{DebugWriter: e.debug}
+	res, err := imapsync.Sync(context.Background(), e.acct, e.db, opts)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if err := res.Err(); err != nil {
+		t.Fatalf("sync folders: %v", err)
+	}
+	return res
+}
+
+var fetchCmd = regexp.MustCompile(`(?m)^[A-Za-z0-9]+ UID FETCH `)
+
+func (e *env) fetches() int { return len(fetchCmd.FindAllString(e.debug.take(), -1)) }
+
+func (e *env) add(t *testing.T, folder string, raw string) imap.UID {
+	t.Helper()
+	uid, err := e.srv.Append(folder, []byte(strings.ReplaceAll(raw, "\n", "\r\n")), nil, time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uid
+}
+
+func plain(from, to, subject, id string) string {
+	return fmt.Sprintf("From: %s\nTo: %s\nSubject: %s\nDate: Tue, 3 Mar 2026 10:00:00 +0100\nMessage-ID: <%s>\nReceived: from mx by mx; Tue, 3 Mar 2026 10:00:01 +0100\n\nHello.\n", from, to, subject, id)
+}
+
+func folderResult(t *testing.T, res *imapsync.Result, name string) imapsync.FolderResult {
+	t.Helper()
+	for _, f := range res.Folders {
+		if f.Folder == name {
+			return f
+		}
+	}
+	t.Fatalf("folder %s not synced; result %+v", name, res)
+	return imapsync.FolderResult{}
+}
+
+func totals(t *testing.T, db *store.DB) store.Totals {
+	t.Helper()
+	tot, err := db.Totals(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tot
+}
+
+func TestSyncIncremental(t *testing.T) {
+	for _, rev1 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("imap4rev1only=%v", rev1), func(t *testing.T) {
+			e := newEnv(t, memimap.Options{IMAP4rev1Only: rev1})
+			for i := range 25 {
+				e.add(t, "INBOX", plain("Bob <bob@example.com>", "jane@example.com", "hi", fmt.Sprintf("in%d@x", i)))
+				e.add(t, "Sent", plain("jane@example.com", "Bob <bob@example.com>", "Re: hi", fmt.Sprintf("out%d@x", i)))
+			}
+			e.add(t, "Junk", plain("spam@spam.biz", "jane@example.com", "win", "spam@x"))
+			e.add(t, "Drafts", plain("jane@example.com", "bob@example.com", "draft", "draft@x"))
+
+			var progress []imapsync.Progress
+			res := e.sync(t, imapsync.Options{BatchSize: 10, Progress: func(p imapsync.Progress) { progress = append(progress, p) }})
+			if res.SentFolder != "Sent" {
+				t.Errorf("sent folder = %q", res.SentFolder)
+			}
+			if f := folderResult(t, res, "INBOX"); f.Added != 25 || f.Messages != 25 {
+				t.Errorf("INBOX = %+v, want 25 added", f)
+			}
+			skipped := map[string]string{}
+			for _, f := range res.Skipped {
+				skipped[f.Name] = f.Skip
+			}
+			for _, name := range []string{"Junk", "Trash", "Drafts"} {
+				if skipped[name] == "" {
+					t.Errorf("%s was not skipped (skipped: %v)", name, skipped)
+				}
+			}
+			if tot := totals(t, e.db); tot.Messages != 50 {
+				t.Errorf("stored %d messages, want 50", tot.Messages)
+			}
+			// 25 messages in batches of 10: progress after 10, 20, 25 for
+			// INBOX and for Sent.
+			if len(progress) != 6 || progress[2].Done != 25 || progress[2].Total != 25 {
+				t.Errorf("progress = %+v", progress)
+			}
+			if n := e.fetches(); n != 2 {
+				t.Errorf("first sync sent %d UID FETCH, want 2 (one per non-empty folder)", n)
+			}
+
+			// Nothing new: no FETCH at all.
+			res = e.sync(t, imapsync.Options{})
+			for _, f := range res.Folders {
+				if !f.Unchanged {
+					t.Errorf("folder %s not seen as unchanged: %+v", f.Folder, f)
+				}
+			}
+			if n := e.fetches(); n != 0 {
+				t.Errorf("second sync sent %d UID FETCH, want 0", n)
+			}
+
+			// One new message: one FETCH, one message.
+			e.add(t, "INBOX", plain("Carol <carol@example.com>", "jane@example.com", "news", "new@x"))
+			res = e.sync(t, imapsync.Options{})
+			if f := folderResult(t, res, "INBOX"); f.Added != 1 || f.Unchanged {
+				t.Errorf("INBOX after one new = %+v", f)
+			}
+			if f := folderResult(t, res, "Sent"); !f.Unchanged {
+				t.Errorf("Sent = %+v, want unchanged", f)
+			}
+			if n := e.fetches(); n != 1 {
+				t.Errorf("third sync sent %d UID FETCH, want 1", n)
+			}
+		})
+	}
+}
+
+func TestSyncExpungeAndVanishedFolder(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	var uids []imap.UID
+	for i := range 5 {
+		uids = append(uids, e.add(t, "Archive", plain("bob@example.com", "jane@example.com", "x", fmt.Sprintf("a%d@x", i))))
+	}
+	e.add(t, "Lists/go-nuts", plain("list@golang.org", "golang-nuts@googlegroups.com", "x", "l@x"))
+	e.sync(t, imapsync.Options{})
+
+	if err := e.srv.Expunge("Archive", uids[1], uids[3]); err != nil {
+		t.Fatal(err)
+	}
+	res := e.sync(t, imapsync.Options{})
+	if f := folderResult(t, res, "Archive"); f.Removed != 2 || f.Messages != 3 {
+		t.Errorf("Archive after expunge = %+v", f)
+	}
+	if tot := totals(t, e.db); tot.Messages != 4 {
+		t.Errorf("stored %d messages, want 4", tot.Messages)
+	}
+
+	if err := e.srv.Delete("Lists/go-nuts"); err != nil {
+		t.Fatal(err)
+	}
+	res = e.sync(t, imapsync.Options{})
+	if len(res.Dropped) != 1 || res.Dropped[0] != "Lists/go-nuts" {
+		t.Errorf("dropped = %v", res.Dropped)
+	}
+	if tot := totals(t, e.db); tot.Messages != 3 {
+		t.Errorf("stored %d messages after folder vanished, want 3", tot.Messages)
+	}
+}
+
+func TestSyncUIDValidityChange(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	for i := range 3 {
+		e.add(t, "Archive", plain("bob@example.com", "jane@example.com", "old", fmt.Sprintf("old%d@x", i)))
+	}
+	e.sync(t, imapsync.Options{})
+	// Recreating the folder gives it a new UIDVALIDITY; its UIDs restart.
+	if err := e.srv.Delete("Archive"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Create("Archive"); err != nil {
+		t.Fatal(err)
+	}
+	e.add(t, "Archive", plain("bob@example.com", "jane@example.com", "new", "new0@x"))
+	res := e.sync(t, imapsync.Options{})
+	f := folderResult(t, res, "Archive")
+	if !f.Reset || f.Added != 1 || f.Messages != 1 {
+		t.Errorf("Archive after UIDVALIDITY change = %+v", f)
+	}
+	var subjects []string
+	e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error {
+		subjects = append(subjects, s.Subject)
+		return nil
+	})
+	if len(subjects) != 1 || subjects[0] != "new" {
+		t.Errorf("stored subjects = %v, want [new]", subjects)
+	}
+}
+
+func TestSyncSameMessageInTwoFolders(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	raw := plain("bob@example.com", "jane@example.com", "both", "same@x")
+	e.add(t, "INBOX", raw)
+	e.add(t, "Archive", raw)
+	e.sync(t, imapsync.Options{})
+	if tot := totals(t, e.db); tot.Messages != 1 || tot.Locations != 2 {
+		t.Errorf("totals = %+v, want 1 message in 2 locations", tot)
+	}
+}
+
+// A connection cut in the middle of a FETCH loses nothing: the next sync
+// resumes after the last stored batch, with no duplicate and no gap.
+func TestSyncResumesAfterCutConnection(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	const n = 300
+	for i := range n {
+		e.add(t, "Archive", plain("bob@example.com", "jane@example.com", fmt.Sprintf("msg %d", i), fmt.Sprintf("m%d@x", i)))
+	}
+	e.srv.CutNextAfter(40_000) // part-way through the Archive FETCH
+	_, err := imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{BatchSize: 50})
+	if err == nil {
+		t.Fatal("sync over a cut connection reported no error")
+	}
+	if !strings.Contains(err.Error(), "resumes") {
+		t.Errorf("error does not say the sync resumes: %v", err)
+	}
+	st, _ := e.db.Folder(context.Background(), "work", "Archive")
+	if st.Messages == 0 || st.Messages >= n || !st.LastSync.IsZero() {
+		t.Fatalf("after the cut: %+v; want a partial, unfinished folder", st)
+	}
+	partial := st.Messages
+
+	res := e.sync(t, imapsync.Options{BatchSize: 50})
+	f := folderResult(t, res, "Archive")
+	if f.Added != n-partial || f.Messages != n {
+		t.Errorf("resumed sync = %+v; want %d added, %d stored", f, n-partial, n)
+	}
+	seen := map[string]int{}
+	e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error {
+		seen[s.MessageID]++
+		return nil
+	})
+	for i := range n {
+		if id := fmt.Sprintf("m%d@x", i); seen[id] != 1 {
+			t.Errorf("%s stored %d times", id, seen[id])
+		}
+	}
+}
+
+func TestSyncCancelled(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	for i := range 50 {
+		e.add(t, "Archive", plain("bob@example.com", "jane@example.com", "x", fmt.Sprintf("c%d@x", i)))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := imapsync.Sync(ctx, e.acct, e.db, imapsync.Options{})
+	if err != context.Canceled {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestSyncFolderChoice(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	e.acct.Include = []string{"Lists/*"}
+	e.acct.Exclude = []string{"Lists/spam*"}
+	e.srv.Create("Lists/spam-digest")
+	res := e.sync(t, imapsync.Options{})
+	var got []string
+	for _, f := range res.Folders {
+		got = append(got, f.Folder)
+	}
+	if strings.Join(got, ",") != "Lists/go-nuts,Sent" {
+		t.Errorf("synced %v, want Lists/go-nuts and Sent (Sent always stays in)", got)
+	}
+}
+
+func TestLoginErrors(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	e.acct.Secret = func(context.Context) (string, error) { return "hunter2-wrong", nil }
+	_, err := imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{})
+	if err == nil || !strings.Contains(err.Error(), "log in") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("wrong password: err = %v; want a login error without the secret", err)
+	}
+
+	e.srv.Close()
+	_, err = imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{})
+	if err == nil || !strings.Contains(err.Error(), "check host and port") {
+		t.Errorf("unreachable server: err = %v", err)
+	}
+}
+
+func TestTLSVerification(t *testing.T) {
+	e := newEnv(t, memimap.Options{TLS: true})
+	e.add(t, "INBOX", plain("bob@example.com", "jane@example.com", "tls", "tls@x"))
+	_, err := imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{})
+	if err == nil || !strings.Contains(err.Error(), "ca_file") {
+		t.Fatalf("untrusted certificate: err = %v; want advice to set ca_file", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e.srv.CAPEM)
+	e.acct.TLS = &tls.Config{RootCAs: pool}
+	res := e.sync(t, imapsync.Options{})
+	if f := folderResult(t, res, "INBOX"); f.Added != 1 {
+		t.Errorf("INBOX over TLS = %+v", f)
+	}
+}
+
+// Headers that do not parse are stored as well as they can be and never
+// stop the sync.
+func TestSyncHostileHeaders(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	many := make([]string, 500)
+	for i := range many {
+		many[i] = fmt.Sprintf("r%d@example.com", i)
+	}
+	cases := []string{
+		"From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <jurgen@example.de>\nTo: jane@example.com\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe?=\nDate: not a date at all\nMessage-ID: <enc@x>\n\nx\n",
+		"From: \"M\xfcller, Hans\" <hans@example.de>\nTo: jane@example.com\nSubject: raw \xe9t\xe9\nDate: Tue, 3 Mar 2026 10:00:00 +0100\nMessage-ID: <raw@x>\n\nx\n",
+		"From: localuser\nTo: undisclosed-recipients:;\nSubject: no domain\nMessage-ID: <nodomain@x>\n\nx\n",
+		"From: Bob <bob@example.com>\nTo: " + strings.Join(many, ", ") + "\nSubject: all hands\nDate: Tue, 3 Mar 2026 10:00:00 +0100\nMessage-ID: <many@x>\n\nx\n",
+		"From: Bob <bob@example.com>\nTo: jane@example.com\nSubject: no id\nDate: Tue, 3 Mar 2026 10:00:00 +0100\n\nx\n",
+		"From: \"Eve =?UTF-8?Q?=0D=0ABcc:_x@evil.com?=\" <eve@example.com>\nTo: jane@example.com\nSubject: inject\nMessage-ID: <inject@x>\nReferences: <a@x>\n <b@x> garbage <c@x>\nList-Id: Go Nuts <golang-nuts.googlegroups.com>\nPrecedence: Bulk\n\nx\n",
+	}
+	for _, c := range cases {
+		e.add(t, "INBOX", c)
+	}
+	e.sync(t, imapsync.Options{})
+	got := map[string]store.Stored{}
+	e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error {
+		got[s.Subject] = *s
+		return nil
+	})
+	if len(got) != len(cases) {
+		t.Fatalf("stored %d messages, want %d: %v", len(got), len(cases), keys(got))
+	}
+	enc := got["Grüße"]
+	if len(enc.From) != 1 || enc.From[0].Name != "Jürgen Müller" || !enc.Date.IsZero() {
+		t.Errorf("encoded words: %+v", enc.Header)
+	}
+	if enc.When.IsZero() {
+		t.Errorf("a message with a bad Date has no time: %+v", enc)
+	}
+	raw := got["raw été"]
+	if len(raw.From) != 1 || raw.From[0].Name != "Müller, Hans" {
+		t.Errorf("raw 8-bit: %+v", raw.Header)
+	}
+	nd := got["no domain"]
+	if len(nd.From) != 1 || nd.From[0].Email != "localuser" {
+		t.Errorf("no domain: %+v", nd.Header)
+	}
+	if m := got["all hands"]; len(m.To) != 500 {
+		t.Errorf("500 recipients: stored %d", len(m.To))
+	}
+	if m := got["no id"]; m.MessageID != "" || len(m.From) != 1 {
+		t.Errorf("no Message-ID: %+v", m.Header)
+	}
+	inj := got["inject"]
+	if len(inj.From) != 1 || strings.ContainsAny(inj.From[0].Name, "\r\n") {
+		t.Errorf("a name with CR/LF: %q", inj.From)
+	}
+	if strings.Join(inj.References, " ") != "a@x b@x c@x" || inj.ListID != "Go Nuts <golang-nuts.googlegroups.com>" || inj.Precedence != "bulk" {
+		t.Errorf("references and list headers: %+v", inj.Header)
+	}
+}
+
+func keys(m map[string]store.Stored) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+var _ rekindle.Message // the store holds rekindle types

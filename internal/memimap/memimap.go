@@ -1,0 +1,335 @@
+// Package memimap is a small in-process IMAP server on loopback, built on
+// go-imap's imapserver and imapmemserver. Tests use it to talk real IMAP to
+// rekindle's sync, and `rekindle demo` fills it from the synthetic mailbox
+// generator. It adds what imapmemserver lacks: special-use attributes, TLS
+// with a throwaway CA, and connections cut after a number of bytes, to test
+// a sync that is interrupted mid-FETCH.
+package memimap
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"path"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+)
+
+// Options configure a Server.
+type Options struct {
+	User, Password string
+	// TLS serves implicit TLS with a certificate for 127.0.0.1 and
+	// localhost signed by a throwaway CA (see Server.CAPEM).
+	TLS bool
+	// IMAP4rev1Only hides IMAP4rev2, and with it LIST-STATUS and ESEARCH,
+	// so a client takes its fallback paths (one STATUS per folder).
+	IMAP4rev1Only bool
+	// Log receives the server's error lines; nil discards them.
+	Log io.Writer
+}
+
+// Server is a running in-process IMAP server.
+type Server struct {
+	// Addr is the host:port it listens on.
+	Addr string
+	// CAPEM is the PEM certificate of the CA that signed the server's
+	// certificate, when Options.TLS is set.
+	CAPEM []byte
+
+	user    *imapmemserver.User
+	srv     *imapserver.Server
+	ln      net.Listener
+	mu      sync.Mutex
+	special map[string][]imap.MailboxAttr
+	names   []string
+	cut     atomic.Int64 // bytes the next connection may write before it is cut; 0: never
+	conns   atomic.Int64
+}
+
+// Start starts a server on 127.0.0.1 with one user and an INBOX.
+func Start(opts Options) (*Server, error) {
+	if opts.User == "" {
+		opts.User, opts.Password = "jane", "secret"
+	}
+	s := &Server{user: imapmemserver.NewUser(opts.User, opts.Password), special: map[string][]imap.MailboxAttr{}}
+	if err := s.Create("INBOX"); err != nil {
+		return nil, err
+	}
+	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
+	if opts.IMAP4rev1Only {
+		caps = imap.CapSet{imap.CapIMAP4rev1: {}}
+	}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	s.srv = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return &session{UserSession: imapmemserver.NewUserSession(s.user), s: s, user: opts.User, pass: opts.Password}, nil, nil
+		},
+		Caps:         caps,
+		InsecureAuth: true,
+		Logger:       log.New(logw, "memimap: ", 0),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	if opts.TLS {
+		cert, ca, err := selfSigned()
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		s.CAPEM = ca
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	}
+	s.ln = &cutListener{Listener: ln, s: s}
+	s.Addr = ln.Addr().String()
+	go s.srv.Serve(s.ln)
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// Connections counts the connections accepted so far.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
+
+// CutNextAfter makes the next connection close after it has written n
+// bytes, as a network failure would.
+func (s *Server) CutNextAfter(n int64) { s.cut.Store(n) }
+
+// Create creates a folder with optional special-use attributes.
+func (s *Server) Create(name string, special ...imap.MailboxAttr) error {
+	if err := s.user.Create(name, nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.special[name] = special
+	s.names = append(s.names, name)
+	return nil
+}
+
+// Delete deletes a folder. Creating it again gives it a new UIDVALIDITY.
+func (s *Server) Delete(name string) error {
+	if err := s.user.Delete(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.special, name)
+	s.names = slices.DeleteFunc(s.names, func(n string) bool { return n == name })
+	return nil
+}
+
+// Append adds a raw RFC 5322 message to a folder and returns its UID.
+func (s *Server) Append(folder string, raw []byte, flags []imap.Flag, date time.Time) (imap.UID, error) {
+	data, err := s.user.Append(folder, literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Flags: flags, Time: date})
+	if err != nil {
+		return 0, fmt.Errorf("append to %s: %w", folder, err)
+	}
+	return data.UID, nil
+}
+
+// Expunge removes messages from a folder by UID.
+func (s *Server) Expunge(folder string, uids ...imap.UID) error {
+	sess := imapmemserver.NewUserSession(s.user)
+	defer sess.Close()
+	if _, err := sess.Select(folder, nil); err != nil {
+		return err
+	}
+	set := imap.UIDSetNum(uids...)
+	if err := sess.Store(nil, set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}, Silent: true}, nil); err != nil {
+		return err
+	}
+	return sess.Expunge(nil, &set)
+}
+
+// session adds special-use attributes to LIST, which imapmemserver cannot
+// set, and keeps the folder registry in step with CREATE and DELETE.
+type session struct {
+	*imapmemserver.UserSession
+	s          *Server
+	user, pass string
+}
+
+func (ss *session) Login(username, password string) error {
+	if username != ss.user || password != ss.pass {
+		return imapserver.ErrAuthFailed
+	}
+	return nil
+}
+
+func (ss *session) Create(name string, options *imap.CreateOptions) error {
+	var special []imap.MailboxAttr
+	if options != nil {
+		special = options.SpecialUse
+	}
+	return ss.s.Create(name, special...)
+}
+
+func (ss *session) Delete(name string) error { return ss.s.Delete(name) }
+
+func (ss *session) List(w *imapserver.ListWriter, ref string, patterns []string, options *imap.ListOptions) error {
+	ss.s.mu.Lock()
+	names := slices.Clone(ss.s.names)
+	special := map[string][]imap.MailboxAttr{}
+	for k, v := range ss.s.special {
+		special[k] = v
+	}
+	ss.s.mu.Unlock()
+	slices.Sort(names)
+	for _, name := range names {
+		if !matchList(patterns, name) {
+			continue
+		}
+		if options.SelectSpecialUse && len(special[name]) == 0 {
+			continue
+		}
+		data := &imap.ListData{Mailbox: name, Delim: '/', Attrs: special[name]}
+		if options.ReturnStatus != nil {
+			st, err := ss.UserSession.Status(name, options.ReturnStatus)
+			if err != nil {
+				return err
+			}
+			data.Status = st
+		}
+		if err := w.WriteList(data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchList matches LIST patterns: '*' anything, '%' anything but '/'.
+func matchList(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if p == "" {
+			continue
+		}
+		if p == "*" {
+			return true
+		}
+		g := []byte(p)
+		for i := range g {
+			if g[i] == '%' {
+				g[i] = '*'
+			}
+		}
+		if ok, _ := path.Match(string(g), name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+type literal struct {
+	*bytes.Reader
+	n int64
+}
+
+func (l literal) Size() int64 { return l.n }
+
+type cutListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *cutListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.s.conns.Add(1)
+	if n := l.s.cut.Swap(0); n > 0 {
+		return &cutConn{Conn: c, left: n}, nil
+	}
+	return c, nil
+}
+
+// cutConn closes itself after writing its budget of bytes.
+type cutConn struct {
+	net.Conn
+	mu   sync.Mutex
+	left int64
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.left <= 0 {
+		c.Conn.Close()
+		return 0, errors.New("memimap: connection cut")
+	}
+	if int64(len(p)) > c.left {
+		n, _ := c.Conn.Write(p[:c.left])
+		c.left = 0
+		c.Conn.Close()
+		return n, errors.New("memimap: connection cut")
+	}
+	c.left -= int64(len(p))
+	return c.Conn.Write(p)
+}
+
+// selfSigned makes a CA and a server certificate for 127.0.0.1 and
+// localhost signed by it; it returns the server certificate and the CA PEM.
+func selfSigned() (tls.Certificate, []byte, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "memimap test CA"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caPEM, nil
+}
