@@ -140,4 +140,3 @@ func matchGlob(glob, name string) bool {
 	}
 	return name == ""
 }
-
