@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+		"strings"
+
+	"golang.org/x/term"
+)
+
+// command is one subcommand of rekindle.
+type command struct {
+	name    string
+	args    string // the synopsis after the name
+	summary string
+	// help is the longer text shown by "rekindle help NAME"; flags follow.
+	help string
+	// setup registers the command's flags and returns what runs it once
+	// they are parsed, with the arguments left over.
+	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+// env is what a command gets: its streams and the global flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	configPath     string
+	logFormat      string
+	verbose        bool
+	log            *slog.Logger
+	// getenv reads the environment; tests replace it.
+	getenv func(string) string
+}
+
+// usageError is a mistake in how a command was called; it exits 2 and
+// prints the command's usage.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func commands() []*command {
+	return []*command{
+		syncCommand(),
+		statusCommand(),
+	}
+}
+
+const intro = `rekindle keeps your real relationships warm.
+
+It reads the headers of your mail over IMAP (never the bodies), finds the
+people you really correspond with, learns each relationship's rhythm, and
+every morning emails you the few people worth reconnecting with, why, and a
+drafted message for each. Everything stays on your machine.
+
+Usage:
+  rekindle [--config PATH] COMMAND [flags]
+
+Commands:
+`
+
+const outro = `
+Global flags:
+  --config PATH       configuration file (default: $REKINDLE_CONFIG, then
+                      ~/.config/rekindle/config.yaml, then /etc/rekindle/config.yaml)
+  --log-format FMT    text or json (default text)
+  -v, --verbose       log debug lines
+
+Run "rekindle help COMMAND" for a command's flags.
+`
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, intro)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, outro)
+}
+
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: rekindle %s %s\n\n%s\n", c.name, c.args, c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	if fs != nil {
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintf(w, "\nFlags:\n")
+			fs.SetOutput(w)
+			fs.PrintDefaults()
+		}
+	}
+}
+
+// Main runs rekindle with the given arguments and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	global := flag.NewFlagSet("rekindle", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	global.StringVar(&e.configPath, "config", "", "")
+	global.StringVar(&e.logFormat, "log-format", "text", "")
+	global.BoolVar(&e.verbose, "v", false, "")
+	global.BoolVar(&e.verbose, "verbose", false, "")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return 0
+		}
+		fmt.Fprintf(stderr, "rekindle: %v\n\n", err)
+		usage(stderr)
+		return 2
+	}
+	args = global.Args()
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name, args := args[0], args[1:]
+	if name == "help" || name == "--help" || name == "-h" {
+		if len(args) > 0 {
+			if c := findCommand(args[0]); c != nil {
+				commandUsage(stdout, c, flagsOf(c))
+				return 0
+			}
+		}
+		usage(stdout)
+		return 0
+	}
+	c := findCommand(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "rekindle: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	logger, err := newLogger(stderr, e.logFormat, e.verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "rekindle: %v\n", err)
+		return 2
+	}
+	e.log = logger
+	fs := newFlagSet(c)
+	run := c.setup(fs)
+	err = fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		commandUsage(stdout, c, flagsOf(c))
+		return 0
+	case err != nil:
+		err = usageError{err.Error()}
+	default:
+		err = run(ctx, e, fs.Args())
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "rekindle %s: %v\n\n", c.name, err)
+		commandUsage(stderr, c, flagsOf(c))
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "rekindle %s: interrupted\n", c.name)
+		return 130
+	default:
+		fmt.Fprintf(stderr, "rekindle %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func newFlagSet(c *command) *flag.FlagSet {
+	fs := flag.NewFlagSet("rekindle "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// flagsOf returns a flag set with c's flags registered, for its usage.
+func flagsOf(c *command) *flag.FlagSet {
+	fs := newFlagSet(c)
+	c.setup(fs)
+	return fs
+}
+
+func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// isTerminal tells whether w is an interactive terminal, where progress
+// is drawn.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

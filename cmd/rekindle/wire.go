@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/rekindle/rekindle/config"
+	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/store"
+)
+
+// loadConfig finds and loads the configuration, recording its path.
+func (e *env) loadConfig() (*config.Config, error) {
+	path, err := config.Locate(e.configPath, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Loader{Getenv: e.getenv}.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	e.configPath = path
+	return cfg, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return store.Open(ctx, cfg.Store.Path)
+}
+
+// imapAccounts turns the configured accounts into what imapsync needs.
+func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
+	var out []*imapsync.Account
+	for i := range cfg.Accounts {
+		a := &cfg.Accounts[i]
+		tlsCfg := &tls.Config{ServerName: a.IMAP.TLSServerName}
+		if a.IMAP.CAFile != "" {
+			pem, err := os.ReadFile(a.IMAP.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("accounts[%d].imap.ca_file: %w", i, err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("accounts[%d].imap.ca_file: %s holds no PEM certificate", i, a.IMAP.CAFile)
+			}
+			tlsCfg.RootCAs = pool
+		}
+		imapCfg := a.IMAP
+		mech := imapsync.Mechanism(a.IMAP.Auth)
+		if a.IMAP.Auth == config.AuthLogin {
+			mech = imapsync.Password // LOGIN is what password auth sends first anyway
+		}
+		out = append(out, &imapsync.Account{
+			Name:      a.Name,
+			Addr:      net.JoinHostPort(a.IMAP.Host, strconv.Itoa(a.IMAP.Port)),
+			Security:  imapsync.Security(a.IMAP.Security),
+			TLS:       tlsCfg,
+			Username:  a.IMAP.Username,
+			Mechanism: mech,
+			Secret:    func(ctx context.Context) (string, error) { return imapCfg.Resolve(ctx, a.Name) },
+			Include:   a.Folders.Include,
+			Exclude:   a.Folders.Exclude,
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,886 @@
+// Package config loads rekindle's YAML configuration.
+//
+// Loading starts from Default and decodes the file strictly over it:
+// unknown keys, values of the wrong type and missing required values are
+// errors. Validation runs as part of loading, and every error is an *Error
+// naming the key path (accounts[0].imap.host) and the line. Passwords
+// written inline are Secrets, which print as "<secret>" everywhere; the
+// other secret sources (a file, a command, an environment variable, a
+// systemd credential) are only read by Resolve, when a connection needs
+// them.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	// The digest's time zone must load on machines without a zoneinfo
+	// database (containers, Windows).
+	_ "time/tzdata"
+
+	"github.com/goccy/go-yaml"
+	"github.com/robfig/cron/v3"
+)
+
+// Config is rekindle's whole configuration.
+type Config struct {
+	// Me describes the user.
+	Me Me `yaml:"me" json:"me"`
+	// Accounts are the mailboxes whose headers are read; at least one.
+	Accounts []Account `yaml:"accounts" json:"accounts"`
+	// Store is where the headers are kept.
+	Store Store `yaml:"store" json:"store"`
+	// Sync says how often and how the accounts are read.
+	Sync Sync `yaml:"sync" json:"sync"`
+	// SMTP is the server digests are sent through; nil when the file has
+	// no smtp section (nothing can be sent then).
+	SMTP *SMTP `yaml:"smtp,omitempty" json:"smtp,omitempty"`
+	// Digest says what the morning digest holds, to whom and when it goes.
+	Digest Digest `yaml:"digest" json:"digest"`
+	// Ignore lists addresses and domains never treated as contacts; see
+	// Ignored for the syntax.
+	Ignore []string `yaml:"ignore" json:"ignore"`
+	// Templates locates the user's draft and digest templates.
+	Templates Templates `yaml:"templates" json:"templates"`
+	// Log configures logging.
+	Log Log `yaml:"log" json:"log"`
+}
+
+// Me describes the user: who they are, and what they are after.
+type Me struct {
+	// Name is the user's name, used to sign drafts and in smtp.from's
+	// default. Optional.
+	Name string `yaml:"name" json:"name"`
+	// Addresses are every address of the user, aliases included: mail
+	// from them is the user's. Bare addresses, lower-cased on load.
+	// Required, at least one.
+	Addresses []string `yaml:"addresses" json:"addresses"`
+	// Pitch is one or two sentences about what the user does or offers,
+	// for job-search drafts. Optional.
+	Pitch string `yaml:"pitch" json:"pitch"`
+	// LookingFor is the role the user is looking for. Optional.
+	LookingFor string `yaml:"looking_for" json:"looking_for"`
+	// TargetCompanies are company names or domains (acme.com) the user
+	// would like to work at. Optional.
+	TargetCompanies []string `yaml:"target_companies" json:"target_companies"`
+}
+
+// Account is one IMAP mailbox.
+type Account struct {
+	// Name identifies the account in the store, in messages and in the
+	// systemd credential <name>.password; made of [A-Za-z0-9._-], unique.
+	Name string `yaml:"name" json:"name"`
+	// IMAP is how to reach and log in to the server.
+	IMAP IMAP `yaml:"imap" json:"imap"`
+	// Folders narrows which folders are read.
+	Folders Folders `yaml:"folders" json:"folders"`
+	// Drafts, when true, appends drafted messages to the account's
+	// \Drafts folder.
+	Drafts bool `yaml:"drafts" json:"drafts"`
+}
+
+// Security is how a connection to a mail server is protected.
+type Security string
+
+// The three ways to connect.
+const (
+	// SecurityTLS is TLS from the first byte (IMAP port 993, SMTP 465).
+	SecurityTLS Security = "tls"
+	// SecurityStartTLS upgrades a plain connection with STARTTLS (IMAP
+	// port 143, SMTP 587).
+	SecurityStartTLS Security = "starttls"
+	// SecurityNone sends everything in clear; meant for loopback.
+	SecurityNone Security = "none"
+)
+
+// Auth is how rekindle logs in to a mail server.
+type Auth string
+
+// The login mechanisms. IMAP takes plain, xoauth2 and oauthbearer; SMTP
+// takes all five.
+const (
+	// AuthPlain logs in with a username and password (IMAP LOGIN or SASL
+	// PLAIN; SMTP AUTH PLAIN).
+	AuthPlain Auth = "plain"
+	// AuthLogin is SMTP AUTH LOGIN with a username and password.
+	AuthLogin Auth = "login"
+	// AuthXOAuth2 is Google's and Microsoft's SASL XOAUTH2 with an access
+	// token printed by token_command.
+	AuthXOAuth2 Auth = "xoauth2"
+	// AuthOAuthBearer is RFC 7628 OAUTHBEARER with an access token printed
+	// by token_command.
+	AuthOAuthBearer Auth = "oauthbearer"
+	// AuthNone does not authenticate (SMTP only: a local relay).
+	AuthNone Auth = "none"
+)
+
+// password reports whether a logs in with a password.
+func (a Auth) password() bool { return a == AuthPlain || a == AuthLogin || a == "" }
+
+// token reports whether a logs in with an access token.
+func (a Auth) token() bool { return a == AuthXOAuth2 || a == AuthOAuthBearer }
+
+// IMAP is how to reach and log in to an IMAP server.
+type IMAP struct {
+	// Host is the server's name. Required.
+	Host string `yaml:"host" json:"host"`
+	// Port defaults to 993 for tls, 143 for starttls and none.
+	Port int `yaml:"port" json:"port"`
+	// Security defaults to tls.
+	Security Security `yaml:"security" json:"security"`
+	// Username is the login name. Required.
+	Username string `yaml:"username" json:"username"`
+	// SecretSource holds the password for auth plain.
+	SecretSource `yaml:",inline"`
+	// Auth is plain (the default), xoauth2 or oauthbearer.
+	Auth Auth `yaml:"auth" json:"auth"`
+	// TokenCommand prints an access token; required for xoauth2 and
+	// oauthbearer. Run with /bin/sh -c at every login.
+	TokenCommand string `yaml:"token_command,omitempty" json:"token_command,omitempty"`
+	// CAFile is a PEM file of extra certificate authorities to trust.
+	CAFile string `yaml:"ca_file,omitempty" json:"ca_file,omitempty"`
+	// TLSServerName overrides the name verified in the server's
+	// certificate; empty means Host.
+	TLSServerName string `yaml:"tls_server_name,omitempty" json:"tls_server_name,omitempty"`
+	// AllowPlaintextAuth permits sending a password or token over
+	// security: none to a host that is not loopback.
+	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth" json:"allow_plaintext_auth"`
+}
+
+// Folders narrows the folders of an account that are read. Entries are
+// folder names or globs in which '*' matches any run of characters,
+// hierarchy delimiters included ("Lists/*" matches "Lists/go/nuts"), and
+// '?' matches one character; INBOX matches in any case. Include, when not
+// empty, keeps only the folders it matches (the Sent folder is always
+// read); Exclude wins over everything.
+type Folders struct {
+	// Include lists the folders to read; empty means all.
+	Include []string `yaml:"include" json:"include"`
+	// Exclude lists folders never to read.
+	Exclude []string `yaml:"exclude" json:"exclude"`
+}
+
+// Store is where rekindle keeps the headers it has read.
+type Store struct {
+	// Path is the SQLite database file. Default: $STATE_DIRECTORY/rekindle.db
+	// under systemd, else $XDG_STATE_HOME/rekindle/rekindle.db, else
+	// ~/.local/state/rekindle/rekindle.db.
+	Path string `yaml:"path" json:"path"`
+}
+
+// Sync says how often and how the accounts are read.
+type Sync struct {
+	// Interval is the time between syncs; 1m to 24h, default 15m.
+	Interval Duration `yaml:"interval" json:"interval"`
+	// BatchSize is the number of messages per FETCH; 50 to 10000,
+	// default 1000.
+	BatchSize int `yaml:"batch_size" json:"batch_size"`
+	// Idle watches INBOX with IMAP IDLE between syncs.
+	Idle bool `yaml:"idle" json:"idle"`
+}
+
+// SMTP is how to reach and log in to the server digests are sent
+// through.
+type SMTP struct {
+	// Host is the server's name. Required.
+	Host string `yaml:"host" json:"host"`
+	// Port defaults to 465 for tls, 587 for starttls and 25 for none.
+	Port int `yaml:"port" json:"port"`
+	// Security defaults to tls.
+	Security Security `yaml:"security" json:"security"`
+	// Username is the login name; required unless auth is none.
+	Username string `yaml:"username" json:"username"`
+	// SecretSource holds the password for auth plain and login.
+	SecretSource `yaml:",inline"`
+	// Auth is plain (the default), login, xoauth2, oauthbearer or none.
+	Auth Auth `yaml:"auth" json:"auth"`
+	// TokenCommand prints an access token; required for xoauth2 and
+	// oauthbearer.
+	TokenCommand string `yaml:"token_command,omitempty" json:"token_command,omitempty"`
+	// CAFile is a PEM file of extra certificate authorities to trust.
+	CAFile string `yaml:"ca_file,omitempty" json:"ca_file,omitempty"`
+	// TLSServerName overrides the name verified in the server's
+	// certificate; empty means Host.
+	TLSServerName string `yaml:"tls_server_name,omitempty" json:"tls_server_name,omitempty"`
+	// AllowPlaintextAuth permits sending a password or token over
+	// security: none to a host that is not loopback.
+	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth" json:"allow_plaintext_auth"`
+	// From is the digest's From address. Default: me.name <first of
+	// me.addresses>.
+	From string `yaml:"from" json:"from"`
+}
+
+// The relationship statuses drafts_by_status may name.
+var draftStatuses = []string{"cooling", "cold", "dormant"}
+
+// Digest says what the morning digest holds, to whom and when it goes.
+type Digest struct {
+	// To is the digest's recipient. Default: the first of me.addresses.
+	To string `yaml:"to" json:"to"`
+	// MaxContacts is the most people in one digest; 1 to 20, default 5.
+	MaxContacts int `yaml:"max_contacts" json:"max_contacts"`
+	// Schedule is a cron expression: five fields, or six with seconds
+	// first, or a descriptor such as @daily. Default "0 7 * * *".
+	Schedule string `yaml:"schedule" json:"schedule"`
+	// Timezone is the IANA zone Schedule is read in; default "Local".
+	Timezone string `yaml:"timezone" json:"timezone"`
+	// Grace is how late a missed digest may still be sent at start;
+	// 0 to 7d, default 6h.
+	Grace Duration `yaml:"grace" json:"grace"`
+	// Cooldown is how long before the same person is suggested again;
+	// 0 to 365d, default 14d.
+	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+	// QuietDays skips anyone contacted within that many days; 0 to 365,
+	// default 14.
+	QuietDays int `yaml:"quiet_days" json:"quiet_days"`
+	// SendWhenEmpty sends a short "nothing due" digest instead of none.
+	SendWhenEmpty bool `yaml:"send_when_empty" json:"send_when_empty"`
+	// DraftsByStatus maps a relationship status (cooling, cold, dormant)
+	// to the kind of draft written for it. Statuses left out keep their
+	// defaults: cooling and cold checkin, dormant reconnect.
+	DraftsByStatus map[string]string `yaml:"drafts_by_status" json:"drafts_by_status"`
+	// DraftsByTag maps a contact tag to the kind of draft written for it,
+	// e.g. jobsearch: referral; it wins over DraftsByStatus.
+	DraftsByTag map[string]string `yaml:"drafts_by_tag" json:"drafts_by_tag"`
+	// FollowupAfterDays is when an unanswered thread counts as awaiting a
+	// reply or owing one; 1 to 90, default 5.
+	FollowupAfterDays int `yaml:"followup_after_days" json:"followup_after_days"`
+}
+
+// Templates locates the user's templates.
+type Templates struct {
+	// Dir holds templates that replace the embedded defaults of the same
+	// file name; empty means the defaults only.
+	Dir string `yaml:"dir" json:"dir"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Format is text (the default) or json.
+	Format string `yaml:"format" json:"format"`
+	// Level is debug, info (the default), warn or error.
+	Level string `yaml:"level" json:"level"`
+}
+
+// SlogLevel returns Level as a slog.Level; info when it is not one.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// Location returns the time zone of Timezone, time.Local when it is
+// "Local", empty, or does not load (Load has refused that already).
+func (d *Digest) Location() *time.Location {
+	loc, err := loadLocation(d.Timezone)
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}
+
+// Next returns the first time after t at which the digest is due, in the
+// digest's time zone; the zero time when Schedule does not parse or never
+// fires (Load has refused both already).
+func (d *Digest) Next(t time.Time) time.Time {
+	s, err := parseSchedule(d.Schedule)
+	if err != nil {
+		return time.Time{}
+	}
+	return s.Next(t.In(d.Location()))
+}
+
+// cronParser reads five fields, or six with seconds first, and
+// descriptors such as @daily.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
+	cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// parseSchedule parses a digest.schedule value.
+func parseSchedule(spec string) (cron.Schedule, error) {
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return nil, fmt.Errorf("%q: set the time zone with digest.timezone, not in the schedule", spec)
+	}
+	return cronParser.Parse(spec)
+}
+
+// loadLocation loads an IANA zone; "" and "Local" are the local zone.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(name)
+}
+
+// Loader loads configuration in a given environment. Its zero value uses
+// the process environment; tests set Getenv.
+type Loader struct {
+	// Getenv reads an environment variable: HOME, STATE_DIRECTORY,
+	// XDG_STATE_HOME and CREDENTIALS_DIRECTORY while loading, and the
+	// variables named by password_env when resolving. Nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Default returns the configuration used for every key a file leaves
+// out. It has no account and no address, so it is not valid by itself.
+func Default() *Config { return Loader{}.Default() }
+
+// Load reads, parses and validates the configuration file at path.
+// Relative paths in it are taken relative to the file's directory.
+func Load(path string) (*Config, error) { return Loader{}.Load(path) }
+
+// Parse parses and validates a configuration. Relative paths in it stay
+// relative to the working directory.
+func Parse(data []byte) (*Config, error) { return Loader{}.Parse(data) }
+
+// Default returns the configuration used for every key a file leaves
+// out, with store.path computed from l's environment.
+func (l Loader) Default() *Config {
+	return &Config{
+		Store: Store{Path: defaultStorePath(orGetenv(l.Getenv))},
+		Sync: Sync{
+			Interval:  Duration(15 * time.Minute),
+			BatchSize: 1000,
+		},
+		Digest: Digest{
+			MaxContacts:       5,
+			Schedule:          "0 7 * * *",
+			Timezone:          "Local",
+			Grace:             Duration(6 * time.Hour),
+			Cooldown:          Duration(14 * day),
+			QuietDays:         14,
+			DraftsByStatus:    map[string]string{"cooling": "checkin", "cold": "checkin", "dormant": "reconnect"},
+			DraftsByTag:       map[string]string{},
+			FollowupAfterDays: 5,
+		},
+		Log: Log{Format: "text", Level: "info"},
+	}
+}
+
+// Load reads, parses and validates the configuration file at path.
+// Relative paths in it are taken relative to the file's directory.
+func (l Loader) Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return l.parse(data, path, dir)
+}
+
+// Parse parses and validates a configuration. Relative paths in it stay
+// relative to the working directory.
+func (l Loader) Parse(data []byte) (*Config, error) {
+	return l.parse(data, "", "")
+}
+
+func (l Loader) parse(data []byte, file, dir string) (*Config, error) {
+	cfg := l.Default()
+	d, err := parseDoc(data, file)
+	if err != nil {
+		return nil, err
+	}
+	if d.body != nil {
+		dropNulls(d.body)
+		if err := yaml.NodeToValue(d.body, cfg, yaml.Strict()); err != nil {
+			return nil, d.convert(err)
+		}
+		if err := d.checkWholeNumbers(); err != nil {
+			return nil, err
+		}
+	}
+	c := &checker{doc: d, getenv: orGetenv(l.Getenv), custom: l.Getenv, dir: dir}
+	if err := c.config(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// checker validates a decoded configuration and fills the defaults that
+// depend on other keys.
+type checker struct {
+	*doc
+	getenv func(string) string
+	custom func(string) string // Loader.Getenv as given, nil for os.Getenv
+	dir    string              // relative paths are taken from here; "" keeps them
+}
+
+// accountName is what an account name may be made of: it becomes a store
+// key and a file name.
+var accountName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// draftKindRE is what a draft kind may be: a template's base name.
+var draftKindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// envName is a portable environment variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (c *checker) config(cfg *Config) error {
+	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log}
+	for _, step := range steps {
+		if err := step(cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *checker) me(cfg *Config) error {
+	m := &cfg.Me
+	m.Name = strings.TrimSpace(m.Name)
+	if len(m.Addresses) == 0 {
+		return c.errorf("me.addresses", "required: list every address you send mail from, aliases included")
+	}
+	seen := map[string]bool{}
+	var addrs []string
+	for i, a := range m.Addresses {
+		key := fmt.Sprintf("me.addresses[%d]", i)
+		addr, err := parseAddress(a)
+		if err != nil {
+			return c.errorf(key, "%v", err)
+		}
+		if !seen[addr] {
+			seen[addr] = true
+			addrs = append(addrs, addr)
+		}
+	}
+	m.Addresses = addrs
+	for i, t := range m.TargetCompanies {
+		m.TargetCompanies[i] = strings.TrimSpace(t)
+		if m.TargetCompanies[i] == "" {
+			return c.errorf(fmt.Sprintf("me.target_companies[%d]", i), "empty; write a company name or domain")
+		}
+	}
+	return nil
+}
+
+// parseAddress parses an address ("jane@example.com" or "Jane
+// <jane@example.com>") and returns its bare, lower-cased address.
+func parseAddress(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", fmt.Errorf("empty; write an address such as jane@example.com")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an email address: %v", s, err)
+	}
+	return strings.ToLower(a.Address), nil
+}
+
+func (c *checker) accounts(cfg *Config) error {
+	if len(cfg.Accounts) == 0 {
+		return c.errorf("accounts", "required: add at least one account with a name and an imap section")
+	}
+	names := map[string]int{}
+	for i := range cfg.Accounts {
+		a := &cfg.Accounts[i]
+		key := fmt.Sprintf("accounts[%d]", i)
+		a.Name = strings.TrimSpace(a.Name)
+		switch {
+		case a.Name == "":
+			return c.errorf(key+".name", "required: a short name such as work or personal")
+		case !accountName.MatchString(a.Name):
+			return c.errorf(key+".name", "%q: use only letters, digits, '.', '_' and '-' (it becomes a file name)", a.Name)
+		}
+		if j, dup := names[strings.ToLower(a.Name)]; dup {
+			return c.errorf(key+".name", "%q is already the name of accounts[%d]; names must be unique", a.Name, j)
+		}
+		names[strings.ToLower(a.Name)] = i
+		if err := c.server(server{
+			key: key + ".imap", host: &a.IMAP.Host, port: &a.IMAP.Port, security: &a.IMAP.Security,
+			username: &a.IMAP.Username, secret: &a.IMAP.SecretSource, auth: &a.IMAP.Auth,
+			tokenCommand: &a.IMAP.TokenCommand, caFile: &a.IMAP.CAFile,
+			allowPlaintext: a.IMAP.AllowPlaintextAuth, credential: a.Name + ".password",
+			ports: map[Security]int{SecurityTLS: 993, SecurityStartTLS: 143, SecurityNone: 143},
+			auths: []Auth{AuthPlain, AuthXOAuth2, AuthOAuthBearer},
+		}); err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			list []string
+			name string
+		}{{a.Folders.Include, "include"}, {a.Folders.Exclude, "exclude"}} {
+			for j, g := range f.list {
+				if strings.TrimSpace(g) == "" {
+					return c.errorf(fmt.Sprintf("%s.folders.%s[%d]", key, f.name, j), "empty; write a folder name or glob such as Lists/*")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// server is what IMAP and SMTP have in common, for validation.
+type server struct {
+	key                          string // "accounts[0].imap", "smtp"
+	host, username, tokenCommand *string
+	caFile                       *string
+	port                         *int
+	security                     *Security
+	auth                         *Auth
+	secret                       *SecretSource
+	allowPlaintext               bool
+	credential                   string           // systemd credential file name
+	ports                        map[Security]int // default port per security
+	auths                        []Auth           // accepted mechanisms, the first is the default
+}
+
+func (c *checker) server(s server) error {
+	k := s.key + "."
+	*s.host = strings.TrimSpace(*s.host)
+	host := *s.host
+	switch {
+	case host == "":
+		return c.errorf(k+"host", "required: the server's name, e.g. mail.example.com")
+	case strings.Contains(host, "://"):
+		return c.errorf(k+"host", "%q: write the server's name only, without a scheme", host)
+	}
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		return c.errorf(k+"host", "%q: write the port under %sport: %s, and only %s here", host, k, p, h)
+	}
+
+	switch *s.security {
+	case "":
+		*s.security = SecurityTLS
+	case SecurityTLS, SecurityStartTLS, SecurityNone:
+	case "ssl", "SSL":
+		return c.errorf(k+"security", "%q: write tls (TLS from the first byte) or starttls", *s.security)
+	default:
+		return c.errorf(k+"security", "%q: use tls, starttls or none", *s.security)
+	}
+
+	if c.has(k+"port") || *s.port != 0 {
+		if *s.port < 1 || *s.port > 65535 {
+			return c.errorf(k+"port", "%d is out of range 1..65535", *s.port)
+		}
+	} else {
+		*s.port = s.ports[*s.security]
+	}
+	if err := c.portMatchesSecurity(s); err != nil {
+		return err
+	}
+
+	if *s.auth == "" {
+		*s.auth = s.auths[0]
+	}
+	known := false
+	names := make([]string, len(s.auths))
+	for i, a := range s.auths {
+		names[i] = string(a)
+		known = known || a == *s.auth
+	}
+	if !known {
+		return c.errorf(k+"auth", "%q: use %s", *s.auth, orList(names))
+	}
+	auth := *s.auth
+
+	*s.username = strings.TrimSpace(*s.username)
+	if auth != AuthNone && *s.username == "" {
+		return c.errorf(k+"username", "required: the name you log in with")
+	}
+
+	s.secret.PasswordFile = strings.TrimSpace(s.secret.PasswordFile)
+	s.secret.PasswordCommand = strings.TrimSpace(s.secret.PasswordCommand)
+	s.secret.PasswordEnv = strings.TrimSpace(s.secret.PasswordEnv)
+	*s.tokenCommand = strings.TrimSpace(*s.tokenCommand)
+	set := s.secret.setKeys()
+	switch {
+	case auth.password():
+		if *s.tokenCommand != "" {
+			return c.errorf(k+"token_command", "only used with auth: xoauth2 or oauthbearer; remove it or change auth")
+		}
+		if len(set) > 1 {
+			return c.errorf(k+set[1], "%s is set too; keep only one of password, password_file, password_command, password_env", set[0])
+		}
+		if len(set) == 0 && !c.hasCredential(s.credential) {
+			return c.errorf(k+"password", "no password: set one of password, password_file, password_command or password_env"+
+				" (under systemd, LoadCredential=%s works too)", s.credential)
+		}
+	case auth.token():
+		if len(set) > 0 {
+			return c.errorf(k+set[0], "not used with auth: %s, which logs in with token_command; remove it", auth)
+		}
+		if *s.tokenCommand == "" {
+			return c.errorf(k+"token_command", "required with auth: %s: a command that prints an access token", auth)
+		}
+	case auth == AuthNone:
+		if len(set) > 0 {
+			return c.errorf(k+set[0], "not used with auth: none; remove it or set auth: plain")
+		}
+		if *s.tokenCommand != "" {
+			return c.errorf(k+"token_command", "not used with auth: none; remove it")
+		}
+	}
+	if s.secret.PasswordEnv != "" && !envName.MatchString(s.secret.PasswordEnv) {
+		return c.errorf(k+"password_env", "%q is not an environment variable name; write the name only, without $", s.secret.PasswordEnv)
+	}
+	s.secret.getenv = c.custom
+
+	if *s.security == SecurityNone && auth != AuthNone && !s.allowPlaintext && !isLoopback(host) {
+		return c.errorf(k+"security", "none would send your %s in clear to %s; use tls or starttls, "+
+			"or set %sallow_plaintext_auth: true to accept that", credentialWord(auth), host, k)
+	}
+
+	var err error
+	if s.secret.PasswordFile, err = c.path(k+"password_file", s.secret.PasswordFile); err != nil {
+		return err
+	}
+	if *s.caFile, err = c.path(k+"ca_file", *s.caFile); err != nil {
+		return err
+	}
+	return nil
+}
+
+// portMatchesSecurity refuses the well-known ports used with the wrong
+// security, a mistake that otherwise shows up as a hanging connection.
+func (c *checker) portMatchesSecurity(s server) error {
+	implicit := map[int]bool{993: true, 465: true}
+	plain := map[int]bool{143: true, 587: true, 25: true}
+	k := s.key + "."
+	switch {
+	case *s.security == SecurityTLS && plain[*s.port]:
+		return c.errorf(k+"port", "%d is the port for starttls or none, but security is tls; set %ssecurity: starttls, or the TLS port", *s.port, k)
+	case *s.security != SecurityTLS && implicit[*s.port]:
+		return c.errorf(k+"port", "%d is the port for tls, but security is %s; set %ssecurity: tls, or another port", *s.port, *s.security, k)
+	}
+	return nil
+}
+
+// credentialWord names what an auth mechanism sends.
+func credentialWord(a Auth) string {
+	if a.token() {
+		return "access token"
+	}
+	return "password"
+}
+
+// hasCredential reports whether the systemd credential name exists.
+func (c *checker) hasCredential(name string) bool {
+	dir := c.getenv("CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, name))
+	return err == nil
+}
+
+// isLoopback reports whether host is localhost or a loopback address
+// (127.0.0.0/8, ::1).
+func isLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// path expands "~" in p and, when loading from a file, makes it relative
+// to the file's directory.
+func (c *checker) path(key, p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	e, err := expandHome(p, c.getenv)
+	if err != nil {
+		return "", c.errorf(key, "%v", err)
+	}
+	if c.dir != "" && !filepath.IsAbs(e) {
+		e = filepath.Join(c.dir, e)
+	}
+	return e, nil
+}
+
+func (c *checker) store(cfg *Config) error {
+	if strings.TrimSpace(cfg.Store.Path) == "" {
+		return c.errorf("store.path", "empty; leave the key out for the default")
+	}
+	p, err := c.path("store.path", cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	cfg.Store.Path = p
+	return nil
+}
+
+func (c *checker) sync(cfg *Config) error {
+	if d := cfg.Sync.Interval.Std(); d < time.Minute || d > day {
+		return c.errorf("sync.interval", "%s is out of range 1m..24h", cfg.Sync.Interval)
+	}
+	if n := cfg.Sync.BatchSize; n < 50 || n > 10000 {
+		return c.errorf("sync.batch_size", "%d is out of range 50..10000", n)
+	}
+	return nil
+}
+
+func (c *checker) smtp(cfg *Config) error {
+	s := cfg.SMTP
+	if s == nil {
+		return nil
+	}
+	if err := c.server(server{
+		key: "smtp", host: &s.Host, port: &s.Port, security: &s.Security,
+		username: &s.Username, secret: &s.SecretSource, auth: &s.Auth,
+		tokenCommand: &s.TokenCommand, caFile: &s.CAFile,
+		allowPlaintext: s.AllowPlaintextAuth, credential: "smtp.password",
+		ports: map[Security]int{SecurityTLS: 465, SecurityStartTLS: 587, SecurityNone: 25},
+		auths: []Auth{AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer, AuthNone},
+	}); err != nil {
+		return err
+	}
+	s.From = strings.TrimSpace(s.From)
+	if s.From == "" {
+		s.From = (&mail.Address{Name: cfg.Me.Name, Address: cfg.Me.Addresses[0]}).String()
+		return nil
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return c.errorf("smtp.from", "%q is not an address such as \"rekindle <jane@example.com>\": %v", s.From, err)
+	}
+	return nil
+}
+
+func (c *checker) digest(cfg *Config) error {
+	d := &cfg.Digest
+	d.To = strings.TrimSpace(d.To)
+	if d.To == "" {
+		d.To = cfg.Me.Addresses[0]
+	} else if _, err := mail.ParseAddress(d.To); err != nil {
+		return c.errorf("digest.to", "%q is not an email address: %v", d.To, err)
+	}
+	if n := d.MaxContacts; n < 1 || n > 20 {
+		return c.errorf("digest.max_contacts", "%d is out of range 1..20", n)
+	}
+	d.Schedule = strings.TrimSpace(d.Schedule)
+	if _, err := parseSchedule(d.Schedule); err != nil {
+		return c.errorf("digest.schedule", "%v; write a cron expression such as \"0 7 * * *\" (07:00 every day)", err)
+	}
+	if d.Timezone == "" {
+		d.Timezone = "Local"
+	}
+	if _, err := loadLocation(d.Timezone); err != nil {
+		return c.errorf("digest.timezone", "unknown time zone %q; use an IANA name such as Europe/Paris, or Local", d.Timezone)
+	}
+	if g := d.Grace.Std(); g > 7*day {
+		return c.errorf("digest.grace", "%s is out of range 0..7d", d.Grace)
+	}
+	if g := d.Cooldown.Std(); g > 365*day {
+		return c.errorf("digest.cooldown", "%s is out of range 0..365d", d.Cooldown)
+	}
+	if n := d.QuietDays; n < 0 || n > 365 {
+		return c.errorf("digest.quiet_days", "%d is out of range 0..365", n)
+	}
+	if n := d.FollowupAfterDays; n < 1 || n > 90 {
+		return c.errorf("digest.followup_after_days", "%d is out of range 1..90", n)
+	}
+	defaults := Loader{}.Default().Digest.DraftsByStatus
+	if d.DraftsByStatus == nil {
+		d.DraftsByStatus = map[string]string{}
+	}
+	for _, status := range sortedKeys(d.DraftsByStatus) {
+		key := "digest.drafts_by_status." + status
+		known := false
+		for _, s := range draftStatuses {
+			known = known || s == status
+		}
+		if !known {
+			return c.errorf(key, "unknown status %q; the statuses are %s", status, strings.Join(draftStatuses, ", "))
+		}
+		if err := c.checkDraftKind(key, d.DraftsByStatus); err != nil {
+			return err
+		}
+	}
+	for status, kind := range defaults {
+		if _, ok := d.DraftsByStatus[status]; !ok {
+			d.DraftsByStatus[status] = kind
+		}
+	}
+	if d.DraftsByTag == nil {
+		d.DraftsByTag = map[string]string{}
+	}
+	for _, tag := range sortedKeys(d.DraftsByTag) {
+		key := "digest.drafts_by_tag." + tag
+		if strings.TrimSpace(tag) == "" {
+			return c.errorf("digest.drafts_by_tag", "a tag is empty")
+		}
+		if err := c.checkDraftKind(key, d.DraftsByTag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDraftKind checks the draft kind at key, the last element of which is
+// its key in m.
+func (c *checker) checkDraftKind(key string, m map[string]string) error {
+	k := m[key[strings.LastIndexByte(key, '.')+1:]]
+	if !draftKindRE.MatchString(k) {
+		return c.errorf(key, "%q is not a draft kind: write a template name such as checkin, reconnect or referral", k)
+	}
+	return nil
+}
+
+func (c *checker) ignore(cfg *Config) error {
+	for i, p := range cfg.Ignore {
+		key := fmt.Sprintf("ignore[%d]", i)
+		p = strings.ToLower(strings.TrimSpace(p))
+		cfg.Ignore[i] = p
+		if p == "" {
+			return c.errorf(key, "empty; write an address, a domain or a glob such as *@linkedin.com")
+		}
+		if strings.Count(p, "@") > 1 {
+			return c.errorf(key, "%q has more than one @", p)
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return c.errorf(key, "%q is not a valid glob: %v", p, err)
+		}
+	}
+	return nil
+}
+
+func (c *checker) templates(cfg *Config) error {
+	p, err := c.path("templates.dir", cfg.Templates.Dir)
+	if err != nil {
+		return err
+	}
+	cfg.Templates.Dir = p
+	return nil
+}
+
+func (c *checker) log(cfg *Config) error {
+	switch cfg.Log.Format {
+	case "text", "json":
+	default:
+		return c.errorf("log.format", "%q: use text or json", cfg.Log.Format)
+	}
+	switch cfg.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return c.errorf("log.level", "%q: use debug, info, warn or error", cfg.Log.Level)
+	}
+	return nil
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
