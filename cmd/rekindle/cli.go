@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-		"strings"
+	"strings"
 
 	"golang.org/x/term"
 )
