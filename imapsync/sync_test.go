@@ -444,3 +444,21 @@ func keys(m map[string]store.Stored) []string {
 }
 
 var _ rekindle.Message // the store holds rekindle types
+
+func TestOAuth2Login(t *testing.T) {
+	for _, mech := range []imapsync.Mechanism{imapsync.XOAuth2, imapsync.OAuthBearer} {
+		t.Run(string(mech), func(t *testing.T) {
+			e := newEnv(t, memimap.Options{User: "jane", Password: "pw", Token: "ya29.token"})
+			e.acct.Mechanism = mech
+			e.acct.Secret = func(context.Context) (string, error) { return "ya29.token", nil }
+			e.add(t, "INBOX", plain("bob@example.com", "jane@example.com", "oauth", "oauth@x"))
+			e.sync(t, imapsync.Options{})
+
+			e.acct.Secret = func(context.Context) (string, error) { return "expired-token", nil }
+			_, err := imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{})
+			if err == nil || strings.Contains(err.Error(), "expired-token") {
+				t.Errorf("bad token: err = %v; want a login error without the token", err)
+			}
+		})
+	}
+}

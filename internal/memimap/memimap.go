@@ -23,6 +23,7 @@ import (
 	"net"
 	"path"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
 )
 
 // Options configure a Server.
@@ -43,6 +45,9 @@ type Options struct {
 	IMAP4rev1Only bool
 	// Log receives the server's error lines; nil discards them.
 	Log io.Writer
+	// Token, if set, is the OAuth2 access token that AUTHENTICATE XOAUTH2
+	// and OAUTHBEARER accept for User.
+	Token string
 }
 
 // Server is a running in-process IMAP server.
@@ -82,7 +87,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &session{UserSession: imapmemserver.NewUserSession(s.user), s: s, user: opts.User, pass: opts.Password}, nil, nil
+			return &session{UserSession: imapmemserver.NewUserSession(s.user), s: s, user: opts.User, pass: opts.Password, token: opts.Token}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
@@ -168,8 +173,64 @@ func (s *Server) Expunge(folder string, uids ...imap.UID) error {
 // set, and keeps the folder registry in step with CREATE and DELETE.
 type session struct {
 	*imapmemserver.UserSession
-	s          *Server
-	user, pass string
+	s                 *Server
+	user, pass, token string
+}
+
+func (ss *session) AuthenticateMechanisms() []string {
+	mechs := []string{sasl.Plain}
+	if ss.token != "" {
+		mechs = append(mechs, "XOAUTH2", sasl.OAuthBearer)
+	}
+	return mechs
+}
+
+func (ss *session) Authenticate(mech string) (sasl.Server, error) {
+	switch {
+	case mech == sasl.Plain:
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			return ss.Login(username, password)
+		}), nil
+	case mech == "XOAUTH2" && ss.token != "":
+		return &xoauth2Server{check: ss.checkToken}, nil
+	case mech == sasl.OAuthBearer && ss.token != "":
+		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if ss.checkToken(o.Username, o.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token"}
+			}
+			return nil
+		}), nil
+	}
+	return nil, imapserver.ErrAuthFailed
+}
+
+func (ss *session) checkToken(user, token string) error {
+	if user != ss.user || token != ss.token {
+		return imapserver.ErrAuthFailed
+	}
+	return nil
+}
+
+// xoauth2Server is the server side of SASL XOAUTH2 (go-sasl has none):
+// "user=NAME^Aauth=Bearer TOKEN^A^A" in one initial response.
+type xoauth2Server struct{ check func(user, token string) error }
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	var user, token string
+	for _, kv := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(kv, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(kv, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	if err := x.check(user, token); err != nil {
+		return nil, true, err
+	}
+	return nil, true, nil
 }
 
 func (ss *session) Login(username, password string) error {
