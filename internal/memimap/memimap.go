@@ -213,7 +213,9 @@ func (ss *session) checkToken(user, token string) error {
 
 // xoauth2Server is the server side of SASL XOAUTH2 (go-sasl has none):
 // "user=NAME^Aauth=Bearer TOKEN^A^A" in one initial response.
-type xoauth2Server struct{ check func(user, token string) error }
+type xoauth2Server struct {
+	check func(user, token string) error
+}
 
 func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 	if resp == nil {
