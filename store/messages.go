@@ -25,9 +25,7 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			return err
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (msg_key, message_id, date, internal_date, sent_at,
-			subject, from_addrs, to_addrs, cc_addrs, reply_to_addrs, in_reply_to, refs,
-			list_id, list_unsubscribe, precedence, auto_submitted, rekindle_digest)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			subject, from_email, header) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (msg_key) DO NOTHING`)
 		if err != nil {
 			return err
@@ -44,13 +42,17 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		}
 		defer loc.Close()
 
+		var buf []byte
 		for i := range msgs {
 			m := &msgs[i]
 			key := messageKey(&m.Header)
+			from := ""
+			if len(m.From) > 0 {
+				from = m.From[0].Email
+			}
+			buf = encodeHeader(buf, &m.Header)
 			res, err := ins.ExecContext(ctx, key, m.MessageID, unixOrNull(m.Date), m.InternalDate.Unix(), m.When().Unix(),
-				m.Subject, encodeAddrs(m.From), encodeAddrs(m.To), encodeAddrs(m.Cc), encodeAddrs(m.ReplyTo),
-				encodeIDs(m.InReplyTo), encodeIDs(m.References),
-				m.ListID, m.ListUnsubscribe, m.Precedence, m.AutoSubmitted, m.RekindleDigest)
+				m.Subject, from, buf)
 			if err != nil {
 				return fmt.Errorf("insert message uid %d: %w", m.UID, err)
 			}
@@ -83,9 +85,8 @@ func messageKey(h *rekindle.Header) string {
 	if h.MessageID != "" {
 		return h.MessageID
 	}
-	s := sha256.New()
-	fmt.Fprintf(s, "%d\x00%s\x00%s\x00%s\x00%s", h.Date.Unix(), encodeAddrs(h.From), encodeAddrs(h.To), encodeAddrs(h.Cc), h.Subject)
-	return "sha256:" + hex.EncodeToString(s.Sum(nil)[:16])
+	s := sha256.Sum256(encodeHeader(nil, h))
+	return "sha256:" + hex.EncodeToString(s[:16])
 }
 
 // StoredUIDs returns the UIDs stored for a folder, ascending.
@@ -146,37 +147,32 @@ type Stored struct {
 }
 
 // EachMessage streams every distinct message sent at or before until (all
-// of them for a zero until), oldest first, one at a time: memory stays
-// bounded whatever the store's size. The Stored value is reused between
+// of them for a zero until), in no particular order, one at a time: memory
+// stays bounded whatever the store's size. The Stored value is reused between
 // calls; fn must copy what it keeps.
 func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) error) error {
 	limit := int64(1<<63 - 1)
 	if !until.IsZero() {
 		limit = until.Unix()
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT id, message_id, date, sent_at, subject, from_addrs, to_addrs,
-		cc_addrs, reply_to_addrs, in_reply_to, refs, list_id, list_unsubscribe, precedence, auto_submitted, rekindle_digest
-		FROM messages WHERE sent_at <= ? ORDER BY sent_at, id`, limit)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, sent_at, header FROM messages WHERE sent_at <= ?`, limit)
 	if err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
 	defer rows.Close()
 	var (
-		s                                     Stored
-		date                                  sql.NullInt64
-		sentAt                                int64
-		from, to, cc, replyTo, inReplyTo, ref string
+		s      Stored
+		sentAt int64
+		header sql.RawBytes
 	)
 	for rows.Next() {
-		err := rows.Scan(&s.ID, &s.MessageID, &date, &sentAt, &s.Subject, &from, &to, &cc, &replyTo, &inReplyTo, &ref,
-			&s.ListID, &s.ListUnsubscribe, &s.Precedence, &s.AutoSubmitted, &s.RekindleDigest)
-		if err != nil {
+		if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
 			return fmt.Errorf("read messages: %w", err)
 		}
-		s.Date = fromUnix(date)
+		if err := decodeHeader(header, &s.Header); err != nil {
+			return fmt.Errorf("read message %d: %w", s.ID, err)
+		}
 		s.When = time.Unix(sentAt, 0).UTC()
-		s.From, s.To, s.Cc, s.ReplyTo = decodeAddrs(from), decodeAddrs(to), decodeAddrs(cc), decodeAddrs(replyTo)
-		s.InReplyTo, s.References = decodeIDs(inReplyTo), decodeIDs(ref)
 		if err := fn(&s); err != nil {
 			return err
 		}

@@ -54,6 +54,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// In WAL mode NORMAL is safe against corruption; a crash can lose the
 	// last transaction, which the next sync simply fetches again.
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Reads of a large store go through memory maps rather than a read
+	// system call per page, and keep more pages cached: the relationship
+	// model streams every message on each run.
+	q.Add("_pragma", "mmap_size(1073741824)")
+	q.Add("_pragma", "cache_size(-32000)")
 	// Take the write lock when a transaction begins, so two writers queue on
 	// busy_timeout rather than deadlocking on a read-to-write upgrade.
 	q.Set("_txlock", "immediate")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,11 +227,23 @@ func TestTwoProcessesWrite(t *testing.T) {
 	}
 }
 
-func TestAddrsRoundTrip(t *testing.T) {
-	for _, as := range [][]rekindle.Address{nil, {{Email: "a@b"}}, {{Email: "a@b", Name: "A"}, {Email: "c", Name: ""}, {Email: "d@e", Name: "Doe, Jane"}}} {
-		got := decodeAddrs(encodeAddrs(as))
-		if !slices.Equal(got, as) {
-			t.Errorf("round trip %v -> %v", as, got)
+func TestHeaderCodecRoundTrip(t *testing.T) {
+	full := msg(1, "a@b").Header
+	full.Cc = []rekindle.Address{{Email: "c", Name: ""}, {Email: "d@e", Name: "Doe, Jane"}}
+	full.ListID, full.Precedence, full.RekindleDigest = "list <l.x>", "bulk", "2026-11-21"
+	for _, h := range []rekindle.Header{{}, full, {Subject: "\x00\n\t odd", Date: time.Unix(-5, 0).UTC()}} {
+		var got rekindle.Header
+		if err := decodeHeader(encodeHeader(nil, &h), &got); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", h) {
+			t.Errorf("round trip:\n got %#v\nwant %#v", got, h)
+		}
+	}
+	for _, bad := range [][]byte{nil, {9}, {headerV1, 0xff}, encodeHeader(nil, &full)[:20]} {
+		var got rekindle.Header
+		if err := decodeHeader(bad, &got); err == nil {
+			t.Errorf("decodeHeader(%q) accepted a corrupt record", bad)
 		}
 	}
 }

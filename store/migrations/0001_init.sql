@@ -17,33 +17,27 @@ CREATE TABLE folders (
 -- One row per distinct message, however many folders hold a copy of it.
 -- Headers only: rekindle never stores a body.
 CREATE TABLE messages (
-    id               INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY,
     -- Message-ID, or a digest of the headers for mail without one; the
     -- identity under which copies in several folders collapse to one row.
-    msg_key          TEXT    NOT NULL UNIQUE,
-    message_id       TEXT    NOT NULL,
+    msg_key       TEXT    NOT NULL UNIQUE,
+    message_id    TEXT    NOT NULL,
     -- Unix seconds: the Date header (NULL when missing or unparseable), the
     -- server's internal date, and the best of the two, which every
     -- time-based query uses.
-    date             INTEGER,
-    internal_date    INTEGER NOT NULL,
-    sent_at          INTEGER NOT NULL,
-    subject          TEXT    NOT NULL,
-    -- Address lists, one "email<TAB>name" per line (see store/addrs.go).
-    from_addrs       TEXT    NOT NULL,
-    to_addrs         TEXT    NOT NULL,
-    cc_addrs         TEXT    NOT NULL,
-    reply_to_addrs   TEXT    NOT NULL,
-    -- Message IDs separated by single spaces.
-    in_reply_to      TEXT    NOT NULL,
-    refs             TEXT    NOT NULL,
-    list_id          TEXT    NOT NULL,
-    list_unsubscribe TEXT    NOT NULL,
-    precedence       TEXT    NOT NULL,
-    auto_submitted   TEXT    NOT NULL,
-    rekindle_digest  TEXT    NOT NULL
+    date          INTEGER,
+    internal_date INTEGER NOT NULL,
+    sent_at       INTEGER NOT NULL,
+    subject       TEXT    NOT NULL,
+    -- The first From address, lower case, for lookups by sender.
+    from_email    TEXT    NOT NULL,
+    -- Every header field rekindle keeps, packed (see store/codec.go). The
+    -- relationship model streams every message on each run; one packed
+    -- column reads about three times faster than a column per field.
+    header        BLOB    NOT NULL
 );
 CREATE INDEX messages_sent_at ON messages (sent_at);
+CREATE INDEX messages_from ON messages (from_email);
 
 -- Where each message was seen: a folder and a UID in it.
 CREATE TABLE locations (

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rekindle/rekindle"
+)
+
+// benchMessages makes n messages with realistic header sizes: a few
+// recipients, a references chain, some list traffic.
+func benchMessages(n int) []rekindle.Message {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	msgs := make([]rekindle.Message, n)
+	for i := range msgs {
+		m := &msgs[i]
+		m.UID = uint32(i + 1)
+		m.InternalDate = base.Add(time.Duration(i) * time.Minute)
+		m.Flags = []string{`\Seen`}
+		m.MessageID = fmt.Sprintf("%d.%d@mail.example.com", i, i*7919)
+		m.Date = m.InternalDate
+		m.Subject = fmt.Sprintf("Re: project update number %d for the quarter", i%500)
+		m.From = []rekindle.Address{{Name: fmt.Sprintf("Person %d", i%3000), Email: fmt.Sprintf("person%d@example%d.com", i%3000, i%40)}}
+		m.To = []rekindle.Address{{Name: "Jane Doe", Email: "jane@example.com"}, {Name: "Bob", Email: "bob@example.com"}}
+		if i%3 == 0 {
+			m.Cc = []rekindle.Address{{Name: "Carol", Email: "carol@example.com"}}
+		}
+		m.InReplyTo = []string{fmt.Sprintf("%d.%d@mail.example.com", i-1, (i-1)*7919)}
+		m.References = []string{fmt.Sprintf("root%d@mail.example.com", i%500), m.InReplyTo[0]}
+		if i%4 == 0 {
+			m.ListID = "Go Nuts <golang-nuts.googlegroups.com>"
+			m.ListUnsubscribe = "<mailto:golang-nuts+unsubscribe@googlegroups.com>"
+			m.Precedence = "list"
+		}
+	}
+	return msgs
+}
+
+// BenchmarkPutMessages measures ingest: b.N batches of 1000 messages.
+func BenchmarkPutMessages(b *testing.B) {
+	ctx := context.Background()
+	d := MustOpen(b)
+	const batch = 1000
+	msgs := benchMessages(batch * 50)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		chunk := msgs[(i%50)*batch : (i%50+1)*batch]
+		if i >= 50 {
+			// Past the generated set: new UIDs and IDs so every insert is new.
+			for j := range chunk {
+				chunk[j].UID += uint32(batch * 50)
+				chunk[j].MessageID = fmt.Sprintf("%d-%s", i, chunk[j].MessageID)
+			}
+		}
+		if err := d.PutMessages(ctx, "w", "INBOX", chunk, chunk[len(chunk)-1].UID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkEachMessage measures the streaming read the relationship model
+// makes: one op reads every message of a 100,000-message store.
+func BenchmarkEachMessage(b *testing.B) {
+	ctx := context.Background()
+	d := MustOpen(b)
+	const n = 100_000
+	msgs := benchMessages(n)
+	for i := 0; i < n; i += 1000 {
+		if err := d.PutMessages(ctx, "w", "INBOX", msgs[i:i+1000], msgs[i+999].UID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		count := 0
+		if err := d.EachMessage(ctx, time.Time{}, func(*Stored) error { count++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if count != n {
+			b.Fatalf("read %d messages, want %d", count, n)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "msgs/s")
+}
