@@ -50,8 +50,8 @@ func TestMigrateTwiceAndVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := d.SchemaVersion(ctx)
-		if err != nil || v != 1 {
-			t.Fatalf("version = %d, %v; want 1", v, err)
+		if err != nil || v != 2 {
+			t.Fatalf("version = %d, %v; want 2", v, err)
 		}
 		d.Close()
 	}
