@@ -1,0 +1,549 @@
+package relationship
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rekindle/rekindle"
+)
+
+// Builder accumulates mail into per-address and per-thread state. Add
+// streams messages in, in any order; Contacts and Followups read the result
+// at a given moment. A Builder is not safe for concurrent use.
+type Builder struct {
+	opts      Options
+	overrides map[string][]Override // Options.Overrides by lower-case key
+	me        *matcher
+	ignore    *matcher
+	asOf      int64 // unix seconds; 0: no limit
+	hasAsOf   bool
+
+	idx   map[string]int32 // address -> index in addrs
+	addrs []addrState
+
+	// threadIdx maps the hash of a thread's root Message-ID to the thread.
+	// Keys are 64-bit hashes rather than the IDs: the map then holds no
+	// strings (a quarter of the memory) and compares no strings. Two roots
+	// colliding, with odds near 2^-64 per pair, would merely count two
+	// conversations as one.
+	threadIdx map[uint64]int32
+	threads   []thread
+	seed      maphash.Seed
+	// roots maps the hash of a cleaned subject and a counterpart to the
+	// thread of the message that started it, for replies that carry no
+	// References or In-Reply-To.
+	roots map[uint64]int32
+
+	// scratch space reused by Add.
+	rcpt []rcptSlot
+
+	people *peopleCache // merge result, dropped by Add
+}
+
+// thread is one conversation: the addresses that took part in it.
+type thread struct {
+	parts []int32
+}
+
+// maxThreadParts bounds the participants kept per thread; a thread with
+// more people than that is a group conversation in which further
+// participants add no evidence.
+const maxThreadParts = 32
+
+// addrState is everything kept about one address. Counts and times of
+// ordinary mail and of deferred bulk mail (bulk mail addressed to the user,
+// which counts only if the person turns out two-way) are kept apart.
+type addrState struct {
+	email string
+	kind  addrKind
+	names []nameVote
+
+	days []dayRec // sorted by day
+
+	sent, recv, bulk    int32
+	sentW, recvW, bulkW int64 // weight units
+	first, last         int64 // unix seconds of ordinary counted mail; 0: none
+	bulkFirst           int64
+
+	lastMsg       *msgInfo // latest ordinary message either way
+	lastIn        *msgInfo // latest ordinary message from them
+	lastDirectIn  *msgInfo // latest from them with the user in To, few recipients
+	lastDirectOut *msgInfo // latest from the user with them in To, few recipients
+	lastOut       int64    // unix seconds of the latest ordinary message from the user
+	bulkLast      *msgInfo // latest deferred bulk message from them
+}
+
+type nameVote struct {
+	name string
+	n    int32
+}
+
+// maxNames bounds the distinct display names kept per address.
+const maxNames = 4
+
+// dayRec is one UTC day's mail with one address; weights in units.
+type dayRec struct {
+	day   int32 // days since 1970-01-01 UTC
+	flags uint8
+	sentW int32
+	recvW int32
+	bulkW int32
+}
+
+// Weights are kept in fixed point, 1/65536 of a message: sums of integers
+// do not depend on the order of Add, floating-point sums would (in the
+// last bits, enough to reorder two equally warm contacts).
+const weightUnit = 1 << 16
+
+// weightOf is the weight, in units, of a message with n recipients for a
+// recipient (or a user) in To, or only in Cc.
+func weightOf(n int, cc bool) int64 {
+	w := weightUnit / float64(n)
+	if cc {
+		w /= 2
+	}
+	return int64(math.Round(w))
+}
+
+// addSat adds without overflowing: a day's weight above 32768 messages
+// makes no difference anyway.
+func addSat(x int32, w int64) int32 {
+	return int32(min(int64(x)+w, math.MaxInt32))
+}
+
+const (
+	daySent uint8 = 1 << iota
+	dayRecv
+	dayBulk
+)
+
+// msgInfo is what is kept of a message that is, or was, some address's
+// latest: enough to name it and to thread a reply to it.
+type msgInfo struct {
+	when    int64 // unix seconds
+	id      int64
+	subject string
+	msgID   string
+	refs    []string
+	parent  string // the message it replies to
+	fromMe  bool
+}
+
+// newer reports whether a is later than b (nil is earliest). Ties on the
+// date fall to the store id and then the Message-ID, so the result does not
+// depend on the order of Add calls.
+func newer(a, b *msgInfo) bool {
+	if b == nil {
+		return a != nil
+	}
+	if a == nil || a.when != b.when {
+		return a != nil && a.when > b.when
+	}
+	if a.id != b.id {
+		return a.id > b.id
+	}
+	return a.msgID > b.msgID
+}
+
+type rcptSlot struct {
+	addr int32
+	cc   bool
+}
+
+// NewBuilder returns an empty Builder for opts; zero fields take their
+// defaults.
+func NewBuilder(opts Options) *Builder {
+	opts.normalise()
+	b := &Builder{
+		opts:      opts,
+		me:        newMatcher(opts.Me, true),
+		ignore:    newMatcher(opts.Ignore, false),
+		idx:       make(map[string]int32),
+		threadIdx: make(map[uint64]int32),
+		roots:     make(map[uint64]int32),
+		seed:      maphash.MakeSeed(),
+	}
+	for k, o := range opts.Overrides {
+		k = strings.ToLower(strings.TrimSpace(k))
+		if b.overrides == nil {
+			b.overrides = make(map[string][]Override)
+		}
+		b.overrides[k] = append(b.overrides[k], o)
+	}
+	if !opts.AsOf.IsZero() {
+		b.asOf, b.hasAsOf = opts.AsOf.Unix(), true
+	}
+	return b
+}
+
+// addr returns the index of an address, adding it on first sight.
+func (b *Builder) addr(email string) int32 {
+	if i, ok := b.idx[email]; ok {
+		return i
+	}
+	// Addresses arrive in lower case (rekindle.Address says so); this is
+	// for callers that break the promise. Neither call allocates when
+	// there is nothing to change.
+	if norm := strings.ToLower(strings.TrimSpace(email)); norm != email {
+		if i, ok := b.idx[norm]; ok {
+			return i
+		}
+		email = norm
+	}
+	i := int32(len(b.addrs))
+	b.addrs = append(b.addrs, addrState{email: email, kind: b.classify(email)})
+	b.idx[email] = i
+	return i
+}
+
+func (b *Builder) classify(email string) addrKind {
+	canon := canonical(email)
+	switch {
+	case email == "":
+		return kindRobot
+	case b.me.match(email, canon):
+		return kindMe
+	case b.ignore.match(email, canon):
+		return kindIgnored
+	case IsRobot(email):
+		return kindRobot
+	}
+	return kindContact
+}
+
+// Add feeds one message into the model. It keeps strings from m but no
+// slices, so the caller may reuse m.
+func (b *Builder) Add(m *Mail) {
+	when := m.When
+	if when.IsZero() {
+		when = m.Date
+	}
+	if when.IsZero() || len(m.From) == 0 || m.RekindleDigest != "" {
+		return
+	}
+	t := when.Unix()
+	if b.hasAsOf && t > b.asOf {
+		return
+	}
+	b.people = nil
+	if IsAutoSubmitted(&m.Header) {
+		return
+	}
+	from := b.addr(m.From[0].Email)
+	switch b.addrs[from].kind {
+	case kindMe:
+		if !IsBulk(&m.Header) { // a list's copy of the user's own post is not conversation
+			b.addSent(m, t)
+		}
+	case kindContact:
+		b.addReceived(m, t, from)
+	}
+}
+
+// recipients fills b.rcpt with the distinct recipients of m that are not
+// the user (an address in both To and Cc counts as To) and reports whether
+// the user is in To and in Cc. It stops early, with more than
+// MaxRecipients in b.rcpt, for a message that counts for nobody.
+func (b *Builder) recipients(m *Mail) (meTo, meCc bool) {
+	b.rcpt = b.rcpt[:0]
+	for pass, list := range [2][]rekindle.Address{m.To, m.Cc} {
+		for _, a := range list {
+			if len(b.rcpt) > b.opts.MaxRecipients {
+				return meTo, meCc
+			}
+			i := b.addr(a.Email)
+			if b.addrs[i].kind == kindMe {
+				if pass == 0 {
+					meTo = true
+				} else {
+					meCc = true
+				}
+				continue
+			}
+			dup := false
+			for _, r := range b.rcpt {
+				if r.addr == i {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				b.rcpt = append(b.rcpt, rcptSlot{addr: i, cc: pass == 1})
+			}
+		}
+	}
+	return meTo, meCc
+}
+
+func (b *Builder) addSent(m *Mail, t int64) {
+	b.recipients(m)
+	n := len(b.rcpt)
+	if n == 0 || n > b.opts.MaxRecipients {
+		return
+	}
+	var mi *msgInfo
+	counterpart := int32(-1)
+	for _, r := range b.rcpt {
+		a := &b.addrs[r.addr]
+		if a.kind != kindContact {
+			continue
+		}
+		if mi == nil {
+			mi = newMsgInfo(m, t, true)
+			counterpart = r.addr
+		}
+		w := weightOf(n, r.cc)
+		a.sent++
+		a.sentW += w
+		a.addDay(t, daySent, w)
+		a.touch(t)
+		if name := nameOf(m, r.addr, b); name != "" {
+			a.vote(name)
+		}
+		if newer(mi, a.lastMsg) {
+			a.lastMsg = mi
+		}
+		if !r.cc && n <= directRecipients && newer(mi, a.lastDirectOut) {
+			a.lastDirectOut = mi
+		}
+		if t > a.lastOut {
+			a.lastOut = t
+		}
+	}
+	if mi == nil {
+		return
+	}
+	th := b.threadOf(m, counterpart)
+	for _, r := range b.rcpt {
+		if b.addrs[r.addr].kind == kindContact {
+			b.threads[th].add(r.addr)
+		}
+	}
+}
+
+func (b *Builder) addReceived(m *Mail, t int64, from int32) {
+	meTo, meCc := b.recipients(m)
+	if !meTo && !meCc {
+		return // a distribution list, a Bcc, or an alias missing from Me
+	}
+	n := len(b.rcpt) + 1 // the user, once
+	if n > b.opts.MaxRecipients {
+		return
+	}
+	w := weightOf(n, !meTo)
+	a := &b.addrs[from]
+	mi := newMsgInfo(m, t, false)
+	if IsBulk(&m.Header) {
+		// Kept aside: it counts only if the sender turns out to be a
+		// two-way contact through ordinary mail.
+		if !meTo {
+			return
+		}
+		a.bulk++
+		a.bulkW += w
+		a.addDay(t, dayBulk, w)
+		if a.bulkFirst == 0 || t < a.bulkFirst {
+			a.bulkFirst = t
+		}
+		if newer(mi, a.bulkLast) {
+			a.bulkLast = mi
+		}
+		return
+	}
+	a.recv++
+	a.recvW += w
+	a.addDay(t, dayRecv, w)
+	a.touch(t)
+	if name := m.From[0].Name; name != "" {
+		a.vote(name)
+	}
+	if newer(mi, a.lastMsg) {
+		a.lastMsg = mi
+	}
+	if newer(mi, a.lastIn) {
+		a.lastIn = mi
+	}
+	if meTo && n <= directRecipients && newer(mi, a.lastDirectIn) {
+		a.lastDirectIn = mi
+	}
+	b.threads[b.threadOf(m, from)].add(from)
+}
+
+// nameOf is the display name m gives recipient i.
+func nameOf(m *Mail, i int32, b *Builder) string {
+	email := b.addrs[i].email
+	for _, list := range [2][]rekindle.Address{m.To, m.Cc} {
+		for _, a := range list {
+			if a.Name != "" && (a.Email == email || strings.EqualFold(a.Email, email)) {
+				return a.Name
+			}
+		}
+	}
+	return ""
+}
+
+func newMsgInfo(m *Mail, t int64, fromMe bool) *msgInfo {
+	mi := &msgInfo{when: t, id: m.ID, subject: m.Subject, msgID: m.MessageID, fromMe: fromMe}
+	if len(m.References) > 0 {
+		mi.refs = slices.Clone(m.References)
+	}
+	switch {
+	case len(m.InReplyTo) > 0:
+		mi.parent = m.InReplyTo[0]
+	case len(m.References) > 0:
+		mi.parent = m.References[len(m.References)-1]
+	}
+	return mi
+}
+
+func (a *addrState) touch(t int64) {
+	if a.first == 0 || t < a.first {
+		a.first = t
+	}
+	if t > a.last {
+		a.last = t
+	}
+}
+
+func (a *addrState) vote(name string) {
+	for i := range a.names {
+		if a.names[i].name == name {
+			a.names[i].n++
+			return
+		}
+	}
+	if len(a.names) < maxNames {
+		a.names = append(a.names, nameVote{name: name, n: 1})
+	}
+}
+
+// dayOf is the UTC day number of a unix time.
+func dayOf(t int64) int32 {
+	d := t / 86400
+	if t < 0 && t%86400 != 0 {
+		d--
+	}
+	return int32(d)
+}
+
+// addDay adds weight to the record of t's day. Mail mostly arrives in date
+// order, so the common case is the last record or a new one at the end.
+func (a *addrState) addDay(t int64, flag uint8, w int64) {
+	d := dayOf(t)
+	n := len(a.days)
+	var r *dayRec
+	switch {
+	case n > 0 && a.days[n-1].day == d:
+		r = &a.days[n-1]
+	case n == 0 || a.days[n-1].day < d:
+		a.days = append(a.days, dayRec{day: d})
+		r = &a.days[n]
+	default:
+		i, found := slices.BinarySearchFunc(a.days, d, func(x dayRec, d int32) int { return int(x.day) - int(d) })
+		if !found {
+			a.days = slices.Insert(a.days, i, dayRec{day: d})
+		}
+		r = &a.days[i]
+	}
+	r.flags |= flag
+	switch flag {
+	case daySent:
+		r.sentW = addSat(r.sentW, w)
+	case dayRecv:
+		r.recvW = addSat(r.recvW, w)
+	case dayBulk:
+		r.bulkW = addSat(r.bulkW, w)
+	}
+}
+
+func (t *thread) add(a int32) {
+	if slices.Contains(t.parts, a) || len(t.parts) >= maxThreadParts {
+		return
+	}
+	t.parts = append(t.parts, a)
+}
+
+// threadOf returns the thread of a counted message. The root is the first
+// References id, else the first In-Reply-To id, else the message's own
+// Message-ID. A message with neither References nor In-Reply-To whose
+// subject says it is a reply ("Re: ...", from a client that drops the
+// headers) joins the thread that a message with the same cleaned subject
+// and the same counterpart started, if one has been seen; a message without
+// any id is threaded by subject and counterpart alone.
+func (b *Builder) threadOf(m *Mail, counterpart int32) int32 {
+	var key string
+	switch {
+	case len(m.References) > 0 && m.References[0] != "":
+		key = m.References[0]
+	case len(m.InReplyTo) > 0 && m.InReplyTo[0] != "":
+		key = m.InReplyTo[0]
+	}
+	if key != "" {
+		return b.thread(maphash.String(b.seed, key))
+	}
+	clean, reply := cleanSubject(m.Subject)
+	var root uint64
+	if clean != "" {
+		root = b.subjectHash(clean, counterpart)
+		if reply || m.MessageID == "" {
+			if th, ok := b.roots[root]; ok {
+				return th
+			}
+		}
+	}
+	var th int32
+	if m.MessageID != "" {
+		th = b.thread(maphash.String(b.seed, m.MessageID))
+	} else {
+		th = b.thread(root ^ 0x5bd1e9955bd1e995) // apart from the subject index's keys
+	}
+	if clean != "" {
+		if _, ok := b.roots[root]; !ok || !reply {
+			b.roots[root] = th
+		}
+	}
+	return th
+}
+
+// subjectHash hashes a cleaned subject without case, and a counterpart.
+func (b *Builder) subjectHash(clean string, counterpart int32) uint64 {
+	var h maphash.Hash
+	h.SetSeed(b.seed)
+	var buf [4]byte
+	for _, r := range clean {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			h.WriteByte(byte(r))
+			continue
+		}
+		h.Write(utf8.AppendRune(buf[:0], unicode.ToLower(r)))
+	}
+	h.WriteByte(0)
+	h.WriteString(b.addrs[counterpart].email)
+	return h.Sum64()
+}
+
+func (b *Builder) thread(key uint64) int32 {
+	if i, ok := b.threadIdx[key]; ok {
+		return i
+	}
+	i := int32(len(b.threads))
+	b.threads = append(b.threads, thread{})
+	b.threadIdx[key] = i
+	return i
+}
+
+// unix converts a unix-seconds value back to a time (zero for 0).
+func unix(t int64) time.Time {
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(t, 0).UTC()
+}

@@ -1,0 +1,81 @@
+// Package relationship is rekindle's relationship model: message headers in,
+// ranked relationships out. It is pure: no I/O, no SQL, no clock (every
+// computation takes the moment it describes as an argument), no logging.
+//
+// # Use
+//
+// The store streams messages into a Builder one at a time; the Builder keeps
+// state per address and per thread, never per message, so memory is bounded
+// by the number of correspondents and conversations however large the
+// mailbox is.
+//
+//	b := relationship.NewBuilder(relationship.Options{Me: me, AsOf: now})
+//	for each stored message { b.Add(&mail) }
+//	contacts := b.Contacts(now)
+//	followups := b.Followups(now, 0)
+//	picks := relationship.Pick(contacts, now, relationship.PickOptions{...})
+//
+// # Time travel
+//
+// Options.AsOf is the moment the model describes: Add drops every message
+// dated after it, so nothing later can change any result (the CLI's
+// --as-of, and the daemon's "now"). Contacts, Followups and Pick take now
+// as an argument and should be given the same moment.
+//
+// # What counts
+//
+// A contact is a person, not an address (see Options.Merges and the merge
+// rules on Builder.Contacts), and only a two-way relationship counts: the
+// user wrote to them and they wrote to the user, three messages at least
+// all told. Never counted: rekindle's
+// own digests; mailing-list and bulk mail (List-Id, List-Unsubscribe,
+// Precedence bulk/list/junk) except a message addressed to the user (user in
+// To) by someone who is a two-way contact through ordinary mail; machine
+// mail (Auto-Submitted other than "no", always: RFC 3834 says it was not
+// written by a person, and an out-of-office reply must not count as an
+// answer); role and robot addresses (see IsRobot); ignored addresses and
+// domains; contacts with Override.Ignore; messages to more than
+// Options.MaxRecipients people (an announcement, not a conversation); and
+// mail that reached the user neither in To nor in Cc (a distribution list, a
+// Bcc, an alias missing from Options.Me).
+//
+// # Weights
+//
+// A message is shared among its recipients: a message with n recipients
+// (To and Cc, the user's own addresses counted once) gives weight 1/n to a
+// recipient in To and 0.5/n to one only in Cc. Mail from the user credits
+// each recipient; mail to the user credits its sender, with the user's own
+// place (To, or only Cc) deciding the 1 or 0.5.
+//
+// # Warmth
+//
+// Warmth (Contact.Score) is computed over exchange days, the UTC days on
+// which the two exchanged counted mail in either direction, so a burst of
+// twenty messages on one afternoon counts once:
+//
+//	v_i = 1.5·min(1, s_i) + min(1, r_i)       s_i, r_i: the day's weights from / to the user
+//	A   = Σ v_i · 2^(−age_i / H)              age in days, H = Options.HalfLife (180 days)
+//	B   = min(1.5, 0.75 + 0.25·log2(1 + T))  T = distinct threads (breadth)
+//	ρ   = 2·min(S, R) / (S + R)               S, R = all-time weighted sent, received (balance)
+//	L   = 1 + 0.5·min(1, Y/3)                 Y = years from first to last exchange (length)
+//	X   = A · B · (0.5 + 0.5·ρ) · L
+//	Score = 100 · (1 − e^(−X/50))
+//
+// Mail the user wrote counts 1.5 times mail received: choosing to write is
+// the stronger sign that the user values the tie. The constant 50 puts a
+// long weekly correspondence near 98, a monthly one near 60, a single
+// exchange a month ago near 4. Contact.Peak is the same formula evaluated at
+// the last exchange: how strong the tie was when it went quiet.
+//
+// # Rhythm and status
+//
+// Cadence is the median gap between the most recent exchange days (the last
+// 25 gaps, so a rhythm that changed is learnt anew), each gap weighted by
+// its length up to 30 days so that next-day replies within a conversation
+// do not pass for the rhythm; at least MinCadence (5 days); with fewer than
+// three exchange days it is DefaultCadence (30 days). Override.Cadence, or
+// the shortest cadence among the contact's tags (Options.TagCadence), wins.
+// With silence the time since the last exchange in either direction, the
+// status is warm up to 2× the cadence, cooling past 2×, cold past 4×, and
+// dormant past a year of silence (if that is also past 2× the cadence).
+package relationship

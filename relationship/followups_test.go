@@ -1,0 +1,92 @@
+package relationship
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rekindle/rekindle"
+)
+
+func TestFollowups(t *testing.T) {
+	const bob = "bob@acme.com"
+	// bob is two-way, and the base leaves nothing open: bob wrote, the
+	// user's reply answered it.
+	hi := msg(day(0), bob, me).subj("hi")
+	base := append(exchange(-20, bob), hi, msg(day(0.1), me, bob).replyTo(hi))
+	ask := msg(day(10), me, bob).subj("Coffee next week?")
+	theirAsk := msg(day(10), bob, me).subj("Can you review my draft?")
+	answer := msg(day(12), bob, me).replyTo(ask)
+	other := msg(day(12), bob, me).subj("other")
+	nudge := msg(day(12), me, bob).replyTo(ask)
+	later := msg(day(11), me, bob, "a@x.org").subj("unrelated")
+	tests := []struct {
+		name     string
+		mail     []*Mail
+		now      float64
+		awaiting string // Message-ID expected in AwaitingReply, "" for none
+		owes     string // likewise for OwesReply
+	}{
+		{"nothing open", nil, 30, "", ""},
+		{"user asked, no answer for 6 days", one(ask), 16, ask.MessageID, ""},
+		{"user asked, only 4 days ago", one(ask), 14, "", ""},
+		{"user asked, bob answered: now the user owes", one(ask, answer), 20, "", answer.MessageID},
+		{"bob answered in another thread", one(ask, other), 20, "", other.MessageID},
+		{"bob answered through a list, user in To", one(ask, msg(day(12), bob, me).with(func(h *rekindle.Header) { h.ListID = "<l>" })), 20, "", ""},
+		{"bob's out-of-office is no answer", one(ask, msg(day(10.1), bob, me).replyTo(ask).with(func(h *rekindle.Header) { h.AutoSubmitted = "auto-replied" })), 20, ask.MessageID, ""},
+		{"a message to five people awaits nobody", one(msg(day(10), me, bob, "a@x.org", "b@x.org", "c@x.org", "d@x.org")), 20, "", ""},
+		{"bob only in Cc", one(msg(day(10), me, "a@x.org").cc(bob)), 20, "", ""},
+		{"user's nudge in own thread: the nudge awaits", one(ask, nudge), 20, nudge.MessageID, ""},
+		{"bob asked, user silent for 10 days", one(theirAsk), 20, "", theirAsk.MessageID},
+		{"bob asked 3 days ago", one(theirAsk), 13, "", ""},
+		{"bob asked, user's reply answers and closes", one(theirAsk, msg(day(11), me, bob).replyTo(theirAsk)), 20, "", ""},
+		{"bob asked, user wrote him something else: that awaits", one(theirAsk, later), 20, later.MessageID, ""},
+		{"bob wrote with the user only in Cc", one(msg(day(10), bob, "a@x.org").cc(me)), 20, "", ""},
+		{"bob wrote to the user and five others", one(msg(day(10), bob, me, "a@x.org", "b@x.org", "c@x.org", "d@x.org")), 20, "", ""},
+		{"bob's bulk mail creates no debt", one(msg(day(10), bob, me).with(func(h *rekindle.Header) { h.ListUnsubscribe = "<u>" })), 20, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := build(Options{}, base, tt.mail)
+			f := b.Followups(day(tt.now), 0)
+			check := func(list string, items []Followup, want string) {
+				t.Helper()
+				var got []string
+				for _, x := range items {
+					got = append(got, x.MessageID)
+				}
+				if want == "" && len(got) != 0 || want != "" && !slices.Equal(got, []string{want}) {
+					t.Errorf("%s = %v, want [%s]", list, got, want)
+				}
+			}
+			check("awaiting", f.AwaitingReply, tt.awaiting)
+			check("owes", f.OwesReply, tt.owes)
+		})
+	}
+	t.Run("after", func(t *testing.T) {
+		b := build(Options{}, base, one(ask))
+		if f := b.Followups(day(12.5), 2*24*time.Hour); len(f.AwaitingReply) != 1 {
+			t.Errorf("after 2 days: %+v", f)
+		}
+	})
+}
+
+// The items carry what a reply needs.
+func TestFollowupFields(t *testing.T) {
+	const bob = "Bob Smith <bob@acme.com>"
+	ask := msg(day(1), me, "bob@acme.com").subj("Q3 planning")
+	ans := msg(day(2), bob, me).replyTo(ask)
+	b := build(Options{}, exchange(-30, "bob@acme.com"), one(ask, ans))
+	f := b.Followups(day(9.5), 0)
+	if len(f.OwesReply) != 1 {
+		t.Fatalf("owes %+v", f.OwesReply)
+	}
+	x := f.OwesReply[0]
+	if x.Key != "bob@acme.com" || x.Name != "Bob Smith" || x.Subject != "Re: Q3 planning" || !x.Date.Equal(day(2)) ||
+		x.MessageID != ans.MessageID || !slices.Equal(x.References, []string{ask.MessageID}) || x.DaysWaiting != 7 {
+		t.Errorf("item %+v", x)
+	}
+	if f := b.Followups(day(9.5), 8*24*time.Hour); len(f.OwesReply) != 0 {
+		t.Errorf("after 8 days: %+v", f.OwesReply)
+	}
+}

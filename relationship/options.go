@@ -1,0 +1,331 @@
+package relationship
+
+import (
+	"strings"
+	"time"
+
+	"github.com/rekindle/rekindle"
+)
+
+// Mail is one message as the store streams it into a Builder. A Builder
+// keeps none of it by reference except strings, so the caller may reuse the
+// value (and its slices) between calls to Add.
+type Mail struct {
+	// ID is the store's id for the message; opaque here, it only breaks
+	// ties between messages with the same date so results do not depend on
+	// the order of Add calls.
+	ID int64
+	// When is the message's date: the Date header, or the server's internal
+	// date when the header is missing. A zero When falls back to Date; mail
+	// with neither is dropped.
+	When time.Time
+	rekindle.Header
+}
+
+// Options is everything the model needs that is not mail: the user's
+// configuration and what the store knows.
+type Options struct {
+	// Me lists the user's addresses. Matching is case-insensitive and also
+	// covers plus-address variants (jane+news@example.com is jane@) and, at
+	// gmail.com and googlemail.com, dotted variants. An entry with a '*' is
+	// a glob ("*@jane.dev" for a catch-all domain).
+	Me []string
+	// Ignore lists addresses and domains that are never contacts: a glob
+	// with '@' matches whole addresses ("*@linkedin.com", "bob@x.org"); one
+	// without matches a domain and its subdomains ("example.net" covers
+	// mail.example.net; "*" and "?" work there too).
+	Ignore []string
+	// Overrides are the user's per-contact settings, keyed by a contact's
+	// Key or by any of its addresses (case-insensitive). When several keys
+	// of one contact match, Ignore and Pin hold if any says so, tags are
+	// united, the latest SnoozeUntil wins, and the shortest Cadence wins.
+	Overrides map[string]Override
+	// TagCadence gives tags a cadence: a contact tagged "family" with
+	// TagCadence["family"] = 14 days is expected every two weeks. The
+	// shortest cadence among a contact's tags applies, unless
+	// Override.Cadence is set.
+	TagCadence map[string]time.Duration
+	// Merges are groups of addresses the user declares to be one person.
+	Merges [][]string
+	// Splits are pairs of addresses the user declares to be different
+	// people: no merge, automatic or declared, puts them in one contact.
+	Splits [][2]string
+	// HalfLife is how fast warmth fades: an exchange HalfLife ago counts
+	// half as much as one today. Zero means DefaultHalfLife.
+	HalfLife time.Duration
+	// AsOf, when set, is the moment the model describes: Add drops mail
+	// dated after it, so later mail cannot change any result.
+	AsOf time.Time
+	// MaxRecipients is the most recipients (To and Cc) a message may have
+	// and still count as conversation; a message to more people is an
+	// announcement and counts for nobody. Zero means DefaultMaxRecipients.
+	MaxRecipients int
+	// IncludeOneWay makes Contacts also return people with counted mail in
+	// only one direction (TwoWay false, Score 0). They are never picked
+	// and never have follow-ups.
+	IncludeOneWay bool
+}
+
+// Override is the user's say about one contact.
+type Override struct {
+	// Cadence, when set, is how often the user wants to be in touch; it
+	// replaces the learnt rhythm.
+	Cadence time.Duration
+	// SnoozeUntil keeps the contact out of picks until then; the contact is
+	// still listed, with Snoozed set.
+	SnoozeUntil time.Time
+	// Ignore makes the contact's mail count for nothing: it is never listed,
+	// picked or followed up.
+	Ignore bool
+	// Pin keeps the contact eligible for picks whatever its status,
+	// exchange count or last suggestion (see Pick).
+	Pin bool
+	// Tags label the contact; a tag may carry a cadence (Options.TagCadence)
+	// and a tag can name a target company (PickOptions.TargetCompanies).
+	Tags []string
+}
+
+// Defaults for zero Options and PickOptions fields, and the rhythm rules.
+const (
+	// DefaultHalfLife is six months: the digest looks at relationships over
+	// months and years, so an exchange a year ago still counts a quarter
+	// (someone you wrote to every month last year is still warmer than a
+	// stranger) while one five years ago counts almost nothing. A shorter
+	// half-life would make anyone quiet for a season look like a stranger,
+	// and those are exactly the people the digest is for.
+	DefaultHalfLife = 180 * 24 * time.Hour
+	// DefaultMaxRecipients: a message to more people is an announcement.
+	DefaultMaxRecipients = 15
+	// DefaultCadence is the rhythm assumed with fewer than three exchange
+	// days: two points make one gap, which says nothing about a rhythm.
+	DefaultCadence = 30 * 24 * time.Hour
+	// MinCadence is the shortest learnt rhythm, a working week: colleagues
+	// who write daily are not "cooling" after a long weekend, only after
+	// two weeks without a word.
+	MinCadence = 5 * 24 * time.Hour
+	// DefaultFollowupAfter is how long a message waits before it is a
+	// follow-up.
+	DefaultFollowupAfter = 5 * 24 * time.Hour
+)
+
+// directRecipients is the most recipients a message may have and still be
+// "written directly" to each of them for follow-ups: beyond three, nobody
+// in particular is expected to answer.
+const directRecipients = 3
+
+func (o *Options) normalise() {
+	if o.HalfLife <= 0 {
+		o.HalfLife = DefaultHalfLife
+	}
+	if o.MaxRecipients <= 0 {
+		o.MaxRecipients = DefaultMaxRecipients
+	}
+}
+
+// addrKind is what an address is to the model, decided once per address.
+type addrKind uint8
+
+const (
+	kindContact addrKind = iota // may be a contact
+	kindMe                      // one of the user's addresses
+	kindRobot                   // role or robot address
+	kindIgnored                 // matches Options.Ignore
+)
+
+// matcher matches addresses against Options.Me or Options.Ignore.
+type matcher struct {
+	exact   map[string]bool // whole addresses, canonical form
+	domains []string        // bare domains: the domain or a subdomain
+	globs   []string        // patterns with '@' and a wildcard
+	dglobs  []string        // domain patterns with a wildcard
+}
+
+func newMatcher(entries []string, canon bool) *matcher {
+	m := &matcher{exact: map[string]bool{}}
+	for _, e := range entries {
+		e = strings.ToLower(strings.TrimSpace(e))
+		e = strings.TrimPrefix(e, "@")
+		switch {
+		case e == "":
+		case strings.Contains(e, "@") && strings.ContainsAny(e, "*?"):
+			m.globs = append(m.globs, e)
+		case strings.Contains(e, "@"):
+			if canon {
+				e = canonical(e)
+			}
+			m.exact[e] = true
+		case strings.ContainsAny(e, "*?"):
+			m.dglobs = append(m.dglobs, e)
+		default:
+			m.domains = append(m.domains, e)
+		}
+	}
+	return m
+}
+
+// match reports whether email (lower case) matches; canon is its canonical
+// form, looked up in exact.
+func (m *matcher) match(email, canon string) bool {
+	if m.exact[canon] || m.exact[email] {
+		return true
+	}
+	_, domain := splitAddr(email)
+	for _, d := range m.domains {
+		if domain == d || (len(domain) > len(d) && strings.HasSuffix(domain, d) && domain[len(domain)-len(d)-1] == '.') {
+			return true
+		}
+	}
+	for _, g := range m.dglobs {
+		// A domain glob covers subdomains too: try the domain and each
+		// parent.
+		for d := domain; d != ""; {
+			if glob(g, d) {
+				return true
+			}
+			i := strings.IndexByte(d, '.')
+			if i < 0 {
+				break
+			}
+			d = d[i+1:]
+		}
+	}
+	for _, g := range m.globs {
+		if glob(g, email) {
+			return true
+		}
+	}
+	return false
+}
+
+// glob matches s against a pattern where '*' is any run of characters and
+// '?' any one byte.
+func glob(p, s string) bool {
+	// Iterative matcher with one backtrack point: linear for the patterns
+	// people write.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// splitAddr splits at the last '@'; an address without one is all local
+// part.
+func splitAddr(email string) (local, domain string) {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 {
+		return email, ""
+	}
+	return email[:i], email[i+1:]
+}
+
+// canonical is the mailbox an address delivers to: lower case, without a
+// plus tag, and for Gmail without dots (Gmail ignores them). Two addresses
+// with the same canonical form are the same mailbox, hence the same person.
+func canonical(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	local, domain := splitAddr(email)
+	if domain == "" {
+		return email
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	if domain == "gmail.com" || domain == "googlemail.com" {
+		local = strings.ReplaceAll(local, ".", "")
+		domain = "gmail.com"
+	}
+	return local + "@" + domain
+}
+
+// robotLocals are local parts (lower case, without '-', '_', '.' and plus
+// tag) that belong to machines or to shared queues, never to one person.
+// Deliberately absent: info, hello, contact, office, team, sales, admin,
+// jobs, hr, press. At a small firm or a personal domain those are often one
+// person's only address, and the two-way rule already keeps the automated
+// ones out (nobody writes back and forth with a marketing sender).
+var robotLocals = map[string]bool{
+	"mailerdaemon": true, "postmaster": true, "daemon": true,
+	"notifications": true, "notification": true, "notify": true, "notifier": true,
+	"alerts": true, "alert": true,
+	"bounces": true, "bounce": true,
+	"calendar": true, "calendarnotification": true, "calendarserver": true,
+	"meetings": true, "meeting": true, "invitations": true, "invites": true,
+	"automated": true, "autoreply": true, "autoresponder": true, "autoconfirm": true,
+	"reply": true, "replies": true, "unsubscribe": true,
+	"newsletter": true, "newsletters": true, "news": true, "digest": true, "updates": true,
+	// Shared queues answered by whoever is on shift: a ticket exchange is
+	// two-way but is not a relationship.
+	"support": true, "help": true, "helpdesk": true, "billing": true,
+	"invoice": true, "invoices": true, "receipts": true, "receipt": true,
+	"orders": true, "feedback": true, "abuse": true, "webmaster": true, "hostmaster": true,
+}
+
+// IsRobot reports whether an address belongs to a machine or a shared
+// queue rather than a person: no-reply senders of every spelling
+// ("noreply", "no-reply", "do-not-reply", "comments-noreply", ...), bounce
+// and VERP addresses ("bounces+123@", "bounce-abc@"), the local parts in
+// robotLocals (mailer-daemon, postmaster, notifications, calendar,
+// meetings, support, billing, ...), and calendar and meeting-room systems
+// (calendar.google.com and its subdomains such as
+// resource.calendar.google.com).
+func IsRobot(email string) bool {
+	local, domain := splitAddr(strings.ToLower(email))
+	if domain == "calendar.google.com" || strings.HasSuffix(domain, ".calendar.google.com") {
+		return true
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	var buf [64]byte
+	c := buf[:0]
+	for i := 0; i < len(local); i++ {
+		if ch := local[i]; ch != '-' && ch != '_' && ch != '.' {
+			c = append(c, ch)
+		}
+	}
+	compact := string(c)
+	return robotLocals[compact] ||
+		strings.Contains(compact, "noreply") ||
+		strings.Contains(compact, "donotreply") ||
+		strings.HasPrefix(compact, "bounce") ||
+		strings.HasPrefix(compact, "mailerdaemon")
+}
+
+// IsBulk reports whether a message carries a mailing-list or bulk marker:
+// List-Id, List-Unsubscribe, or Precedence bulk, list or junk.
+func IsBulk(h *rekindle.Header) bool {
+	if h.ListID != "" || h.ListUnsubscribe != "" {
+		return true
+	}
+	p := strings.TrimSpace(h.Precedence)
+	return strings.EqualFold(p, "bulk") || strings.EqualFold(p, "list") || strings.EqualFold(p, "junk")
+}
+
+// IsAutoSubmitted reports whether a message says it was sent by a machine:
+// an Auto-Submitted header with any value but "no" (RFC 3834), such as
+// auto-replied (out of office) or auto-generated.
+func IsAutoSubmitted(h *rekindle.Header) bool {
+	v := h.AutoSubmitted
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.TrimSpace(v)
+	return v != "" && !strings.EqualFold(v, "no")
+}

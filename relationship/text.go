@@ -1,0 +1,209 @@
+package relationship
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// replyPrefixes are the reply and forward markers mail clients put before a
+// subject, lower case: English (Re, Fwd, Fw), German (AW, WG), Scandinavian
+// (Sv, Vs), Dutch (Antw), French (Tr), Italian (Rif, R), Polish (Odp),
+// Portuguese (Res, Enc).
+var replyPrefixes = []string{"re", "fwd", "fw", "aw", "wg", "sv", "vs", "antw", "tr", "rif", "r", "odp", "res", "enc"}
+
+// CleanSubject strips reply and forward prefixes ("Re:", "RE:", "AW:",
+// "Fwd:", "FW:", "WG:", "Sv:", "Re[2]:", ...) and list tags ("[team] "),
+// however many and in any order, and collapses white space. It keeps the
+// case of what remains, so it can head a drafted reply.
+func CleanSubject(s string) string {
+	c, _ := cleanSubject(s)
+	return c
+}
+
+// cleanSubject is CleanSubject that also reports whether a reply or forward
+// prefix was stripped: such a message claims to belong to an existing
+// thread.
+func cleanSubject(s string) (string, bool) {
+	reply := false
+	for {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if strings.HasPrefix(s, "[") {
+			if i := strings.IndexByte(s, ']'); i > 0 {
+				s = s[i+1:]
+				continue
+			}
+		}
+		n := prefixLen(s)
+		if n == 0 {
+			break
+		}
+		s = s[n:]
+		reply = true
+	}
+	if oddSpace(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return strings.TrimSpace(s), reply
+}
+
+// oddSpace reports whether s has white space other than single spaces.
+// Most subjects have none, and this costs far less than strings.Fields.
+func oddSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.ContainsFunc(s[i:], func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) || strings.Contains(s, "  ")
+		case c == ' ':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return true
+			}
+		case c <= '\r' && c >= '\t':
+			return true
+		}
+	}
+	return false
+}
+
+// prefixLen is the length of a reply prefix at the start of s, including
+// an optional counter ("[2]", "(2)", "^2") and the colon, or 0.
+func prefixLen(s string) int {
+	for _, p := range replyPrefixes {
+		if len(s) <= len(p) || !strings.EqualFold(s[:len(p)], p) {
+			continue
+		}
+		i := len(p)
+		if s[i] == '[' || s[i] == '(' {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j == i+1 || j >= len(s) || (s[j] != ']' && s[j] != ')') {
+				continue
+			}
+			i = j + 1
+		} else if s[i] == '^' {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			i = j
+		}
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if strings.HasPrefix(s[i:], ":") {
+			return i + 1
+		}
+		if strings.HasPrefix(s[i:], "：") { // full-width colon (CJK clients)
+			return i + len("：")
+		}
+	}
+	return 0
+}
+
+// subjectKey is the thread-matching form of a subject: cleaned, lower case.
+func subjectKey(s string) string {
+	c, _ := cleanSubject(s)
+	return strings.ToLower(c)
+}
+
+// foldRune maps accented Latin letters to their base letters, so "Zoë",
+// "Zoe" and "ZOË" meet. A table rather than Unicode decomposition keeps the
+// package on the standard library.
+var foldRune = map[rune]string{
+	'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'ä': "a", 'å': "a", 'ā': "a", 'ă': "a", 'ą': "a",
+	'ç': "c", 'ć': "c", 'č': "c", 'ĉ': "c", 'ċ': "c",
+	'ď': "d", 'đ': "d", 'ð': "d",
+	'è': "e", 'é': "e", 'ê': "e", 'ë': "e", 'ē': "e", 'ė': "e", 'ę': "e", 'ě': "e",
+	'ğ': "g", 'ĝ': "g", 'ģ': "g",
+	'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ī': "i", 'į': "i", 'ı': "i",
+	'ķ': "k", 'ĺ': "l", 'ļ': "l", 'ľ': "l", 'ł': "l",
+	'ñ': "n", 'ń': "n", 'ņ': "n", 'ň': "n",
+	'ò': "o", 'ó': "o", 'ô': "o", 'õ': "o", 'ö': "o", 'ø': "o", 'ō': "o", 'ő': "o",
+	'ŕ': "r", 'ř': "r",
+	'ś': "s", 'š': "s", 'ş': "s", 'ș': "s", 'ß': "ss",
+	'ť': "t", 'ţ': "t", 'ț': "t",
+	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ū': "u", 'ů': "u", 'ű': "u", 'ų': "u",
+	'ý': "y", 'ÿ': "y",
+	'ź': "z", 'ż': "z", 'ž': "z",
+	'æ': "ae", 'œ': "oe", 'þ': "th",
+}
+
+// nameKey is the form of a display name under which two addresses may be
+// one person: accents folded, case and punctuation dropped, words sorted
+// (so "Doe, Jane", "\"Jane Doe\"" and "Jane Doé" meet). Parenthesised and
+// bracketed parts ("Jane Doe (Acme)") are dropped. A name of fewer than two
+// words, or one that is an address, gives "": "Jane" alone is too weak to
+// say two addresses are one person.
+func nameKey(name string) string {
+	if name == "" || strings.Contains(name, "@") {
+		return ""
+	}
+	var words []string
+	var w strings.Builder
+	depth := 0
+	flush := func() {
+		if w.Len() > 0 {
+			words = append(words, w.String())
+			w.Reset()
+		}
+	}
+	for _, r := range name {
+		switch {
+		case r == '(' || r == '[':
+			depth++
+			flush()
+		case r == ')' || r == ']':
+			if depth > 0 {
+				depth--
+			}
+			flush()
+		case depth > 0:
+		case r >= 0x300 && r <= 0x36f: // combining accents of decomposed text
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			r = unicode.ToLower(r)
+			if f, ok := foldRune[r]; ok {
+				w.WriteString(f)
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\'' || r == '’':
+			// O'Brien and OBrien are one name.
+		default:
+			flush()
+		}
+	}
+	flush()
+	if len(words) < 2 {
+		return ""
+	}
+	slices.Sort(words)
+	return strings.Join(words, " ")
+}
+
+// nameSuffixes are what may follow a comma in a name that is not
+// "Last, First".
+var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "phd": true, "md": true, "esq": true, "mba": true, "cpa": true}
+
+// displayName tidies a display name for output: quotes removed, and
+// "Doe, Jane" turned into "Jane Doe" (but not "Jane Doe, PhD").
+func displayName(name string) string {
+	name = strings.TrimSpace(strings.Trim(strings.TrimSpace(name), `"'`))
+	if strings.Contains(name, "@") {
+		return ""
+	}
+	last, first, ok := strings.Cut(name, ",")
+	if ok && !strings.Contains(first, ",") {
+		last, first = strings.TrimSpace(last), strings.TrimSpace(first)
+		suffix := nameSuffixes[strings.ToLower(strings.Trim(first, "."))]
+		if !suffix && last != "" && first != "" && len(strings.Fields(last)) <= 2 && len(strings.Fields(first)) <= 2 {
+			return first + " " + last
+		}
+	}
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "")
+	}
+	return name
+}
