@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -33,8 +34,9 @@ type env struct {
 	logFormat      string
 	verbose        bool
 	log            *slog.Logger
-	// getenv reads the environment; tests replace it.
+	// getenv reads the environment and now the clock; tests replace them.
 	getenv func(string) string
+	now    func() time.Time
 }
 
 // usageError is a mistake in how a command was called; it exits 2 and
@@ -46,10 +48,13 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []*command {
-	return []*command{
+	return append([]*command{
 		syncCommand(),
 		statusCommand(),
-	}
+		contactsCommand(),
+		followupsCommand(),
+		suggestCommand(),
+	}, overrideCommands()...)
 }
 
 const intro = `rekindle keeps your real relationships warm.
@@ -101,7 +106,7 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 
 // Main runs rekindle with the given arguments and returns the exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
 	global := flag.NewFlagSet("rekindle", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.StringVar(&e.configPath, "config", "", "")

@@ -32,6 +32,19 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return store.Open(ctx, cfg.Store.Path)
 }
 
+// open loads the configuration and opens the store.
+func (e *env) open(ctx context.Context) (*config.Config, *store.DB, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
 // imapAccounts turns the configured accounts into what imapsync needs.
 func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
 	var out []*imapsync.Account

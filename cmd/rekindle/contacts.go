@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rekindle/rekindle/relationship"
+)
+
+// contactJSON is the stable JSON form of one contact (see README).
+type contactJSON struct {
+	Key          string     `json:"key"`
+	Email        string     `json:"email"`
+	Addresses    []string   `json:"addresses"`
+	Name         string     `json:"name"`
+	Status       string     `json:"status"`
+	Score        float64    `json:"score"`
+	Peak         float64    `json:"peak"`
+	TwoWay       bool       `json:"two_way"`
+	Sent         int        `json:"sent"`
+	Received     int        `json:"received"`
+	ExchangeDays int        `json:"exchange_days"`
+	Threads      int        `json:"threads"`
+	FirstContact time.Time  `json:"first_contact"`
+	LastContact  time.Time  `json:"last_contact"`
+	DaysSilent   int        `json:"days_silent"`
+	CadenceDays  float64    `json:"cadence_days"`
+	Cadence      string     `json:"cadence_source"`
+	LastSubject  string     `json:"last_subject"`
+	LastFromMe   bool       `json:"last_from_me"`
+	Tags         []string   `json:"tags"`
+	Pinned       bool       `json:"pinned"`
+	SnoozeUntil  *time.Time `json:"snooze_until"`
+}
+
+func toContactJSON(c *relationship.Contact) contactJSON {
+	j := contactJSON{
+		Key: c.Key, Email: c.Email, Addresses: c.Addresses, Name: c.Name, Status: string(c.Status),
+		Score: c.Score, Peak: c.Peak, TwoWay: c.TwoWay, Sent: c.Sent, Received: c.Received,
+		ExchangeDays: c.ExchangeDays, Threads: c.Threads, FirstContact: c.FirstContact, LastContact: c.LastContact,
+		DaysSilent: c.DaysSilent, CadenceDays: c.CadenceDays, Cadence: c.CadenceSource,
+		LastSubject: c.LastSubject, LastFromMe: c.LastFromMe, Tags: c.Tags, Pinned: c.Pinned,
+	}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if j.Addresses == nil {
+		j.Addresses = []string{}
+	}
+	if c.Snoozed {
+		t := c.SnoozeUntil
+		j.SnoozeUntil = &t
+	}
+	return j
+}
+
+func contactsCommand() *command {
+	return &command{
+		name:    "contacts",
+		args:    "[--as-of DATE] [--all] [--json]",
+		summary: "list your relationships, warmest first, with status and rhythm",
+		help: `
+A contact is a person you wrote to and who wrote to you (newsletters,
+mailing lists, robots and your own addresses never are). Warmth (0-100)
+weighs recent exchanges more, mail you sent more than mail received, and
+counts days and threads rather than messages. Status compares the silence
+with the contact's own rhythm: warm, cooling (past about 2x the usual gap),
+cold (past 4x), dormant (silent over a year and past 2x).`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time; later mail is ignored")
+			all := fs.Bool("all", false, "also list one-way correspondents (mail in one direction only)")
+			asJSON := fs.Bool("json", false, "print a JSON array (format documented in the README)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				return runContacts(ctx, e, *asOf, *all, *asJSON)
+			}
+		},
+	}
+}
+
+func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool) error {
+	asOf, err := parseAsOf(asOfFlag, e.now())
+	if err != nil {
+		return err
+	}
+	cfg, db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := buildModel(ctx, cfg, db, asOf, all)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]contactJSON, 0, len(m.contacts))
+		for i := range m.contacts {
+			out = append(out, toContactJSON(&m.contacts[i]))
+		}
+		return writeJSON(e.stdout, out)
+	}
+	if len(m.contacts) == 0 {
+		fmt.Fprintln(e.stdout, `No two-way relationships found yet. Run "rekindle sync" first; "rekindle status" shows what the store holds.`)
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tEMAIL\tSTATUS\tWARMTH\tEVERY\tSENT/RECV\tSINCE\tLAST")
+	for i := range m.contacts {
+		c := &m.contacts[i]
+		status := string(c.Status)
+		if !c.TwoWay {
+			status = "one-way"
+		}
+		if c.Snoozed {
+			status += " (snoozed)"
+		}
+		if c.Pinned {
+			status += " (pinned)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%d/%d\t%s\t%s\n", orDash(c.Name), c.Email, status, c.Score,
+			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), ago(c.DaysSilent))
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "\n%d contacts as of %s\n", len(m.contacts), asOf.Local().Format("2006-01-02 15:04"))
+	return nil
+}
+
+func followupsCommand() *command {
+	return &command{
+		name:    "followups",
+		args:    "[--as-of DATE] [--json]",
+		summary: "list conversations waiting on a reply: theirs, or yours",
+		help: `
+Awaiting reply: you wrote to a contact and have had no answer for a while.
+Owes reply: a contact wrote to you directly and you have not answered.
+Both clear as soon as the conversation moves on. The wait is
+digest.followup_after_days (default 5).`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time")
+			asJSON := fs.Bool("json", false, `print {"awaiting_reply": [...], "owes_reply": [...]}`)
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				return runFollowups(ctx, e, *asOf, *asJSON)
+			}
+		},
+	}
+}
+
+// followupJSON is the stable JSON form of one follow-up.
+type followupJSON struct {
+	Email      string    `json:"email"`
+	Name       string    `json:"name"`
+	Subject    string    `json:"subject"`
+	Date       time.Time `json:"date"`
+	DaysWaited int       `json:"days_waiting"`
+	MessageID  string    `json:"message_id"`
+}
+
+func runFollowups(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
+	asOf, err := parseAsOf(asOfFlag, e.now())
+	if err != nil {
+		return err
+	}
+	cfg, db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := buildModel(ctx, cfg, db, asOf, false)
+	if err != nil {
+		return err
+	}
+	f := m.builder.Followups(asOf, days(float64(cfg.Digest.FollowupAfterDays)))
+	conv := func(in []relationship.Followup) []followupJSON {
+		out := make([]followupJSON, 0, len(in))
+		for _, x := range in {
+			out = append(out, followupJSON{Email: x.Email, Name: x.Name, Subject: x.Subject,
+				Date: x.Date, DaysWaited: x.DaysWaiting, MessageID: x.MessageID})
+		}
+		return out
+	}
+	awaiting, owes := conv(f.AwaitingReply), conv(f.OwesReply)
+	if asJSON {
+		return writeJSON(e.stdout, map[string][]followupJSON{"awaiting_reply": awaiting, "owes_reply": owes})
+	}
+	section := func(title, empty string, items []followupJSON) {
+		fmt.Fprintf(e.stdout, "%s\n", title)
+		if len(items) == 0 {
+			fmt.Fprintf(e.stdout, "  %s\n\n", empty)
+			return
+		}
+		for _, x := range items {
+			fmt.Fprintf(e.stdout, "  %-28s %-40q %d days\n", nameOrEmail(x.Name, x.Email), x.Subject, x.DaysWaited)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	section("Awaiting their reply:", "nothing: everyone you wrote to has answered", awaiting)
+	section("You owe a reply:", "nothing: you are all caught up", owes)
+	return nil
+}
+
+func suggestCommand() *command {
+	return &command{
+		name:    "suggest",
+		args:    "[--as-of DATE] [--json]",
+		summary: "show who the digest would suggest reconnecting with, and why",
+		help: `
+The same choice the morning digest makes: at most digest.max_contacts people
+whose silence is past their usual rhythm, warmest and most overdue first,
+nobody you exchanged mail with in the last digest.quiet_days days, nobody
+suggested within digest.cooldown unless pinned, and at most one dormant but
+formerly strong tie a week. This only shows the choice; it records nothing.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time")
+			asJSON := fs.Bool("json", false, "print a JSON array of suggestions")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				return runSuggest(ctx, e, *asOf, *asJSON)
+			}
+		},
+	}
+}
+
+// suggestionJSON is the stable JSON form of one suggestion.
+type suggestionJSON struct {
+	contactJSON
+	Overdue  float64  `json:"overdue"`
+	Priority float64  `json:"priority"`
+	Target   string   `json:"target,omitempty"`
+	Reasons  []string `json:"reasons"`
+}
+
+func runSuggest(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
+	asOf, err := parseAsOf(asOfFlag, e.now())
+	if err != nil {
+		return err
+	}
+	cfg, db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := buildModel(ctx, cfg, db, asOf, false)
+	if err != nil {
+		return err
+	}
+	picks := relationship.Pick(m.contacts, asOf, pickOptions(cfg, m.history))
+	if asJSON {
+		out := make([]suggestionJSON, 0, len(picks))
+		for i := range picks {
+			p := &picks[i]
+			out = append(out, suggestionJSON{contactJSON: toContactJSON(&p.Contact), Overdue: p.Overdue,
+				Priority: p.Priority, Target: p.Target, Reasons: p.Reasons})
+		}
+		return writeJSON(e.stdout, out)
+	}
+	if len(picks) == 0 {
+		fmt.Fprintln(e.stdout, "Nobody is due: every relationship is within its rhythm (or was suggested recently).")
+		return nil
+	}
+	for i := range picks {
+		p := &picks[i]
+		fmt.Fprintf(e.stdout, "%d. %s <%s>  %s, warmth %.0f", i+1, orDash(p.Name), p.Email, p.Status, p.Score)
+		if p.Target != "" {
+			fmt.Fprintf(e.stdout, "  [target: %s]", p.Target)
+		}
+		fmt.Fprintln(e.stdout)
+		for _, r := range p.Reasons {
+			fmt.Fprintf(e.stdout, "   - %s\n", r)
+		}
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func nameOrEmail(name, email string) string {
+	if name != "" {
+		return name
+	}
+	return email
+}
+
+func cadence(d float64) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < 13:
+		return fmt.Sprintf("%.0fd", d)
+	case d < 60:
+		return fmt.Sprintf("%.0fw", d/7)
+	case d < 700:
+		return fmt.Sprintf("%.0fmo", d/30.4)
+	}
+	return fmt.Sprintf("%.0fy", d/365)
+}
+
+func ago(days int) string {
+	switch {
+	case days <= 0:
+		return "today"
+	case days == 1:
+		return "yesterday"
+	case days < 60:
+		return fmt.Sprintf("%d days ago", days)
+	case days < 730:
+		return fmt.Sprintf("%d months ago", days/30)
+	}
+	return fmt.Sprintf("%d years ago", days/365)
+}
