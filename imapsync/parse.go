@@ -1,11 +1,9 @@
 package imapsync
 
 import (
-	"bufio"
 	"bytes"
 	"mime"
 	"net/mail"
-	"net/textproto"
 	"strings"
 	"time"
 	"unicode"
@@ -19,18 +17,21 @@ import (
 	"github.com/rekindle/rekindle"
 )
 
-// headerFields are the header fields fetched with BODY.PEEK[HEADER.FIELDS]:
-// what ENVELOPE lacks (threading, bulk markers, rekindle's own marker), plus
-// the ENVELOPE fields themselves, to fall back on when a server's ENVELOPE
-// leaves something out.
-var headerFields = []string{
-	"Date", "From", "To", "Cc", "Reply-To", "Subject", "Message-ID", "In-Reply-To", "References",
+// HeaderFields are the header fields fetched with
+// BODY.PEEK[HEADER.FIELDS]: what ENVELOPE lacks (threading, bulk markers,
+// rekindle's own marker), plus three small ones to fall back on when a
+// server's ENVELOPE leaves them out or go-imap cannot parse its version:
+// From, Date and Message-ID. To and Cc, the bulk of a header, come from
+// ENVELOPE only. With UID, FLAGS, INTERNALDATE and ENVELOPE they are all a
+// sync fetches.
+var HeaderFields = []string{
+	"Date", "From", "Message-ID", "References",
 	"List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Rekindle-Digest",
 }
 
 var headerSection = &imap.FetchItemBodySection{
 	Specifier:    imap.PartSpecifierHeader,
-	HeaderFields: headerFields,
+	HeaderFields: HeaderFields,
 	Peek:         true,
 }
 
@@ -72,37 +73,22 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 		m.ReplyTo = envAddrs(env.ReplyTo)
 	}
 	if m.Date.IsZero() {
-		m.Date = parseDate(h.Get("Date"))
-	}
-	if m.Subject == "" {
-		m.Subject = decodeWords(h.Get("Subject"))
+		m.Date = parseDate(h.date)
 	}
 	if m.MessageID == "" {
-		if ids := parseMsgIDs(h.Get("Message-Id")); len(ids) > 0 {
+		if ids := parseMsgIDs(h.messageID); len(ids) > 0 {
 			m.MessageID = ids[0]
 		}
 	}
-	if len(m.InReplyTo) == 0 {
-		m.InReplyTo = parseMsgIDs(h.Get("In-Reply-To"))
-	}
 	if len(m.From) == 0 {
-		m.From = headerAddrs(h.Get("From"))
+		m.From = headerAddrs(h.from)
 	}
-	if len(m.To) == 0 {
-		m.To = headerAddrs(h.Get("To"))
-	}
-	if len(m.Cc) == 0 {
-		m.Cc = headerAddrs(h.Get("Cc"))
-	}
-	if len(m.ReplyTo) == 0 {
-		m.ReplyTo = headerAddrs(h.Get("Reply-To"))
-	}
-	m.References = parseMsgIDs(h.Get("References"))
-	m.ListID = cleanText(h.Get("List-Id"))
-	m.ListUnsubscribe = cleanText(h.Get("List-Unsubscribe"))
-	m.Precedence = strings.ToLower(cleanText(h.Get("Precedence")))
-	m.AutoSubmitted = strings.ToLower(cleanText(h.Get("Auto-Submitted")))
-	m.RekindleDigest = cleanText(h.Get("X-Rekindle-Digest"))
+	m.References = parseMsgIDs(h.references)
+	m.ListID = cleanText(h.listID)
+	m.ListUnsubscribe = cleanText(h.listUnsubscribe)
+	m.Precedence = strings.ToLower(cleanText(h.precedence))
+	m.AutoSubmitted = strings.ToLower(cleanText(h.autoSub))
+	m.RekindleDigest = cleanText(h.digest)
 
 	m.Subject = cleanText(m.Subject)
 	m.MessageID = cleanID(m.MessageID)
@@ -119,38 +105,84 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	return m
 }
 
-// readHeader parses a HEADER.FIELDS section leniently: a malformed line is
-// skipped rather than failing the whole header.
-func readHeader(b []byte) textproto.MIMEHeader {
-	h := textproto.MIMEHeader{}
-	if len(b) == 0 {
-		return h
+// header holds the fields of a HEADER.FIELDS section that rekindle reads,
+// unfolded and trimmed.
+type header struct {
+	date, from, messageID, references            string
+	listID, listUnsubscribe, precedence, autoSub string
+	digest                                       string
+}
+
+// field returns where the value of a field goes, or nil for a field
+// rekindle does not read. name is matched case-insensitively.
+func (h *header) field(name []byte) *string {
+	is := func(s string) bool { return len(name) == len(s) && bytes.EqualFold(name, []byte(s)) }
+	switch {
+	case is("date"):
+		return &h.date
+	case is("from"):
+		return &h.from
+	case is("message-id"):
+		return &h.messageID
+	case is("references"):
+		return &h.references
+	case is("list-id"):
+		return &h.listID
+	case is("list-unsubscribe"):
+		return &h.listUnsubscribe
+	case is("precedence"):
+		return &h.precedence
+	case is("auto-submitted"):
+		return &h.autoSub
+	case is("x-rekindle-digest"):
+		return &h.digest
 	}
-	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
-	parsed, err := r.ReadMIMEHeader()
-	if err == nil || len(parsed) > 0 {
-		return parsed
+	return nil
+}
+
+// readHeader parses a HEADER.FIELDS section leniently: folded lines are
+// joined, a line that is not a field is skipped rather than failing the
+// whole header, and the first occurrence of a field wins. It is a plain
+// scan, without a reader or a map: it runs once per message of every sync.
+func readHeader(b []byte) header {
+	var (
+		h     header
+		dst   *string
+		value []byte
+	)
+	flush := func() {
+		if dst != nil && *dst == "" {
+			*dst = string(bytes.TrimSpace(value))
+		}
+		dst, value = nil, value[:0]
 	}
-	// Fall back to a line-by-line read that tolerates what textproto
-	// rejects (e.g. a field name with a space before the colon).
-	var key string
-	for line := range strings.SplitSeq(string(b), "\n") {
-		line = strings.TrimRight(line, "\r")
-		if line == "" {
+	for len(b) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			line, b = b, nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			flush()
 			continue
 		}
-		if (line[0] == ' ' || line[0] == '\t') && key != "" {
-			vs := h[key]
-			vs[len(vs)-1] += " " + strings.TrimSpace(line)
+		if line[0] == ' ' || line[0] == '\t' {
+			if dst != nil {
+				value = append(value, ' ')
+				value = append(value, bytes.TrimSpace(line)...)
+			}
 			continue
 		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
+		flush()
+		if name, rest, ok := bytes.Cut(line, []byte(":")); ok {
+			if dst = h.field(bytes.TrimSpace(name)); dst != nil {
+				value = append(value[:0], bytes.TrimSpace(rest)...)
+			}
 		}
-		key = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name))
-		h[key] = append(h[key], strings.TrimSpace(value))
 	}
+	flush()
 	return h
 }
 
@@ -259,7 +291,7 @@ func parseMsgIDs(v string) []string {
 // cleanID makes a message ID safe to store space-separated.
 func cleanID(s string) string {
 	s = strings.Trim(strings.TrimSpace(s), "<>")
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+	if !plainASCII(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if unicode.IsSpace(r) || unicode.IsControl(r) {
 				return -1
@@ -349,4 +381,15 @@ func splitAddrs(v string) []string {
 		}
 	}
 	return append(parts, v[from:])
+}
+
+// plainASCII reports whether s is printable ASCII without spaces, the
+// common case that needs no cleaning.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -103,3 +103,17 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+func TestReadHeader(t *testing.T) {
+	raw := "Date: Tue, 3 Mar 2026\r\n 10:00:00 +0100\r\nreferences: <a@x>\r\n\t<b@x>\r\nnot a field\r\nReferences: <second@x>\r\n" +
+		"List-Id:   Go Nuts <golang-nuts.googlegroups.com>  \r\nX-Unknown: skip\r\n continued\r\nPrecedence: bulk\r\n\r\n"
+	h := readHeader([]byte(raw))
+	want := header{date: "Tue, 3 Mar 2026 10:00:00 +0100", references: "<a@x> <b@x>",
+		listID: "Go Nuts <golang-nuts.googlegroups.com>", precedence: "bulk"}
+	if h != want {
+		t.Errorf("readHeader:\n got %+v\nwant %+v", h, want)
+	}
+	if h := readHeader(nil); h != (header{}) {
+		t.Errorf("readHeader(nil) = %+v", h)
+	}
+}

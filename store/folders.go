@@ -64,7 +64,7 @@ func (d *DB) ResetFolder(ctx context.Context, account, folder string, uidValidit
 		if err != nil {
 			return err
 		}
-		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_id`, id); err != nil {
+		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_key`, id); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = 0,
@@ -100,7 +100,7 @@ func (d *DB) DropFolder(ctx context.Context, account, folder string) error {
 		} else if err != nil {
 			return err
 		}
-		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_id`, id); err != nil {
+		if err := deleteLocations(ctx, tx, `DELETE FROM locations WHERE folder_id = ? RETURNING message_key`, id); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM folders WHERE id = ?`, id)
@@ -120,8 +120,8 @@ func folderID(ctx context.Context, tx *sql.Tx, account, folder string) (int64, e
 	return id, err
 }
 
-// deleteLocations runs a DELETE ... RETURNING message_id over locations and
-// then deletes the messages that no folder holds any more.
+// deleteLocations runs a DELETE ... RETURNING message_key over locations
+// and then deletes the messages that no folder holds any more.
 func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -145,8 +145,8 @@ func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	if len(ids) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE id = ?1
-		AND NOT EXISTS (SELECT 1 FROM locations WHERE message_id = ?1)`)
+	stmt, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE key = ?1
+		AND NOT EXISTS (SELECT 1 FROM locations WHERE message_key = ?1)`)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,50 +24,73 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		if err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (msg_key, message_id, date, internal_date, sent_at,
-			subject, from_email, header) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (msg_key) DO NOTHING`)
-		if err != nil {
+		// Multi-row INSERTs: per-statement overhead dominates single-row
+		// inserts. The key is derived from the message, so a copy already
+		// stored is simply skipped and its location still points at it.
+		var (
+			buf      []byte
+			msgArgs  []any
+			locArgs  []any
+			inserted int
+			full     [2]*sql.Stmt // prepared once per batch for full-size chunks
+		)
+		defer func() {
+			for _, st := range full {
+				if st != nil {
+					st.Close()
+				}
+			}
+		}()
+		exec := func(i int, q string, args []any) error {
+			if inserted < rowsPerInsert {
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			}
+			if full[i] == nil {
+				st, err := tx.PrepareContext(ctx, q)
+				if err != nil {
+					return err
+				}
+				full[i] = st
+			}
+			_, err := full[i].ExecContext(ctx, args...)
 			return err
 		}
-		defer ins.Close()
-		find, err := tx.PrepareContext(ctx, `SELECT id FROM messages WHERE msg_key = ?`)
-		if err != nil {
-			return err
+		flush := func() error {
+			if inserted == 0 {
+				return nil
+			}
+			q := `INSERT INTO messages (key, message_id, date, internal_date, sent_at, subject, from_email, header) VALUES ` +
+				placeholders(inserted, 8) + ` ON CONFLICT (key) DO NOTHING`
+			if err := exec(0, q, msgArgs); err != nil {
+				return fmt.Errorf("insert messages: %w", err)
+			}
+			q = `INSERT OR REPLACE INTO locations (folder_id, uid, message_key, flags) VALUES ` + placeholders(inserted, 4)
+			if err := exec(1, q, locArgs); err != nil {
+				return fmt.Errorf("insert locations: %w", err)
+			}
+			msgArgs, locArgs, inserted = msgArgs[:0], locArgs[:0], 0
+			return nil
 		}
-		defer find.Close()
-		loc, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO locations (folder_id, uid, message_id, flags) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer loc.Close()
-
-		var buf []byte
 		for i := range msgs {
 			m := &msgs[i]
-			key := messageKey(&m.Header)
 			from := ""
 			if len(m.From) > 0 {
 				from = m.From[0].Email
 			}
 			buf = encodeHeader(buf, &m.Header)
-			res, err := ins.ExecContext(ctx, key, m.MessageID, unixOrNull(m.Date), m.InternalDate.Unix(), m.When().Unix(),
-				m.Subject, from, buf)
-			if err != nil {
-				return fmt.Errorf("insert message uid %d: %w", m.UID, err)
+			key := messageKey(&m.Header, buf)
+			msgArgs = append(msgArgs, key, m.MessageID, unixOrNull(m.Date), m.InternalDate.Unix(), m.When().Unix(),
+				m.Subject, from, append([]byte(nil), buf...))
+			locArgs = append(locArgs, fid, m.UID, key, strings.Join(m.Flags, " "))
+			if inserted++; inserted == rowsPerInsert {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			var id int64
-			if n, _ := res.RowsAffected(); n == 1 {
-				id, err = res.LastInsertId()
-			} else {
-				err = find.QueryRowContext(ctx, key).Scan(&id)
-			}
-			if err != nil {
-				return fmt.Errorf("find message uid %d: %w", m.UID, err)
-			}
-			if _, err := loc.ExecContext(ctx, fid, m.UID, id, strings.Join(m.Flags, " ")); err != nil {
-				return fmt.Errorf("insert location uid %d: %w", m.UID, err)
-			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE folders SET last_uid = MAX(last_uid, ?) WHERE id = ?`, lastUID, fid)
 		return err
@@ -78,15 +101,28 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 	return nil
 }
 
-// messageKey is the identity under which copies of one message in several
-// folders collapse: its Message-ID, or for mail without one a digest of the
-// headers that identify it.
-func messageKey(h *rekindle.Header) string {
+// rowsPerInsert keeps a multi-row INSERT under SQLite's limit of 32766
+// bound parameters with room to spare.
+const rowsPerInsert = 100
+
+func placeholders(rows, cols int) string {
+	one := "(?" + strings.Repeat(",?", cols-1) + ")"
+	return one + strings.Repeat(","+one, rows-1)
+}
+
+// messageKey is a message's key: a 63-bit hash of its identity,
+// the Message-ID, or for mail without one the packed headers. Copies of one
+// message in several folders share it. Two different identities collide
+// with a probability of about n²/2⁶⁴: for a million messages, 1 in 10⁷;
+// the cost of a collision is one message counted as another's copy.
+func messageKey(h *rekindle.Header, packed []byte) int64 {
+	var sum [32]byte
 	if h.MessageID != "" {
-		return h.MessageID
+		sum = sha256.Sum256([]byte(h.MessageID))
+	} else {
+		sum = sha256.Sum256(packed)
 	}
-	s := sha256.Sum256(encodeHeader(nil, h))
-	return "sha256:" + hex.EncodeToString(s[:16])
+	return int64(binary.BigEndian.Uint64(sum[:8]) >> 1)
 }
 
 // StoredUIDs returns the UIDs stored for a folder, ascending.
@@ -120,7 +156,7 @@ func (d *DB) DeleteUIDs(ctx context.Context, account, folder string, uids []uint
 			return err
 		}
 		for chunk := range slices.Chunk(uids, 500) {
-			q := `DELETE FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `) RETURNING message_id`
+			q := `DELETE FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `) RETURNING message_key`
 			args := make([]any, 0, len(chunk)+1)
 			args = append(args, fid)
 			for _, u := range chunk {

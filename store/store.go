@@ -59,6 +59,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// model streams every message on each run.
 	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Add("_pragma", "cache_size(-32000)")
+	// Statement journals (multi-row INSERT ... ON CONFLICT needs one) and
+	// temporary tables live in memory, not in temporary files.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	// Take the write lock when a transaction begins, so two writers queue on
 	// busy_timeout rather than deadlocking on a read-to-write upgrade.
 	q.Set("_txlock", "immediate")

@@ -66,6 +66,8 @@ type Server struct {
 	names   []string
 	cut     atomic.Int64 // bytes the next connection may write before it is cut; 0: never
 	conns   atomic.Int64
+	cmdMu   sync.Mutex
+	cmds    map[string]int
 }
 
 // Start starts a server on 127.0.0.1 with one user and an INBOX.
@@ -114,6 +116,33 @@ func Start(opts Options) (*Server, error) {
 
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// Commands returns how many commands of each kind clients sent so far,
+// by upper-case name ("SELECT", "UID FETCH", ...), and resets the count.
+func (s *Server) Commands() map[string]int {
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	out := s.cmds
+	s.cmds = map[string]int{}
+	return out
+}
+
+func (s *Server) countLine(line []byte) {
+	f := strings.Fields(string(line))
+	if len(f) < 2 {
+		return
+	}
+	name := strings.ToUpper(f[1])
+	if name == "UID" && len(f) > 2 {
+		name += " " + strings.ToUpper(f[2])
+	}
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	if s.cmds == nil {
+		s.cmds = map[string]int{}
+	}
+	s.cmds[name]++
+}
 
 // Connections counts the connections accepted so far.
 func (s *Server) Connections() int { return int(s.conns.Load()) }
@@ -323,10 +352,33 @@ func (l *cutListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.s.conns.Add(1)
+	c = &countConn{Conn: c, s: l.s}
 	if n := l.s.cut.Swap(0); n > 0 {
 		return &cutConn{Conn: c, left: n}, nil
 	}
 	return c, nil
+}
+
+// countConn counts the commands a client sends, line by line. Literals
+// (an APPEND's message) are counted as lines too; tests count FETCH and
+// SELECT, which no literal line starts with after a tag.
+type countConn struct {
+	net.Conn
+	s    *Server
+	line []byte
+}
+
+func (c *countConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			c.s.countLine(c.line)
+			c.line = c.line[:0]
+		} else if len(c.line) < 256 {
+			c.line = append(c.line, b)
+		}
+	}
+	return n, err
 }
 
 // cutConn closes itself after writing its budget of bytes.

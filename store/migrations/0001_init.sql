@@ -18,9 +18,10 @@ CREATE TABLE folders (
 -- Headers only: rekindle never stores a body.
 CREATE TABLE messages (
     id            INTEGER PRIMARY KEY,
-    -- Message-ID, or a digest of the headers for mail without one; the
-    -- identity under which copies in several folders collapse to one row.
-    msg_key       TEXT    NOT NULL UNIQUE,
+    -- A 63-bit hash of the message's identity: its Message-ID, or for
+    -- mail without one a digest of its headers. Copies in several folders
+    -- share it and collapse to one row (see store/messages.go).
+    key           INTEGER NOT NULL UNIQUE,
     message_id    TEXT    NOT NULL,
     -- Unix seconds: the Date header (NULL when missing or unparseable), the
     -- server's internal date, and the best of the two, which every
@@ -29,22 +30,22 @@ CREATE TABLE messages (
     internal_date INTEGER NOT NULL,
     sent_at       INTEGER NOT NULL,
     subject       TEXT    NOT NULL,
-    -- The first From address, lower case, for lookups by sender.
+    -- The first From address, lower case.
     from_email    TEXT    NOT NULL,
     -- Every header field rekindle keeps, packed (see store/codec.go). The
     -- relationship model streams every message on each run; one packed
     -- column reads about three times faster than a column per field.
     header        BLOB    NOT NULL
 );
-CREATE INDEX messages_sent_at ON messages (sent_at);
-CREATE INDEX messages_from ON messages (from_email);
 
 -- Where each message was seen: a folder and a UID in it.
 CREATE TABLE locations (
-    folder_id  INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
-    uid        INTEGER NOT NULL,
-    message_id INTEGER NOT NULL REFERENCES messages (id),
-    flags      TEXT    NOT NULL,
+    folder_id   INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+    uid         INTEGER NOT NULL,
+    -- messages.key: known before the message's row exists, so a batch
+    -- inserts both tables without reading anything back.
+    message_key INTEGER NOT NULL,
+    flags       TEXT    NOT NULL,
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
-CREATE INDEX locations_message ON locations (message_id);
+CREATE INDEX locations_message ON locations (message_key);
