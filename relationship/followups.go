@@ -50,7 +50,9 @@ type Followups struct {
 // to them since, in any thread. Bulk mail never creates one.
 //
 // Both clear as soon as the conversation moves on: any later counted
-// message the other way.
+// message the other way. Both also lapse after FollowupWindow: a question
+// unanswered for a month has been answered some other way, or is a
+// reconnection now, which the digest's pick handles.
 func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 	if after <= 0 {
 		after = DefaultFollowupAfter
@@ -58,18 +60,19 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 	var f Followups
 	nowT := now.Unix()
 	limit := int64(after / time.Second)
+	window := max(int64(FollowupWindow/time.Second), limit)
 	pc := b.cluster()
 	for i := range pc.people {
 		v, ok := b.view(&pc.people[i], now)
 		if !ok || !v.TwoWay {
 			continue
 		}
-		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit &&
+		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit && nowT-m.when <= window &&
 			(v.lastIn == nil || v.lastIn.when < m.when) &&
 			(v.lastIn == nil || m.parent == "" || m.parent != v.lastIn.msgID) {
 			f.AwaitingReply = append(f.AwaitingReply, followup(&v.Contact, m, now))
 		}
-		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && v.lastOut < m.when {
+		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && nowT-m.when <= window && v.lastOut < m.when {
 			f.OwesReply = append(f.OwesReply, followup(&v.Contact, m, now))
 		}
 	}

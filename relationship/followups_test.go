@@ -1,6 +1,7 @@
 package relationship
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -88,5 +89,32 @@ func TestFollowupFields(t *testing.T) {
 	}
 	if f := b.Followups(day(9.5), 8*24*time.Hour); len(f.OwesReply) != 0 {
 		t.Errorf("after 8 days: %+v", f.OwesReply)
+	}
+}
+
+// A message unanswered for longer than FollowupWindow is no longer listed.
+func TestFollowupsLapse(t *testing.T) {
+	day := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	b := NewBuilder(Options{Me: []string{"jane@example.com"}})
+	for i, m := range []struct {
+		from, to string
+		at       time.Time
+	}{
+		{"bob@x.org", "jane@example.com", day.AddDate(0, 0, -60)},
+		{"jane@example.com", "bob@x.org", day.AddDate(0, 0, -50)},
+		{"bob@x.org", "jane@example.com", day.AddDate(0, 0, -40)},
+		{"jane@example.com", "bob@x.org", day.AddDate(0, 0, -30)},
+		{"bob@x.org", "jane@example.com", day},
+	} {
+		b.Add(&Mail{ID: int64(i + 1), When: m.at, Header: rekindle.Header{
+			MessageID: fmt.Sprintf("m%d@x", i), Subject: "question",
+			From: []rekindle.Address{{Email: m.from}}, To: []rekindle.Address{{Email: m.to}},
+		}})
+	}
+	if f := b.Followups(day.AddDate(0, 0, 10), 0); len(f.OwesReply) != 1 {
+		t.Fatalf("after 10 days: owes %v, want one", f.OwesReply)
+	}
+	if f := b.Followups(day.AddDate(0, 0, 31), 0); len(f.OwesReply) != 0 {
+		t.Errorf("after 31 days: owes %v, want none (lapsed)", f.OwesReply)
 	}
 }

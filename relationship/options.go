@@ -106,6 +106,9 @@ const (
 	// DefaultFollowupAfter is how long a message waits before it is a
 	// follow-up.
 	DefaultFollowupAfter = 5 * 24 * time.Hour
+	// FollowupWindow is how long a follow-up stays listed: past a month
+	// the moment for "did you see my note?" has gone.
+	FollowupWindow = 30 * 24 * time.Hour
 )
 
 // directRecipients is the most recipients a message may have and still be

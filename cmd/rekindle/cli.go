@@ -54,6 +54,7 @@ func commands() []*command {
 		contactsCommand(),
 		followupsCommand(),
 		suggestCommand(),
+		demoCommand(),
 	}, overrideCommands()...)
 }
 
