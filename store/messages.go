@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rekindle/rekindle"
@@ -183,37 +187,154 @@ type Stored struct {
 }
 
 // EachMessage streams every distinct message sent at or before until (all
-// of them for a zero until), in no particular order, one at a time: memory
-// stays bounded whatever the store's size. The Stored value is reused between
-// calls; fn must copy what it keeps.
+// of them for a zero until), one at a time, in the order of their ids (the
+// order they were stored): memory stays bounded whatever the store's size.
+// fn runs on the calling goroutine. The Stored value is reused between
+// calls; fn must copy what it keeps (a shallow copy will do: the slices of
+// one message are never reused for another).
+//
+// The model reads every message on each run, so this is the hot path of
+// every command. Reading rows (a SQLite scan, then a decode) runs ahead of
+// fn on up to two goroutines, one CPU being fn's, each with a connection
+// of its own and reading every other batch of ids; the batches reach fn in
+// id order. Those connections read without a memory map and with a small
+// page cache: a memory-mapped scan leaves the whole file resident in the
+// process (a 700 MB store, 700 MB of RSS), and one pass over a table gains
+// nothing from a cache.
 func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) error) error {
+	const (
+		batchIDs   = 512 // ids per batch
+		maxReaders = 2
+	)
 	limit := int64(1<<63 - 1)
 	if !until.IsZero() {
 		limit = until.Unix()
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT id, sent_at, header FROM messages WHERE sent_at <= ?`, limit)
-	if err != nil {
+	var lo, hi int64
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1), COALESCE(MAX(id), 0) FROM messages`).Scan(&lo, &hi); err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
-	defer rows.Close()
-	var (
-		s      Stored
-		sentAt int64
-		header sql.RawBytes
-	)
-	for rows.Next() {
-		if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
-			return fmt.Errorf("read messages: %w", err)
-		}
-		if err := decodeHeader(header, &s.Header); err != nil {
-			return fmt.Errorf("read message %d: %w", s.ID, err)
-		}
-		s.When = time.Unix(sentAt, 0).UTC()
-		if err := fn(&s); err != nil {
+	// Batch k holds ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
+	// included; reader r reads batches r, r+readers, r+2*readers...
+	batches := (hi - lo + batchIDs) / batchIDs
+	readers := min(int64(max(1, min(maxReaders, runtime.GOMAXPROCS(0)-1))), batches)
+	if readers == 0 {
+		return nil
+	}
+
+	type batch struct {
+		msgs []Stored
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // runs after cancel: the readers give their connections back
+	defer cancel()
+	out := make([]chan *batch, readers)
+	free := make(chan *batch, 3*readers+1) // batches fn is done with, for reuse
+
+	read := func(r int64, conn *sql.Conn) error {
+		stmt, err := conn.PrepareContext(ctx, `SELECT id, sent_at, header FROM messages WHERE id >= ? AND id < ? AND sent_at <= ?`)
+		if err != nil {
 			return err
 		}
+		defer stmt.Close()
+		hd := newStreamDecoder()
+		var (
+			sentAt int64
+			header sql.RawBytes
+		)
+		for k := r; k < batches; k += readers {
+			var b *batch
+			select {
+			case b = <-free:
+				b.msgs = b.msgs[:0]
+			default:
+				b = &batch{msgs: make([]Stored, 0, batchIDs)}
+			}
+			rows, err := stmt.QueryContext(ctx, lo+k*batchIDs, lo+(k+1)*batchIDs, limit)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				b.msgs = append(b.msgs, Stored{})
+				s := &b.msgs[len(b.msgs)-1]
+				if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
+					rows.Close()
+					return err
+				}
+				if err := hd.decode(header, &s.Header); err != nil {
+					rows.Close()
+					return fmt.Errorf("message %d: %w", s.ID, err)
+				}
+				s.When = time.Unix(sentAt, 0).UTC()
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return err
+			}
+			select {
+			case out[r] <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
 	}
-	return rows.Err()
+	// scan runs read on a connection set up for it, and restores the
+	// connection's settings before it goes back to the pool (or, failing
+	// that, has the pool drop it).
+	scan := func(r int64) error {
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		var mmap, cache int64
+		if err := conn.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil {
+			return err
+		}
+		if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+			return err
+		}
+		_, err = conn.ExecContext(ctx, `PRAGMA mmap_size = 0; PRAGMA cache_size = -2000`)
+		if err == nil {
+			err = read(r, conn)
+		}
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA mmap_size = %d; PRAGMA cache_size = %d`, mmap, cache))
+		if rerr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		return err
+	}
+	for r := range readers {
+		out[r] = make(chan *batch, 2)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := scan(r); err != nil {
+				select {
+				case out[r] <- &batch{err: err}:
+				case <-ctx.Done():
+				}
+			}
+		}()
+	}
+	for k := range batches {
+		b := <-out[k%readers]
+		if b.err != nil {
+			return fmt.Errorf("read messages: %w", b.err)
+		}
+		for i := range b.msgs {
+			if err := fn(&b.msgs[i]); err != nil {
+				return err
+			}
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return nil
 }
 
 // Totals is the store's size at a glance.

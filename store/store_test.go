@@ -50,8 +50,8 @@ func TestMigrateTwiceAndVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := d.SchemaVersion(ctx)
-		if err != nil || v != 2 {
-			t.Fatalf("version = %d, %v; want 2", v, err)
+		if err != nil || v != 3 {
+			t.Fatalf("version = %d, %v; want 3", v, err)
 		}
 		d.Close()
 	}
