@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -71,6 +72,11 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 		m.To = envAddrs(env.To)
 		m.Cc = envAddrs(env.Cc)
 		m.ReplyTo = envAddrs(env.ReplyTo)
+		if slices.Equal(m.ReplyTo, m.From) {
+			// Servers fill ENVELOPE's reply-to with From when the header
+			// is absent (RFC 3501 7.4.2); equal, it says nothing.
+			m.ReplyTo = nil
+		}
 	}
 	if m.Date.IsZero() {
 		m.Date = parseDate(h.date)
@@ -194,7 +200,7 @@ func envAddrs(in []imap.Address) []rekindle.Address {
 			continue
 		}
 		email := a.Addr()
-		if email == "" {
+		if email == "" || missingHost(a.Host) {
 			// An address without a domain ("undisclosed-recipients", a
 			// local user): keep the local part.
 			email = a.Mailbox
@@ -202,6 +208,13 @@ func envAddrs(in []imap.Address) []rekindle.Address {
 		out = append(out, rekindle.Address{Name: cleanName(a.Name), Email: cleanEmail(email)})
 	}
 	return out
+}
+
+// missingHost tells the placeholders servers put in ENVELOPE for an
+// address without a domain: Dovecot's MISSING_DOMAIN, UW-IMAP's
+// .MISSING-HOST-NAME.
+func missingHost(h string) bool {
+	return strings.EqualFold(h, "MISSING_DOMAIN") || strings.EqualFold(h, ".MISSING-HOST-NAME.")
 }
 
 var addrParser = mail.AddressParser{WordDecoder: wordDecoder}

@@ -1,9 +1,15 @@
 package imapsync
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/rekindle/rekindle"
 )
 
 func TestMatchGlob(t *testing.T) {
@@ -115,5 +121,22 @@ func TestReadHeader(t *testing.T) {
 	}
 	if h := readHeader(nil); h != (header{}) {
 		t.Errorf("readHeader(nil) = %+v", h)
+	}
+}
+
+// Dovecot's ENVELOPE for "From: Cron Daemon <root>" names the host
+// MISSING_DOMAIN and copies From into reply-to; neither is stored.
+func TestEnvelopeFromDovecot(t *testing.T) {
+	from := []imap.Address{{Name: "Cron Daemon", Mailbox: "root", Host: "MISSING_DOMAIN"}}
+	buf := &imapclient.FetchMessageBuffer{UID: 1,
+		Envelope: &imap.Envelope{Subject: "x", From: from, Sender: from, ReplyTo: from},
+		BodySection: []imapclient.FetchBodySectionBuffer{{Section: headerSection,
+			Bytes: []byte("From: Cron Daemon <root>\r\nSubject: x\r\n\r\n")}}}
+	m := toMessage(buf)
+	if want := []rekindle.Address{{Name: "Cron Daemon", Email: "root"}}; !slices.Equal(m.From, want) {
+		t.Errorf("From = %v, want %v", m.From, want)
+	}
+	if len(m.ReplyTo) != 0 {
+		t.Errorf("ReplyTo = %v, want none", m.ReplyTo)
 	}
 }

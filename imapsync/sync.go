@@ -199,13 +199,15 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 // remaining folders are not tried on it.
 var errConnection = errors.New("connection lost")
 
+// connErr classifies an error from an IMAP command. A NO or BAD reply
+// (*imap.Error) is the server refusing one command, and the other folders
+// go on; anything else means the connection itself failed.
 func (s *syncer) connErr(err error) error {
-	select {
-	case <-s.c.Closed():
-		return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
-	default:
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
 		return err
 	}
+	return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
 }
 
 func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions) (FolderResult, error) {

@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/store"
+)
+
+// syProxy is a TCP proxy on 127.0.0.1:0 in front of a server. It forwards
+// bytes as they are, TLS included (the client verifies the server behind
+// it), and can cut a connection in the middle of a response: armed with
+// syCutNextAfter(n), the next connection it accepts is closed on both
+// sides once n bytes have gone from the server to the client.
+type syProxy struct {
+	ln     net.Listener
+	target string
+
+	// toClient counts the bytes forwarded from the server, over all
+	// connections; cuts counts the connections cut.
+	toClient atomic.Int64
+	cuts     atomic.Int32
+
+	mu    sync.Mutex
+	cut   int64 // for the next connection; 0 for none
+	conns map[net.Conn]bool
+	wg    sync.WaitGroup
+}
+
+// syStartProxy starts a proxy to target and stops it when the test ends.
+func syStartProxy(t *testing.T, target string) *syProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &syProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p.wg.Add(1)
+	go p.syServe()
+	t.Cleanup(p.syClose)
+	return p
+}
+
+// syAddr is the proxy's address.
+func (p *syProxy) syAddr() string { return p.ln.Addr().String() }
+
+// syCutNextAfter arms a cut of the next connection after n bytes from the
+// server.
+func (p *syProxy) syCutNextAfter(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = n
+}
+
+func (p *syProxy) syServe() {
+	defer p.wg.Done()
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		p.mu.Lock()
+		cut := p.cut
+		p.cut = 0
+		p.mu.Unlock()
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.syHandle(client, cut)
+		}()
+	}
+}
+
+// syTrack remembers an open connection so that syClose can close it; it
+// reports false once the proxy is closed.
+func (p *syProxy) syTrack(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		return false
+	}
+	p.conns[c] = true
+	return true
+}
+
+func (p *syProxy) syForget(c net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.conns, c)
+	c.Close()
+}
+
+func (p *syProxy) syHandle(client net.Conn, cut int64) {
+	defer p.syForget(client)
+	if !p.syTrack(client) {
+		return
+	}
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer p.syForget(server)
+	if !p.syTrack(server) {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(server, client)
+		// The client is gone: let the server see it.
+		server.Close()
+	}()
+	var src io.Reader = server
+	if cut > 0 {
+		src = io.LimitReader(server, cut)
+	}
+	n, _ := io.Copy(client, &syCounter{r: src, n: &p.toClient})
+	if cut > 0 && n == cut {
+		p.cuts.Add(1)
+	}
+	// The cut, or the server closed: close both sides, like a dropped
+	// connection would.
+	client.Close()
+	server.Close()
+	<-done
+}
+
+// syCounter counts the bytes read through it.
+type syCounter struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *syCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// syWaitIdle waits until the proxy holds no connection: the server has
+// seen the client go and every byte it sent is counted.
+func (p *syProxy) syWaitIdle(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.mu.Lock()
+		open := len(p.conns)
+		p.mu.Unlock()
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the proxy still holds %d connections after 10s", open)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syClose stops accepting, closes every open connection and waits for the
+// proxy's goroutines.
+func (p *syProxy) syClose() {
+	p.ln.Close()
+	p.mu.Lock()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// TestSyncResumesAfterCut cuts the connection in the middle of the first
+// sync's FETCH: the sync says it will resume, keeps the batches it stored,
+// and the next sync completes the folder with no duplicate and no gap.
+func TestSyncResumesAfterCut(t *testing.T) {
+	t.Parallel()
+	e := syStart(t)
+	const n = 600
+	mails := syMails("Archive", "cut", n)
+	e.syLoad(t, "Archive", mails)
+	proxy := syStartProxy(t, e.srv.Addr)
+	e.acct = syAccountFor(e.srv, proxy.syAddr())
+
+	// Measure how many bytes a whole sync reads, on a scratch store, so
+	// the cut falls in the middle of the FETCH whatever the size of a
+	// TLS handshake or a FETCH response.
+	scratch, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "scratch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer scratch.Close()
+	if _, err := imapsync.Sync(t.Context(), e.acct, scratch, imapsync.Options{}); err != nil {
+		t.Fatalf("sync through the proxy: %v", err)
+	}
+	proxy.syWaitIdle(t)
+	whole := proxy.toClient.Load()
+
+	proxy.syCutNextAfter(whole / 2)
+	res, err := imapsync.Sync(t.Context(), e.acct, e.db, imapsync.Options{BatchSize: 50})
+	if proxy.cuts.Load() != 1 {
+		t.Fatalf("the proxy did not cut the connection (a whole sync reads %d bytes); sync err = %v", whole, err)
+	}
+	if err == nil {
+		t.Fatalf("sync over a cut connection reported no error; result %+v", res)
+	}
+	if !strings.Contains(err.Error(), "resumes") {
+		t.Errorf("the error does not say the sync resumes: %v", err)
+	}
+
+	st := e.syFolderState(t, "Archive")
+	if st.Messages == 0 || st.Messages >= n || !st.LastSync.IsZero() {
+		t.Fatalf("after the cut Archive is %+v; want a partial folder never finished", st)
+	}
+	partial := st.Messages
+	serverUIDs := e.syServerUIDs(t, "Archive")
+	stored := e.syStoredUIDs(t, "Archive")
+	if len(serverUIDs) != n || !slices.Equal(stored, serverUIDs[:len(stored)]) || st.LastUID != stored[len(stored)-1] {
+		t.Errorf("after the cut: stored UIDs %d..%d (%d), LastUID %d; want the first %d of the server's, with no gap",
+			stored[0], stored[len(stored)-1], len(stored), st.LastUID, partial)
+	}
+	t.Logf("cut after %d of %d bytes: %d of %d messages stored", whole/2, whole, partial, n)
+
+	res, _ = e.sySync(t, imapsync.Options{BatchSize: 50})
+	f := syFolderResult(t, res, "Archive")
+	if f.Added != n-partial || f.Messages != n || f.Reset {
+		t.Errorf("resumed sync: %+v; want %d added, %d stored", f, n-partial, n)
+	}
+	if got := e.syStoredUIDs(t, "Archive"); !slices.Equal(got, serverUIDs) {
+		t.Errorf("after the resumed sync, stored UIDs (%d) differ from the server's (%d)", len(got), len(serverUIDs))
+	}
+	ids := e.syStoredIDs(t)
+	for _, id := range syIDs(mails) {
+		if ids[id] != 1 {
+			t.Errorf("%s stored %d times", id, ids[id])
+		}
+	}
+	if tot := e.syTotals(t); tot.Messages != n || tot.Locations != n {
+		t.Errorf("store totals %+v, want %d messages in %d locations", tot, n, n)
+	}
+	if st := e.syFolderState(t, "Archive"); st.LastSync.IsZero() || st.LastUID != serverUIDs[n-1] {
+		t.Errorf("after the resumed sync Archive is %+v", st)
+	}
+}
