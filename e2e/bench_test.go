@@ -77,7 +77,7 @@ func BenchmarkSync(b *testing.B) {
 		}
 		floor := time.Since(t0)
 
-		full, rss, out := runSync(b, bin, cfg)
+		full, rss, cpu, out := runSync(b, bin, cfg)
 		var res []struct {
 			Folders []struct {
 				Name      string
@@ -97,7 +97,7 @@ func BenchmarkSync(b *testing.B) {
 			b.Errorf("rekindle stored %d folder messages; the floor fetched %d", stored, fl.Messages)
 		}
 
-		again, _, out := runSync(b, bin, cfg)
+		again, _, _, out := runSync(b, bin, cfg)
 		res = nil
 		if err := json.Unmarshal(out, &res); err != nil {
 			b.Fatalf("second sync --json: %v\n%s", err, out)
@@ -114,9 +114,10 @@ func BenchmarkSync(b *testing.B) {
 		b.ReportMetric(full.Seconds()/floor.Seconds(), "ratio")
 		b.ReportMetric(float64(again.Microseconds())/1000, "nochange-ms")
 		b.ReportMetric(float64(rss)/1024, "peak-MB")
-		b.Logf("%d messages in %d folders, %.1f MB fetched: floor %s (cold %s), sync %s (%.2fx), no-change sync %s, peak RSS %.1f MB",
+		b.ReportMetric(float64(cpu.Milliseconds()), "sync-cpu-ms")
+		b.Logf("%d messages in %d folders, %.1f MB fetched: floor %s (cold %s), sync %s (%.2fx; %s CPU), no-change sync %s, peak RSS %.1f MB",
 			fl.Messages, len(folders), float64(fl.FetchBytes)/1e6, floor.Round(time.Millisecond), coldFloor.Round(time.Millisecond),
-			full.Round(time.Millisecond), full.Seconds()/floor.Seconds(), again.Round(time.Millisecond), float64(rss)/1024)
+			full.Round(time.Millisecond), full.Seconds()/floor.Seconds(), cpu.Round(time.Millisecond), again.Round(time.Millisecond), float64(rss)/1024)
 	}
 }
 
@@ -182,8 +183,8 @@ func syncedFolders(tb testing.TB, srv *dovecot.Server) []string {
 }
 
 // runSync runs "rekindle sync --json" and returns its wall time, peak RSS
-// in KB and output.
-func runSync(tb testing.TB, bin, cfg string) (time.Duration, int64, []byte) {
+// in KB, CPU time (user and system) and output.
+func runSync(tb testing.TB, bin, cfg string) (time.Duration, int64, time.Duration, []byte) {
 	tb.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, "--config", cfg, "sync", "--json")
@@ -199,5 +200,5 @@ func runSync(tb testing.TB, bin, cfg string) (time.Duration, int64, []byte) {
 	if ru != nil {
 		rss = ru.Maxrss
 	}
-	return wall, rss, stdout.Bytes()
+	return wall, rss, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), stdout.Bytes()
 }
