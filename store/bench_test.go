@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rekindle/rekindle"
+	"github.com/rekindle/rekindle/synth"
 )
 
 // benchMessages makes n messages with realistic header sizes: a few
@@ -39,12 +40,24 @@ func benchMessages(n int) []rekindle.Message {
 	return msgs
 }
 
-// BenchmarkPutMessages measures ingest: b.N batches of 1000 messages.
+// synthMessages are n messages of a generated mailbox: realistic header
+// sizes, recipients, threads and list traffic.
+func synthMessages(n int) []rekindle.Message {
+	var msgs []rekindle.Message
+	synth.Stream(synth.Options{Seed: 3, Messages: n}, func(m synth.Mail) error {
+		msgs = append(msgs, rekindle.Message{Header: m.Header, InternalDate: m.InternalDate, UID: uint32(len(msgs) + 1), Flags: m.Flags})
+		return nil
+	})
+	return msgs
+}
+
+// BenchmarkPutMessages measures ingest: b.N batches of 1000 messages of a
+// generated mailbox.
 func BenchmarkPutMessages(b *testing.B) {
 	ctx := context.Background()
 	d := MustOpen(b)
 	const batch = 1000
-	msgs := benchMessages(batch * 50)
+	msgs := synthMessages(batch * 50)[:batch*50]
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
@@ -98,4 +111,44 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkExpunge measures removing half of a 20,000-message folder whose
+// messages are also filed elsewhere: orphans are found set-wise, with no
+// per-message scan.
+func BenchmarkExpunge(b *testing.B) {
+	ctx := context.Background()
+	msgs := synthMessages(20_000)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		d := MustOpen(b)
+		for c := range slicesChunk(msgs, 1000) {
+			if err := d.PutMessages(ctx, "w", "INBOX", c, c[len(c)-1].UID); err != nil {
+				b.Fatal(err)
+			}
+			if err := d.PutMessages(ctx, "w", "All", c[:len(c)/2], c[len(c)-1].UID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		uids, _ := d.StoredUIDs(ctx, "w", "INBOX")
+		b.StartTimer()
+		if err := d.DeleteUIDs(ctx, "w", "INBOX", uids[:len(uids)/2]); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		d.Close()
+		b.StartTimer()
+	}
+}
+
+func slicesChunk(ms []rekindle.Message, n int) func(func([]rekindle.Message) bool) {
+	return func(yield func([]rekindle.Message) bool) {
+		for len(ms) > 0 {
+			c := ms[:min(n, len(ms))]
+			ms = ms[len(c):]
+			if !yield(c) {
+				return
+			}
+		}
+	}
 }

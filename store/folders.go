@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/rekindle/rekindle"
 )
@@ -123,18 +124,31 @@ func folderID(ctx context.Context, tx *sql.Tx, account, folder string) (int64, e
 // deleteLocations runs a DELETE ... RETURNING message_key over locations
 // and then deletes the messages that no folder holds any more.
 func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	if err := collectGone(ctx, tx, query, args...); err != nil {
+		return err
+	}
+	return purgeGone(ctx, tx)
+}
+
+// collectGone runs a DELETE ... RETURNING message_key over locations and
+// notes the keys in temp.gone: messages that may have lost their last
+// location.
+func collectGone(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS gone (key INTEGER PRIMARY KEY)`); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
-	var ids []int64
+	var keys []any
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
 			rows.Close()
 			return err
 		}
-		ids = append(ids, id)
+		keys = append(keys, k)
 	}
 	if err := rows.Close(); err != nil {
 		return err
@@ -142,19 +156,27 @@ func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE key = ?1
-		AND NOT EXISTS (SELECT 1 FROM locations WHERE message_key = ?1)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, id := range ids {
-		if _, err := stmt.ExecContext(ctx, id); err != nil {
+	for chunk := range slices.Chunk(keys, rowsPerInsert) {
+		q := `INSERT OR IGNORE INTO temp.gone (key) VALUES ` + placeholders(len(chunk), 1)
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// purgeGone deletes the messages noted in temp.gone that no location
+// refers to any more. locations.message_key has no index (every insert
+// would pay for it), so this is one pass over locations probing temp.gone,
+// not a lookup per message.
+func purgeGone(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.gone WHERE key IN
+		(SELECT message_key FROM locations WHERE message_key IN (SELECT key FROM temp.gone))`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE key IN (SELECT key FROM temp.gone)`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM temp.gone`)
+	return err
 }

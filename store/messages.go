@@ -166,11 +166,11 @@ func (d *DB) DeleteUIDs(ctx context.Context, account, folder string, uids []uint
 			for _, u := range chunk {
 				args = append(args, u)
 			}
-			if err := deleteLocations(ctx, tx, q, args...); err != nil {
+			if err := collectGone(ctx, tx, q, args...); err != nil {
 				return err
 			}
 		}
-		return nil
+		return purgeGone(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("delete %d expunged messages of %s/%s: %w", len(uids), account, folder, err)
@@ -211,7 +211,10 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 		limit = until.Unix()
 	}
 	var lo, hi int64
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1), COALESCE(MAX(id), 0) FROM messages`).Scan(&lo, &hi); err != nil {
+	// Two subqueries: SQLite looks up a lone MIN or MAX in the b-tree, but
+	// scans a whole index for the two together.
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM messages), 1),
+		COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&lo, &hi); err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
 	// Batch k holds ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
@@ -234,7 +237,12 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 	free := make(chan *batch, 3*readers+1) // batches fn is done with, for reuse
 
 	read := func(r int64, conn *sql.Conn) error {
-		stmt, err := conn.PrepareContext(ctx, `SELECT id, sent_at, header FROM messages WHERE id >= ? AND id < ? AND sent_at <= ?`)
+		// The header comes as TEXT, which the driver hands over as a Go
+		// string in one copy (as a BLOB it takes two: the driver's, then
+		// ours); the database's encoding is UTF-8, so the cast changes no
+		// byte.
+		stmt, err := conn.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
+			WHERE id >= ? AND id < ? AND sent_at <= ?`)
 		if err != nil {
 			return err
 		}
@@ -242,7 +250,7 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 		hd := newStreamDecoder()
 		var (
 			sentAt int64
-			header sql.RawBytes
+			header string
 		)
 		for k := r; k < batches; k += readers {
 			var b *batch

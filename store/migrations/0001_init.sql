@@ -43,9 +43,10 @@ CREATE TABLE locations (
     folder_id   INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
     uid         INTEGER NOT NULL,
     -- messages.key: known before the message's row exists, so a batch
-    -- inserts both tables without reading anything back.
+    -- inserts both tables without reading anything back. Not indexed:
+    -- only expunges look messages up by it, rarely and in bulk (see
+    -- deleteLocations), and an index would cost every insert.
     message_key INTEGER NOT NULL,
     flags       TEXT    NOT NULL,
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
-CREATE INDEX locations_message ON locations (message_key);
