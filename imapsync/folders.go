@@ -60,7 +60,7 @@ func listFolders(c *imapclient.Client, status *imap.StatusOptions) ([]*Folder, e
 // folder but junk, trash and drafts; Include narrows that (the Sent folder
 // always stays in), Exclude removes, and wins over everything.
 func chooseFolders(folders []*Folder, include, exclude []string) {
-	sent := findSent(folders)
+	sent, drafts := findSent(folders), findDraftsByName(folders)
 	for _, f := range folders {
 		f.Sent = f == sent
 		switch {
@@ -78,8 +78,31 @@ func chooseFolders(folders []*Folder, include, exclude []string) {
 					f.Skip = why
 				}
 			}
+			if f == drafts && f.Skip == "" {
+				f.Skip = "drafts (by name)"
+			}
 		}
 	}
+}
+
+// findDraftsByName finds the drafts folder of a server without special-use
+// attributes, by its usual names; nil when a folder has \Drafts, which
+// skippedUse covers. Syncing it would count rekindle's own drafts (from
+// the user, to a contact) as mail the user sent.
+func findDraftsByName(folders []*Folder) *Folder {
+	for _, f := range folders {
+		if slices.Contains(f.Attrs, imap.MailboxAttrDrafts) {
+			return nil
+		}
+	}
+	for _, name := range draftsNames {
+		for _, f := range folders {
+			if strings.EqualFold(f.Name, name) {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // findSent finds the Sent folder: by special use, else by the usual names.

@@ -140,3 +140,39 @@ func TestEnvelopeFromDovecot(t *testing.T) {
 		t.Errorf("ReplyTo = %v, want none", m.ReplyTo)
 	}
 }
+
+func TestChooseFolders(t *testing.T) {
+	mk := func(name string, attrs ...imap.MailboxAttr) *Folder { return &Folder{Name: name, Attrs: attrs} }
+	tests := []struct {
+		name             string
+		folders          []*Folder
+		include, exclude []string
+		want             string // synced folders, sent marked with *
+	}{
+		{"special use", []*Folder{mk("INBOX"), mk("Sent Mail", imap.MailboxAttrSent), mk("Spam", imap.MailboxAttrJunk),
+			mk("Bin", imap.MailboxAttrTrash), mk("Entwürfe", imap.MailboxAttrDrafts), mk("[Gmail]", imap.MailboxAttrNoSelect)},
+			nil, nil, "INBOX Sent Mail*"},
+		{"names only", []*Folder{mk("INBOX"), mk("Sent Items"), mk("Drafts"), mk("Archive")}, nil, nil, "INBOX Sent Items* Archive"},
+		{"include keeps sent", []*Folder{mk("INBOX"), mk("Sent", imap.MailboxAttrSent), mk("Lists/a"), mk("Lists/b")},
+			[]string{"Lists/*"}, []string{"Lists/b"}, "Sent* Lists/a"},
+		{"include may take junk", []*Folder{mk("INBOX"), mk("Junk", imap.MailboxAttrJunk)}, []string{"Junk"}, nil, "Junk"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chooseFolders(tt.folders, tt.include, tt.exclude)
+			var got []string
+			for _, f := range tt.folders {
+				if f.Skip == "" {
+					n := f.Name
+					if f.Sent {
+						n += "*"
+					}
+					got = append(got, n)
+				}
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("synced %q, want %q", g, tt.want)
+			}
+		})
+	}
+}
