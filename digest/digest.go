@@ -1,0 +1,578 @@
+package digest
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rekindle/rekindle/relationship"
+)
+
+// The draft kinds the default templates provide. A user's template
+// directory may add others (a NAME.subject and NAME.txt pair).
+const (
+	KindCheckin   = "checkin"   // a warm check-in that offers help
+	KindReferral  = "referral"  // asks a warm contact to be a referral in a job search
+	KindReconnect = "reconnect" // revives a dormant tie
+	KindFollowup  = "followup"  // nudges someone who has not answered
+	KindReply     = "reply"     // answers someone the user owes a reply
+)
+
+// What Person.Followup says.
+const (
+	FollowupAwaiting = "awaiting_reply" // the user wrote; they have not answered
+	FollowupOwes     = "owes_reply"     // they wrote; the user has not answered
+)
+
+// ReferralMinWarmth is the warmth (0-100) a cooling contact needs to be
+// asked for a referral while the user is job hunting: asking is for strong
+// ties, and cold ones first need a check-in.
+const ReferralMinWarmth = 50
+
+// Digest is one morning's digest: who to reconnect with and why, with a
+// drafted message each, and the conversations waiting for an answer. It is
+// what the digest templates are executed with, and what `rekindle digest
+// --json` prints; the JSON names are in the package documentation.
+type Digest struct {
+	// Date is the moment the digest describes (the --as-of time), in the
+	// digest's time zone.
+	Date time.Time `json:"date"`
+	// Subject is the digest's subject line, rendered from digest.subject
+	// and header-safe.
+	Subject string `json:"subject"`
+	// Me is the user.
+	Me Me `json:"me"`
+	// People are the picks, most worth a note first.
+	People []Person `json:"people"`
+	// AwaitingReply are people who have not answered the user, and
+	// OwesReply people the user has not answered, warmest first. Someone
+	// already among People is not repeated here: their entry there
+	// carries the follow-up (Person.Followup).
+	AwaitingReply []Person `json:"awaiting_reply"`
+	OwesReply     []Person `json:"owes_reply"`
+	// Empty is true when there is nobody in any of the three lists.
+	Empty bool `json:"empty"`
+}
+
+// Me is the user, as the config describes them.
+type Me struct {
+	// Name is the user's full name; FirstName is derived from it.
+	Name      string `json:"name"`
+	FirstName string `json:"first_name"`
+	// Email is the user's main address.
+	Email string `json:"email"`
+	// Pitch is a sentence or two about what the user does or offers.
+	Pitch string `json:"pitch"`
+	// LookingFor is the role the user is looking for; JobHunting is true
+	// when it is set.
+	LookingFor string `json:"looking_for"`
+	JobHunting bool   `json:"job_hunting"`
+	// TargetCompanies are the companies or domains the user would like to
+	// work at.
+	TargetCompanies []string `json:"target_companies"`
+}
+
+// Person is someone in the digest, with a drafted message. Every name,
+// address and subject in it came from mail and is untrusted: it has been
+// made one line (no CR, LF or other control characters) and cut to a sane
+// length, but templates must still escape it for their medium, which
+// html/template does by itself.
+type Person struct {
+	// Key is the contact's stable key in the store (an address).
+	Key string `json:"key"`
+	// Name is the display name, possibly empty; FirstName is what to
+	// greet them by, empty when nothing sensible can be derived (see
+	// FirstName).
+	Name      string `json:"name"`
+	FirstName string `json:"first_name"`
+	// Email is where a message should go.
+	Email string `json:"email"`
+	// Status is warm, cooling, cold or dormant; empty for a follow-up
+	// whose contact is unknown.
+	Status string `json:"status"`
+	// Score is the warmth, 0-100; Peak the warmth at the last exchange.
+	Score float64 `json:"score"`
+	Peak  float64 `json:"peak"`
+	// Overdue is the silence measured in usual gaps (3: three times longer
+	// than usual); zero for follow-ups.
+	Overdue float64 `json:"overdue"`
+	// Reasons say why they are here, in words and numbers.
+	Reasons []string `json:"reasons"`
+	// DaysSilent is whole days since LastDate; Ago says it as "3 weeks
+	// ago", Silence as "3 weeks", and LastMonth as "January" (or
+	// "January 2025" when that is ten months or more back).
+	DaysSilent int    `json:"days_silent"`
+	Ago        string `json:"ago"`
+	Silence    string `json:"silence"`
+	LastMonth  string `json:"last_month"`
+	// CadenceDays is the usual gap between exchanges, in days.
+	CadenceDays float64 `json:"cadence_days"`
+	// Exchanges counts the days with mail either way; Sent and Received
+	// count messages; Threads counts conversations; Years is the length of
+	// the relationship.
+	Exchanges int     `json:"exchanges"`
+	Sent      int     `json:"sent"`
+	Received  int     `json:"received"`
+	Threads   int     `json:"threads"`
+	Years     float64 `json:"years"`
+	// LastSubject is the subject of the last message (for a follow-up, of
+	// the message waiting for an answer) without Re:, AW: and the like;
+	// LastDate is when it was sent and LastFromMe whether the user sent it.
+	LastSubject string    `json:"last_subject"`
+	LastDate    time.Time `json:"last_date"`
+	LastFromMe  bool      `json:"last_from_me"`
+	// Target names the target company or domain they are at; empty if
+	// none.
+	Target string `json:"target"`
+	// Tags and Pinned are the user's labels.
+	Tags   []string `json:"tags"`
+	Pinned bool     `json:"pinned"`
+	// Followup is FollowupAwaiting or FollowupOwes when a message between
+	// the two waits for an answer, else empty; DaysWaiting is how long it
+	// has waited.
+	Followup    string `json:"followup"`
+	DaysWaiting int    `json:"days_waiting"`
+	// DraftKind is the template the draft was written with (checkin,
+	// referral, ...) and DraftRule says why that one ("tag jobsearch",
+	// "status cooling", ...).
+	DraftKind string `json:"draft_kind"`
+	DraftRule string `json:"draft_rule"`
+	// Draft is the message drafted for them.
+	Draft Draft `json:"draft"`
+}
+
+// Draft is a ready-to-send message.
+type Draft struct {
+	// To is the recipient's address.
+	To string `json:"to"`
+	// Subject is header-safe: one line, no control characters.
+	Subject string `json:"subject"`
+	// Body is plain text, lines separated by LF.
+	Body string `json:"body"`
+	// InReplyTo and References thread the draft as a reply (Message-IDs
+	// without angle brackets); empty for a new conversation.
+	InReplyTo  string   `json:"in_reply_to,omitempty"`
+	References []string `json:"references,omitempty"`
+	// MailtoURL opens the draft in the user's mail program: an RFC 6068
+	// mailto: URL carrying subject, body and In-Reply-To.
+	MailtoURL string `json:"mailto_url"`
+}
+
+// DraftData is what a draft template is executed with: the person's
+// fields (promoted: {{.FirstName}}), the user as .Me and the digest's date
+// as .Date.
+type DraftData struct {
+	Person
+	Me   Me
+	Date time.Time
+}
+
+// DraftRules choose each person's draft kind.
+type DraftRules struct {
+	// ByStatus maps a status (cooling, cold, dormant, warm) to a kind;
+	// missing statuses take DefaultByStatus.
+	ByStatus map[string]string
+	// ByTag maps a contact tag to a kind; it wins over everything but a
+	// waiting follow-up.
+	ByTag map[string]string
+}
+
+// DefaultByStatus is the kind for each status the config does not name.
+var DefaultByStatus = map[string]string{
+	string(relationship.StatusWarm):    KindCheckin, // only pinned contacts are picked warm
+	string(relationship.StatusCooling): KindCheckin,
+	string(relationship.StatusCold):    KindCheckin,
+	string(relationship.StatusDormant): KindReconnect,
+}
+
+// Templates renders the digest's and the drafts' templates; a
+// *templates.Set is one.
+type Templates interface {
+	// Execute renders the template file name ("digest.subject",
+	// "checkin.txt", "digest.html") with data.
+	Execute(name string, data any) (string, error)
+	// HasDraft reports whether the set has NAME.subject and NAME.txt for
+	// the draft kind.
+	HasDraft(kind string) bool
+}
+
+// Input is what a digest is built from.
+type Input struct {
+	// Now is the moment of the digest; its location is the digest's time
+	// zone.
+	Now time.Time
+	// Me is the user; FirstName and JobHunting are derived when empty.
+	Me Me
+	// Suggestions are relationship.Pick's choice, in order.
+	Suggestions []relationship.Suggestion
+	// Followups are the builder's follow-ups as of Now.
+	Followups relationship.Followups
+	// Contacts, optional, are the contacts as of Now: they give follow-ups
+	// their status, counts and tags.
+	Contacts []relationship.Contact
+	// Rules choose each draft's kind.
+	Rules DraftRules
+	// Templates renders the drafts and the subject.
+	Templates Templates
+}
+
+// CheckRules reports a rule that names a draft kind t has no templates
+// for, so a typo in the config is an error at startup rather than on the
+// morning a contact with that tag comes up.
+func CheckRules(t Templates, r DraftRules) error {
+	var errs []error
+	check := func(key string, m map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if kind := m[k]; !t.HasDraft(kind) {
+				errs = append(errs, fmt.Errorf("digest.%s.%s: no templates for draft kind %q (want %s.subject and %s.txt)", key, k, kind, kind, kind))
+			}
+		}
+	}
+	check("drafts_by_status", r.ByStatus)
+	check("drafts_by_tag", r.ByTag)
+	for _, kind := range []string{KindCheckin, KindReconnect, KindReferral, KindFollowup, KindReply} {
+		if !t.HasDraft(kind) {
+			errs = append(errs, fmt.Errorf("templates: no templates for the built-in draft kind %q", kind))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Build assembles the digest for in.Now: a Person with a drafted message
+// for each suggestion and follow-up, and the subject line. It fails when a
+// draft's kind has no templates or a template fails to execute; a digest
+// is never half rendered.
+func Build(in Input) (*Digest, error) {
+	if in.Templates == nil {
+		return nil, errors.New("build digest: no templates")
+	}
+	if err := CheckRules(in.Templates, in.Rules); err != nil {
+		return nil, err
+	}
+	now := in.Now
+	d := &Digest{Date: now, Me: normaliseMe(in.Me)}
+
+	contacts := map[string]*relationship.Contact{}
+	for i := range in.Contacts {
+		contacts[in.Contacts[i].Key] = &in.Contacts[i]
+	}
+	awaiting := map[string]*relationship.Followup{}
+	owes := map[string]*relationship.Followup{}
+	for i := range in.Followups.AwaitingReply {
+		awaiting[in.Followups.AwaitingReply[i].Key] = &in.Followups.AwaitingReply[i]
+	}
+	for i := range in.Followups.OwesReply {
+		owes[in.Followups.OwesReply[i].Key] = &in.Followups.OwesReply[i]
+	}
+
+	picked := map[string]bool{}
+	for i := range in.Suggestions {
+		s := &in.Suggestions[i]
+		p := fromSuggestion(s, now)
+		// A picked person with a conversation waiting gets the follow-up
+		// in their entry, not a second one below.
+		if f := owes[s.Key]; f != nil {
+			withFollowup(&p, f, FollowupOwes, now)
+		} else if f := awaiting[s.Key]; f != nil {
+			withFollowup(&p, f, FollowupAwaiting, now)
+		}
+		picked[s.Key] = true
+		d.People = append(d.People, p)
+	}
+	for _, f := range in.Followups.AwaitingReply {
+		if !picked[f.Key] {
+			d.AwaitingReply = append(d.AwaitingReply, fromFollowup(&f, contacts[f.Key], FollowupAwaiting, now))
+		}
+	}
+	for _, f := range in.Followups.OwesReply {
+		if !picked[f.Key] {
+			d.OwesReply = append(d.OwesReply, fromFollowup(&f, contacts[f.Key], FollowupOwes, now))
+		}
+	}
+	d.Empty = len(d.People)+len(d.AwaitingReply)+len(d.OwesReply) == 0
+
+	for _, list := range [][]Person{d.People, d.AwaitingReply, d.OwesReply} {
+		for i := range list {
+			p := &list[i]
+			p.DraftKind, p.DraftRule = ChooseKind(p, d.Me, in.Rules)
+			if err := draft(in.Templates, p, d); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.People, d.AwaitingReply, d.OwesReply = nonNil(d.People), nonNil(d.AwaitingReply), nonNil(d.OwesReply)
+	subject, err := in.Templates.Execute("digest.subject", d)
+	if err != nil {
+		return nil, fmt.Errorf("render the digest's subject: %w", err)
+	}
+	d.Subject = HeaderSafe(subject)
+	return d, nil
+}
+
+// nonNil returns ps, or an empty list for nil, and gives every Person
+// non-nil lists: JSON readers get [] rather than null.
+func nonNil(ps []Person) []Person {
+	if ps == nil {
+		return []Person{}
+	}
+	for i := range ps {
+		if ps[i].Reasons == nil {
+			ps[i].Reasons = []string{}
+		}
+		if ps[i].Tags == nil {
+			ps[i].Tags = []string{}
+		}
+	}
+	return ps
+}
+
+// ChooseKind picks the draft kind for a person and says why:
+//
+//  1. a conversation waiting for an answer gets a reply (they wrote last)
+//     or a follow-up (the user did): asking anything on top of an
+//     unanswered message is the wrong order;
+//  2. else the first of the person's tags (sorted) that Rules.ByTag names;
+//  3. else, while the user is job hunting, referral for someone at a
+//     target company or a cooling contact with warmth of at least
+//     ReferralMinWarmth, never for a dormant tie (a year of silence is
+//     broken with interest, not an ask) nor a cold one at another company;
+//  4. else Rules.ByStatus for the status, then DefaultByStatus, then
+//     checkin.
+func ChooseKind(p *Person, me Me, r DraftRules) (kind, why string) {
+	switch p.Followup {
+	case FollowupOwes:
+		return KindReply, "you owe a reply"
+	case FollowupAwaiting:
+		return KindFollowup, "awaiting their reply"
+	}
+	tags := slices.Clone(p.Tags)
+	sort.Strings(tags)
+	for _, t := range tags {
+		if k, ok := r.ByTag[t]; ok && k != "" {
+			return k, "tag " + t
+		}
+	}
+	if me.JobHunting && p.Status != string(relationship.StatusDormant) {
+		switch {
+		case p.Target != "":
+			return KindReferral, "job search: at " + p.Target
+		case p.Status == string(relationship.StatusCooling) && p.Score >= ReferralMinWarmth:
+			return KindReferral, "job search: a warm contact"
+		}
+	}
+	if k, ok := r.ByStatus[p.Status]; ok && k != "" {
+		return k, "status " + p.Status
+	}
+	if k, ok := DefaultByStatus[p.Status]; ok {
+		return k, "status " + p.Status
+	}
+	return KindCheckin, "default"
+}
+
+// draft renders p's draft with the templates of its kind.
+func draft(t Templates, p *Person, d *Digest) error {
+	if !t.HasDraft(p.DraftKind) {
+		return fmt.Errorf("draft for %s: no templates for draft kind %q (rule: %s)", p.Email, p.DraftKind, p.DraftRule)
+	}
+	data := &DraftData{Person: *p, Me: d.Me, Date: d.Date}
+	subject, err := t.Execute(p.DraftKind+".subject", data)
+	if err != nil {
+		return fmt.Errorf("draft for %s: %w", p.Email, err)
+	}
+	body, err := t.Execute(p.DraftKind+".txt", data)
+	if err != nil {
+		return fmt.Errorf("draft for %s: %w", p.Email, err)
+	}
+	p.Draft.To = p.Email
+	p.Draft.Subject = HeaderSafe(subject)
+	p.Draft.Body = normaliseBody(body)
+	p.Draft.MailtoURL = Mailto(p.Draft.To, p.Draft.Subject, p.Draft.Body, p.Draft.InReplyTo)
+	return nil
+}
+
+// normaliseMe tidies the user's settings and derives FirstName and
+// JobHunting.
+func normaliseMe(m Me) Me {
+	m.Name = oneLine(m.Name)
+	if m.FirstName == "" {
+		m.FirstName = FirstName(m.Name, m.Email)
+	}
+	m.Pitch = oneLine(m.Pitch)
+	m.LookingFor = oneLine(m.LookingFor)
+	m.JobHunting = m.JobHunting || m.LookingFor != ""
+	m.TargetCompanies = append([]string{}, m.TargetCompanies...)
+	return m
+}
+
+// fromSuggestion turns a pick into a Person (without its draft).
+func fromSuggestion(s *relationship.Suggestion, now time.Time) Person {
+	p := fromContact(&s.Contact, now)
+	p.Status = string(s.Status)
+	p.Overdue = s.Overdue
+	p.Target = untrusted(s.Target, maxName)
+	p.Reasons = make([]string, len(s.Reasons))
+	for i, r := range s.Reasons {
+		p.Reasons[i] = untrusted(r, maxReason)
+	}
+	return p
+}
+
+// fromContact fills a Person's fields from a contact as of now.
+func fromContact(c *relationship.Contact, now time.Time) Person {
+	email := untrusted(c.Email, maxName)
+	p := Person{
+		Key:         untrusted(c.Key, maxName),
+		Name:        untrusted(c.Name, maxName),
+		FirstName:   FirstName(c.Name, c.Email),
+		Email:       email,
+		Status:      string(c.Status),
+		Score:       round(c.Score, 1),
+		Peak:        round(c.Peak, 1),
+		CadenceDays: round(c.CadenceDays, 1),
+		Exchanges:   c.ExchangeDays,
+		Sent:        c.Sent,
+		Received:    c.Received,
+		Threads:     c.Threads,
+		Years:       round(c.Years, 1),
+		LastSubject: untrusted(relationship.CleanSubject(c.LastSubject), maxSubject),
+		LastFromMe:  c.LastFromMe,
+		Tags:        slices.Clone(c.Tags),
+		Pinned:      c.Pinned,
+	}
+	for i, t := range p.Tags {
+		p.Tags[i] = untrusted(t, maxName)
+	}
+	setLast(&p, c.LastContact, now)
+	return p
+}
+
+// setLast sets LastDate and the phrases derived from it.
+func setLast(p *Person, t, now time.Time) {
+	if t.IsZero() {
+		return
+	}
+	p.LastDate = t.In(now.Location())
+	p.DaysSilent = daysBetween(t, now)
+	p.Ago = Ago(p.DaysSilent)
+	p.Silence = Silence(p.DaysSilent)
+	p.LastMonth = monthPhrase(t, now)
+}
+
+// withFollowup makes p's last message the one waiting for an answer and
+// threads the draft as a reply to it.
+func withFollowup(p *Person, f *relationship.Followup, kind string, now time.Time) {
+	p.Followup = kind
+	p.DaysWaiting = f.DaysWaiting
+	p.LastSubject = untrusted(relationship.CleanSubject(f.Subject), maxSubject)
+	p.LastFromMe = kind == FollowupAwaiting
+	setLast(p, f.Date, now)
+	if f.MessageID != "" {
+		p.Draft.InReplyTo = oneLine(f.MessageID)
+		for _, r := range f.References {
+			p.Draft.References = append(p.Draft.References, oneLine(r))
+		}
+		p.Draft.References = append(p.Draft.References, p.Draft.InReplyTo)
+	}
+	p.Reasons = append(p.Reasons, followupReason(p))
+}
+
+// followupReason says what is waiting, in words and numbers.
+func followupReason(p *Person) string {
+	about := ""
+	if p.LastSubject != "" {
+		about = fmt.Sprintf(" about %q", p.LastSubject)
+	}
+	if p.Followup == FollowupOwes {
+		return fmt.Sprintf("they wrote %d days ago%s and are waiting for your answer", p.DaysWaiting, about)
+	}
+	return fmt.Sprintf("you wrote %d days ago%s and have had no answer", p.DaysWaiting, about)
+}
+
+// fromFollowup turns a follow-up into a Person; c, when known, adds the
+// contact's status, counts and tags.
+func fromFollowup(f *relationship.Followup, c *relationship.Contact, kind string, now time.Time) Person {
+	var p Person
+	if c != nil {
+		p = fromContact(c, now)
+	} else {
+		p = Person{Key: untrusted(f.Key, maxName), Score: round(f.Score, 1)}
+	}
+	p.Name = untrusted(f.Name, maxName)
+	p.FirstName = FirstName(f.Name, f.Email)
+	p.Email = untrusted(f.Email, maxName)
+	p.Reasons = nil
+	withFollowup(&p, f, kind, now)
+	return p
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+// Rendered is a digest ready to send as multipart/alternative: Subject is
+// header-safe, Text the text/plain part and HTML the text/html part.
+type Rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Render renders the digest's text and HTML parts with t, which should be
+// the set Build used. Any error leaves nothing rendered.
+func (d *Digest) Render(t Templates) (Rendered, error) {
+	text, err := t.Execute("digest.txt", d)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render the digest's text: %w", err)
+	}
+	html, err := t.Execute("digest.html", d)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render the digest's HTML: %w", err)
+	}
+	return Rendered{Subject: HeaderSafe(d.Subject), Text: normaliseBody(text) + "\n", HTML: html}, nil
+}
+
+// Names lists people for a subject line or a sentence: first names (else
+// full names, else addresses) of the first n, then "N others": "Sarah,
+// Marcus and 3 others"; n <= 0 lists everyone.
+func Names(people []Person, n int) string {
+	var names []string
+	for i := range people {
+		if n > 0 && i == n {
+			break
+		}
+		p := &people[i]
+		name := p.FirstName
+		if name == "" {
+			name = p.Name
+		}
+		if name == "" {
+			name = p.Email
+		}
+		names = append(names, name)
+	}
+	if rest := len(people) - len(names); rest > 0 {
+		word := "others"
+		if rest == 1 {
+			word = "other"
+		}
+		names = append(names, fmt.Sprintf("%d %s", rest, word))
+	}
+	return List(names)
+}
+
+// List joins words as "a", "a and b", "a, b and c".
+func List(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}

@@ -1,0 +1,101 @@
+package templates
+
+import (
+	"time"
+
+	"github.com/rekindle/rekindle/digest"
+)
+
+// sampleNow is the moment of the sample data.
+var sampleNow = time.Date(2026, time.March, 2, 7, 0, 0, 0, time.UTC)
+
+// sampleMe is a user with every setting filled in.
+func sampleMe() digest.Me {
+	return digest.Me{
+		Name: "Jane Doe", FirstName: "Jane", Email: "jane@example.com",
+		Pitch:      "I build payment systems that stay up, and I like teaching teams to do the same",
+		LookingFor: "a staff engineer role on a platform team", JobHunting: true,
+		TargetCompanies: []string{"Globex", "initech.com"},
+	}
+}
+
+// samplePerson is someone with every field filled in.
+func samplePerson() digest.Person {
+	last := sampleNow.AddDate(0, 0, -49)
+	body := "Hi Marcus,\n\nOur thread about \"Offsite budget\" came back to mind today.\n\nBest,\nJane"
+	return digest.Person{
+		Key: "marcus@globex.com", Name: "Marcus Chen", FirstName: "Marcus", Email: "marcus@globex.com",
+		Status: "cooling", Score: 73.2, Peak: 88.1, Overdue: 2.5,
+		Reasons: []string{
+			"last exchange 49 days ago (usually every 20 days)",
+			"79 exchanges over 3 years",
+			`last subject: "Offsite budget" (they wrote last)`,
+			"at Globex, one of your target companies",
+		},
+		DaysSilent: 49, Ago: "7 weeks ago", Silence: "7 weeks", LastMonth: "January",
+		CadenceDays: 20, Exchanges: 79, Sent: 120, Received: 131, Threads: 40, Years: 2.8,
+		LastSubject: "Offsite budget", LastDate: last, LastFromMe: false,
+		Target: "Globex", Tags: []string{"work", "jobsearch"}, Pinned: true,
+		Followup: digest.FollowupAwaiting, DaysWaiting: 9,
+		DraftKind: digest.KindReferral, DraftRule: "job search: at Globex",
+		Draft: digest.Draft{
+			To: "marcus@globex.com", Subject: "A question about my job search, Marcus", Body: body,
+			InReplyTo: "abc@example.com", References: []string{"abc@example.com"},
+			MailtoURL: digest.Mailto("marcus@globex.com", "A question about my job search, Marcus", body, "abc@example.com"),
+		},
+	}
+}
+
+// sampleBare is someone about whom nothing is known but the address.
+func sampleBare() digest.Person {
+	return digest.Person{
+		Key: "x@example.net", Email: "x@example.net", DraftKind: "checkin",
+		Draft: digest.Draft{To: "x@example.net", MailtoURL: "mailto:x@example.net?subject="},
+	}
+}
+
+// sampleDrafts are the data draft templates are validated with: every
+// field set, then as little as possible, so both sides of each {{if}} run.
+func sampleDrafts() []*digest.DraftData {
+	full := samplePerson()
+	owes := samplePerson()
+	owes.Followup, owes.LastFromMe = digest.FollowupOwes, false
+	return []*digest.DraftData{
+		{Person: full, Me: sampleMe(), Date: sampleNow},
+		{Person: owes, Me: sampleMe(), Date: sampleNow},
+		{Person: sampleBare(), Date: sampleNow},
+	}
+}
+
+// Sample returns a digest with every field in use: two people (one at a
+// target company, one without a name), someone awaiting a reply and
+// someone owed one. It is what `rekindle templates check` renders.
+func Sample() *digest.Digest {
+	p := samplePerson()
+	dormant := sampleBare()
+	dormant.Status, dormant.Reasons = "dormant", []string{"dormant, but once a strong tie (warmth 53/100 at the last exchange)"}
+	aw := samplePerson()
+	aw.Name, aw.FirstName, aw.Email, aw.Target, aw.Tags, aw.Pinned = "Hannah Schmidt", "Hannah", "hannah@uni.example", "", nil, false
+	aw.DraftKind = digest.KindFollowup
+	owes := aw
+	owes.Followup, owes.DraftKind, owes.LastFromMe = digest.FollowupOwes, digest.KindReply, false
+	return &digest.Digest{
+		Date: sampleNow, Subject: "Reconnect with Marcus and x@example.net, plus 2 follow-ups", Me: sampleMe(),
+		People:        []digest.Person{p, dormant},
+		AwaitingReply: []digest.Person{aw},
+		OwesReply:     []digest.Person{owes},
+	}
+}
+
+// sampleDigests are the data digest templates are validated with: the
+// full sample, one with people only, and an empty one for a user who set
+// nothing.
+func sampleDigests() []*digest.Digest {
+	full := Sample()
+	peopleOnly := Sample()
+	peopleOnly.AwaitingReply, peopleOnly.OwesReply = nil, nil
+	followupsOnly := Sample()
+	followupsOnly.People = nil
+	empty := &digest.Digest{Date: sampleNow, Subject: "Nobody due today", Empty: true}
+	return []*digest.Digest{full, peopleOnly, followupsOnly, empty}
+}
