@@ -54,6 +54,8 @@ func commands() []*command {
 		contactsCommand(),
 		followupsCommand(),
 		suggestCommand(),
+		digestCommand(),
+		templatesCommand(),
 		demoCommand(),
 	}, overrideCommands()...)
 }

@@ -52,26 +52,8 @@ func runDemo(ctx context.Context, e *env, messages int, dir string) error {
 	}
 	defer srv.Close()
 	mb := synth.Generate(synth.Options{Seed: 1, Now: now, Messages: messages})
-	for _, f := range mb.Folders {
-		if f.Name == "INBOX" {
-			continue
-		}
-		var use []imap.MailboxAttr
-		if f.SpecialUse != "" {
-			use = append(use, imap.MailboxAttr(f.SpecialUse))
-		}
-		if err := srv.Create(f.Name, use...); err != nil {
-			return fmt.Errorf("demo folder %s: %w", f.Name, err)
-		}
-	}
-	for _, m := range mb.Mails {
-		flags := make([]imap.Flag, len(m.Flags))
-		for i, f := range m.Flags {
-			flags[i] = imap.Flag(f)
-		}
-		if _, err := srv.Append(m.Folder, m.Raw, flags, m.InternalDate); err != nil {
-			return err
-		}
+	if err := loadMailbox(srv, mb); err != nil {
+		return err
 	}
 
 	if dir == "" {
@@ -149,5 +131,32 @@ store: {path: %s}
 	}
 	fmt.Fprintf(e.stdout, "\nDone in %s. The demo's store stays in %s; try\n  rekindle --config %s contacts\n",
 		time.Since(start).Round(10*time.Millisecond), dir, cfgPath)
+	return nil
+}
+
+// loadMailbox creates a generated mailbox's folders, with their special
+// use, in an in-process server and appends its mail.
+func loadMailbox(srv *memimap.Server, mb *synth.Mailbox) error {
+	for _, f := range mb.Folders {
+		if f.Name == "INBOX" {
+			continue
+		}
+		var use []imap.MailboxAttr
+		if f.SpecialUse != "" {
+			use = append(use, imap.MailboxAttr(f.SpecialUse))
+		}
+		if err := srv.Create(f.Name, use...); err != nil {
+			return fmt.Errorf("folder %s: %w", f.Name, err)
+		}
+	}
+	for _, m := range mb.Mails {
+		flags := make([]imap.Flag, len(m.Flags))
+		for i, f := range m.Flags {
+			flags[i] = imap.Flag(f)
+		}
+		if _, err := srv.Append(m.Folder, m.Raw, flags, m.InternalDate); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,3 +149,5 @@ func TestMissingConfig(t *testing.T) {
 		t.Errorf("missing config (exit %d):\n%s", code, errOut)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/mailer"
 	"github.com/rekindle/rekindle/store"
 )
 
@@ -50,20 +51,9 @@ func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
 	var out []*imapsync.Account
 	for i := range cfg.Accounts {
 		a := &cfg.Accounts[i]
-		tlsCfg := &tls.Config{ServerName: a.IMAP.TLSServerName}
-		if a.IMAP.CAFile != "" {
-			pem, err := os.ReadFile(a.IMAP.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("accounts[%d].imap.ca_file: %w", i, err)
-			}
-			pool, err := x509.SystemCertPool()
-			if err != nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("accounts[%d].imap.ca_file: %s holds no PEM certificate", i, a.IMAP.CAFile)
-			}
-			tlsCfg.RootCAs = pool
+		tlsCfg, err := tlsConfig(a.IMAP.CAFile, a.IMAP.TLSServerName, fmt.Sprintf("accounts[%d].imap.ca_file", i))
+		if err != nil {
+			return nil, err
 		}
 		imapCfg := a.IMAP
 		mech := imapsync.Mechanism(a.IMAP.Auth)
@@ -83,4 +73,43 @@ func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
 		})
 	}
 	return out, nil
+}
+
+// tlsConfig is the TLS configuration for a server: the system's roots plus
+// caFile's CAs, verifying serverName (default: the host dialled). key names
+// the config key in errors.
+func tlsConfig(caFile, serverName, key string) (*tls.Config, error) {
+	c := &tls.Config{ServerName: serverName}
+	if caFile == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: %s holds no PEM certificate", key, caFile)
+	}
+	c.RootCAs = pool
+	return c, nil
+}
+
+// smtpConfig turns the smtp section into what the mailer needs.
+func smtpConfig(cfg *config.Config) (mailer.Config, error) {
+	s := cfg.SMTP
+	if s == nil {
+		return mailer.Config{}, fmt.Errorf("no smtp section in the configuration: add one (see config.example.yaml) to send the digest")
+	}
+	tc, err := tlsConfig(s.CAFile, s.TLSServerName, "smtp.ca_file")
+	if err != nil {
+		return mailer.Config{}, err
+	}
+	return mailer.Config{
+		Host: s.Host, Port: s.Port, Security: string(s.Security), Username: s.Username, Auth: string(s.Auth),
+		Secret: s.Resolve, AllowPlaintextAuth: s.AllowPlaintextAuth, TLS: tc,
+	}, nil
 }
