@@ -5,15 +5,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/rekindle/rekindle/internal/memimap"
-	"github.com/rekindle/rekindle/relationship"
+	"github.com/rekindle/rekindle/internal/memsmtp"
 	"github.com/rekindle/rekindle/synth"
 )
 
@@ -51,6 +53,11 @@ func runDemo(ctx context.Context, e *env, messages int, dir string) error {
 		return fmt.Errorf("start the demo IMAP server: %w", err)
 	}
 	defer srv.Close()
+	ms, err := memsmtp.Start(memsmtp.Options{User: "jane", Password: "demo"})
+	if err != nil {
+		return fmt.Errorf("start the demo SMTP server: %w", err)
+	}
+	defer ms.Close()
 	mb := synth.Generate(synth.Options{Seed: 1, Now: now, Messages: messages})
 	if err := loadMailbox(srv, mb); err != nil {
 		return err
@@ -63,23 +70,28 @@ func runDemo(ctx context.Context, e *env, messages int, dir string) error {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	host, port, _ := strings.Cut(srv.Addr, ":")
+	ihost, iport, _ := strings.Cut(srv.Addr, ":")
+	shost, sport, _ := strings.Cut(ms.Addr, ":")
 	cfgPath := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(`# The demo's configuration: an in-process IMAP server that is gone now.
+	cfg := fmt.Sprintf(`# The demo's configuration. Its IMAP and SMTP servers lived inside the
+# "rekindle demo" process and are gone; the store stays, for the commands
+# that read it (contacts, followups, suggest, digest without --send).
 me:
   name: %s
   addresses: [%s]
 accounts:
   - name: demo
     imap: {host: %s, port: %s, security: none, username: jane, password: demo}
+    drafts: true
 store: {path: %s}
-`, mb.Me.Name, strings.Join(mb.Addresses, ", "), host, port, filepath.Join(dir, "rekindle.db"))
+smtp: {host: %s, port: %s, security: none, username: jane, password: demo}
+`, mb.Me.Name, strings.Join(mb.Addresses, ", "), ihost, iport, filepath.Join(dir, "rekindle.db"), shost, sport)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
 	e.configPath = cfgPath
 
-	fmt.Fprintf(e.stdout, "rekindle demo: %d generated messages of %s <%s> in an IMAP server inside this process.\n\n",
+	fmt.Fprintf(e.stdout, "rekindle demo: %d generated messages of %s <%s>, in an IMAP server inside this process.\n",
 		len(mb.Mails), mb.Me.Name, mb.Me.Email)
 	var syncOut bytes.Buffer
 	se := *e
@@ -88,50 +100,51 @@ store: {path: %s}
 		return fmt.Errorf("demo sync: %w\n%s", err, syncOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(syncOut.String()), "\n")
-	fmt.Fprintf(e.stdout, "Sync (headers only):\n  %s\n\n", lines[len(lines)-1])
+	fmt.Fprintf(e.stdout, "Synced (headers only): %s\n", strings.TrimPrefix(lines[len(lines)-1], "demo  "))
 
-	config, db, err := e.open(ctx)
+	// The real digest, sent through the real mailer to an SMTP server
+	// inside this process, drafts appended to the IMAP server's Drafts.
+	htmlFile := filepath.Join(dir, "digest.html")
+	res, err := sendDigest(ctx, e, now, sendOptions{htmlFile: htmlFile})
 	if err != nil {
-		return err
+		return fmt.Errorf("demo digest: %w", err)
 	}
-	defer db.Close()
-	m, err := buildModel(ctx, config, db, now, false)
+	fmt.Fprintf(e.stdout, "%s\n", res)
+	msgs := ms.Messages()
+	if len(msgs) == 0 {
+		return fmt.Errorf("demo digest: nothing arrived at the SMTP server")
+	}
+	text, err := plainPart(msgs[len(msgs)-1].Data)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo digest: %w", err)
 	}
-	counts := map[relationship.Status]int{}
-	for _, c := range m.contacts {
-		counts[c.Status]++
-	}
-	fmt.Fprintf(e.stdout, "Relationships: %d two-way (%d warm, %d cooling, %d cold, %d dormant); newsletters, lists, robots and your own addresses left out.\n\n",
-		len(m.contacts), counts[relationship.StatusWarm], counts[relationship.StatusCooling], counts[relationship.StatusCold], counts[relationship.StatusDormant])
-
-	fmt.Fprintln(e.stdout, "Worth reconnecting with today:")
-	picks := relationship.Pick(m.contacts, now, pickOptions(config, m.history))
-	if len(picks) == 0 {
-		fmt.Fprintln(e.stdout, "  nobody: every relationship is within its rhythm")
-	}
-	for i := range picks {
-		p := &picks[i]
-		fmt.Fprintf(e.stdout, "  %d. %s <%s>, %s\n", i+1, orDash(p.Name), p.Email, p.Status)
-		for _, r := range p.Reasons {
-			fmt.Fprintf(e.stdout, "       %s\n", r)
-		}
-	}
-	f := m.builder.Followups(now, days(float64(config.Digest.FollowupAfterDays)))
-	fmt.Fprintln(e.stdout, "\nFollow-ups:")
-	for _, x := range f.AwaitingReply {
-		fmt.Fprintf(e.stdout, "  awaiting %s's reply to %q (%d days)\n", nameOrEmail(x.Name, x.Email), x.Subject, x.DaysWaiting)
-	}
-	for _, x := range f.OwesReply {
-		fmt.Fprintf(e.stdout, "  you owe %s a reply to %q (%d days)\n", nameOrEmail(x.Name, x.Email), x.Subject, x.DaysWaiting)
-	}
-	if len(f.AwaitingReply)+len(f.OwesReply) == 0 {
-		fmt.Fprintln(e.stdout, "  none")
-	}
-	fmt.Fprintf(e.stdout, "\nDone in %s. The demo's store stays in %s; try\n  rekindle --config %s contacts\n",
+	fmt.Fprintf(e.stdout, "\nThe digest that arrived:\n%s\n\n", strings.Repeat("-", 72))
+	fmt.Fprint(e.stdout, text)
+	fmt.Fprintf(e.stdout, "%s\n\nThe HTML digest is in %s (open it in a browser).\n", strings.Repeat("-", 72), htmlFile)
+	fmt.Fprintf(e.stdout, "Done in %s. The store stays in %s; try\n  rekindle --config %s contacts\n",
 		time.Since(start).Round(10*time.Millisecond), dir, cfgPath)
 	return nil
+}
+
+// plainPart returns the text/plain part of a message, decoded.
+func plainPart(raw []byte) (string, error) {
+	r, err := gomail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", err
+	}
+	subject, _ := r.Header.Subject()
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			return "", fmt.Errorf("no text part: %w", err)
+		}
+		if h, ok := p.Header.(*gomail.InlineHeader); ok {
+			if ct, _, _ := h.ContentType(); ct == "text/plain" {
+				b, err := io.ReadAll(p.Body)
+				return "Subject: " + subject + "\n\n" + string(b), err
+			}
+		}
+	}
 }
 
 // loadMailbox creates a generated mailbox's folders, with their special
