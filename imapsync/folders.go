@@ -1,9 +1,11 @@
 package imapsync
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
@@ -162,4 +164,26 @@ func matchGlob(glob, name string) bool {
 		}
 	}
 	return name == ""
+}
+
+// Plan connects to an account and returns its folders with the decision
+// about each (Skip empty for the folders a sync reads, Sent marking the
+// Sent folder), without syncing anything: what "rekindle check" shows.
+func Plan(ctx context.Context, a *Account, opts *imapclient.Options) ([]Folder, error) {
+	c, err := Connect(ctx, a, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	folders, err := listFolders(c.Client, nil)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", a.Name, err)
+	}
+	chooseFolders(folders, a.Include, a.Exclude)
+	out := make([]Folder, len(folders))
+	for i, f := range folders {
+		out[i] = *f
+	}
+	_ = withDeadline(5*time.Second, c.Logout().Wait)
+	return out, nil
 }

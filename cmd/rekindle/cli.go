@@ -56,6 +56,8 @@ func commands() []*command {
 		suggestCommand(),
 		digestCommand(),
 		templatesCommand(),
+		checkCommand(),
+		initCommand(),
 		demoCommand(),
 	}, overrideCommands()...)
 }
