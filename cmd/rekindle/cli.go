@@ -37,6 +37,8 @@ type env struct {
 	// getenv reads the environment and now the clock; tests replace them.
 	getenv func(string) string
 	now    func() time.Time
+	// reload receives a value on SIGHUP (main turns signals into it).
+	reload <-chan struct{}
 }
 
 // usageError is a mistake in how a command was called; it exits 2 and
@@ -56,6 +58,7 @@ func commands() []*command {
 		suggestCommand(),
 		digestCommand(),
 		templatesCommand(),
+		runCommand(),
 		checkCommand(),
 		initCommand(),
 		demoCommand(),
@@ -111,7 +114,12 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 
 // Main runs rekindle with the given arguments and returns the exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	return mainWith(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// mainWith is Main with a reload channel, on which "run" reloads.
+func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, reload: reload}
 	global := flag.NewFlagSet("rekindle", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.StringVar(&e.configPath, "config", "", "")
@@ -149,7 +157,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		usage(stderr)
 		return 2
 	}
-	logger, err := newLogger(stderr, e.logFormat, e.verbose)
+	logger, err := newLogger(stderr, e.logFormat, e.verbose, e.getenv("JOURNAL_STREAM") != "")
 	if err != nil {
 		fmt.Fprintf(stderr, "rekindle: %v\n", err)
 		return 2
@@ -207,12 +215,22 @@ func flagsOf(c *command) *flag.FlagSet {
 	return fs
 }
 
-func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
+// newLogger logs to w in text or JSON. Under systemd's journal, which
+// stamps every line itself, the time attribute is left out.
+func newLogger(w io.Writer, format string, verbose, journal bool) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	if journal {
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+	}
 	switch format {
 	case "text", "":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

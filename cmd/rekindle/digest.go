@@ -224,6 +224,12 @@ func sendDigest(ctx context.Context, e *env, now time.Time, o sendOptions) (stri
 	if err != nil {
 		return "", err
 	}
+	return sendDigestWith(ctx, e, cfg, db, set, now, o)
+}
+
+// sendDigestWith is sendDigest with the configuration, store and templates
+// already loaded, as the daemon holds them.
+func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.DB, set *templates.Set, now time.Time, o sendOptions) (string, error) {
 	smtp, err := smtpConfig(cfg)
 	if err != nil {
 		return "", err
@@ -243,7 +249,7 @@ func sendDigest(ctx context.Context, e *env, now time.Time, o sendOptions) (stri
 		}
 	}()
 	if o.sync {
-		if err := syncAll(ctx, e, cfg, db); err != nil {
+		if _, err := syncAll(ctx, e, cfg, db); err != nil {
 			e.log.Warn("sync before the digest failed; building it from what the store has", "err", err)
 		}
 	}
@@ -344,13 +350,16 @@ func appendDrafts(ctx context.Context, e *env, cfg *config.Config, c *composed) 
 	return strings.Join(notes, " ")
 }
 
-// syncAll syncs every account once, logging per account.
-func syncAll(ctx context.Context, e *env, cfg *config.Config, db *store.DB) error {
+// syncAll syncs every account once and sums it up in one line.
+func syncAll(ctx context.Context, e *env, cfg *config.Config, db *store.DB) (string, error) {
 	accounts, err := imapAccounts(cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
-	var errs []error
+	var (
+		errs                    []error
+		changed, added, removed int
+	)
 	for _, a := range accounts {
 		res, err := imapsync.Sync(ctx, a, db, imapsync.Options{BatchSize: cfg.Sync.BatchSize, Logger: e.log})
 		if err == nil {
@@ -359,6 +368,15 @@ func syncAll(ctx context.Context, e *env, cfg *config.Config, db *store.DB) erro
 		if err != nil {
 			errs = append(errs, err)
 		}
+		if res != nil {
+			for _, f := range res.Folders {
+				if !f.Unchanged {
+					changed++
+				}
+				added += f.Added
+				removed += f.Removed
+			}
+		}
 	}
-	return errors.Join(errs...)
+	return fmt.Sprintf("%s changed, +%d -%d messages", plural(changed, "folder", "folders"), added, removed), errors.Join(errs...)
 }

@@ -23,9 +23,21 @@ func main() {
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(48 << 20)
 
-	// Signals are handled here and only here: the commands take a context,
-	// so tests run them whole.
+	// Signals are handled here and only here: the commands take a context
+	// and a reload channel, so tests run them whole. SIGHUP asks "run" to
+	// reload; several in a row coalesce into one reload.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	reload := make(chan struct{}, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	os.Exit(mainWith(ctx, reload, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

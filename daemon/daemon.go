@@ -1,0 +1,821 @@
+// Package daemon runs rekindle as a long-lived service: it syncs the
+// accounts every sync interval, sends the digest on its cron schedule
+// (and a missed one at start, within a grace period), reloads its
+// configuration on request, reports to systemd (READY, STATUS, RELOADING,
+// STOPPING and a watchdog pinged only while the store answers), and stops
+// within a bound.
+//
+// The daemon knows nothing of IMAP, SMTP or SQLite: its work comes as
+// Jobs, made by a load function the caller supplies, so tests run it
+// whole with fakes. Nor does it touch signals: the caller cancels the
+// context to stop it and sends on a channel to reload it.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/rekindle/rekindle/config"
+	"github.com/rekindle/rekindle/internal/sdnotify"
+)
+
+// Jobs is the work the daemon schedules. Its methods are called from one
+// goroutine at a time, except Healthy, which may run while Sync or Digest
+// does.
+type Jobs interface {
+	// Sync syncs every account once and returns a one-line summary for
+	// the service status ("3 folders changed").
+	Sync(ctx context.Context) (summary string, err error)
+	// Digest builds and sends the digest for day, the calendar day
+	// (YYYY-MM-DD) in the digest's time zone, as of now; it may sync
+	// first. When that day's digest was already sent it returns an error
+	// matching ErrAlreadySent, which the daemon counts as success.
+	Digest(ctx context.Context, day string, now time.Time) error
+	// DigestSent reports whether day's digest was sent; the daemon asks
+	// before sending a missed digest at start.
+	DigestSent(ctx context.Context, day string) (bool, error)
+	// Healthy returns nil when the store answers; it should be quick.
+	// The watchdog is pinged only after it returns nil.
+	Healthy(ctx context.Context) error
+}
+
+// ErrAlreadySent is matched (errors.Is) by the error Jobs.Digest returns
+// when the day's digest was already sent. An implementation over the
+// store can join it with store.ErrDigestSent: errors.Join, or an error
+// type whose Is reports both.
+var ErrAlreadySent = errors.New("digest already sent")
+
+// Config is what the daemon does and when. Load functions return one;
+// FromConfig makes one from rekindle's configuration.
+type Config struct {
+	// SyncInterval is the time between the starts of two syncs; 0 means
+	// 15 minutes.
+	SyncInterval time.Duration
+	// Schedule says when the digest is due; it is given times in
+	// Location. A robfig/cron/v3 schedule, or *config.Digest. Nil means
+	// no digest.
+	Schedule cron.Schedule
+	// Location is the digest's time zone: days are counted and times
+	// shown in it. Nil means time.Local.
+	Location *time.Location
+	// Grace is how late a digest may still be sent: at start, the last
+	// scheduled digest is sent if it was due at most Grace ago and was
+	// not sent. 0 means a missed digest is never sent late.
+	Grace time.Duration
+	// ShutdownTimeout bounds how long stopping waits for the running
+	// job; 0 means 10 seconds.
+	ShutdownTimeout time.Duration
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultSyncInterval    = 15 * time.Minute
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// FromConfig returns the daemon's part of rekindle's configuration. The
+// caller may set Schedule to nil when no digest can be sent (no smtp
+// section).
+func FromConfig(c *config.Config) Config {
+	return Config{
+		SyncInterval: c.Sync.Interval.Std(),
+		// *config.Digest is a cron.Schedule: its Next reads Schedule in
+		// Timezone.
+		Schedule: &c.Digest,
+		Location: c.Digest.Location(),
+		Grace:    c.Digest.Grace.Std(),
+	}
+}
+
+// withDefaults fills in the zero values.
+func (c Config) withDefaults() Config {
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = DefaultSyncInterval
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.Grace < 0 {
+		c.Grace = 0
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	return c
+}
+
+// LoadFunc loads the configuration and makes the Jobs that go with it.
+// Run calls it at start and on every reload; ctx is cancelled when Run is
+// stopped.
+//
+// Run owns the Jobs it is given: when they implement io.Closer it closes
+// them once it is done with them, after a reload replaced them (and the
+// job using them finished) and when it returns. So LoadFunc must return
+// new Jobs each time, or ones without Close.
+type LoadFunc func(ctx context.Context) (Config, Jobs, error)
+
+// Notifier sends states to the service manager; *sdnotify.Notifier is
+// one.
+type Notifier interface {
+	Notify(states ...string) error
+}
+
+// Clock is the daemon's source of time for its schedule. Tests use a fake
+// one; the bounds on stopping and on a health check are real time
+// whatever the Clock.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a Timer that fires once the clock reaches at, at
+	// once if it has.
+	NewTimer(at time.Time) Timer
+}
+
+// Timer is a one-shot timer made by a Clock.
+type Timer interface {
+	C() <-chan time.Time
+	// Stop stops the timer; it reports whether the timer had yet to fire.
+	Stop() bool
+}
+
+// SystemClock is the Clock of time.Now and time.Timer.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// NewTimer returns a time.Timer firing at at.
+func (SystemClock) NewTimer(at time.Time) Timer {
+	return systemTimer{time.NewTimer(time.Until(at))}
+}
+
+type systemTimer struct{ t *time.Timer }
+
+func (t systemTimer) C() <-chan time.Time { return t.t.C }
+func (t systemTimer) Stop() bool          { return t.t.Stop() }
+
+// Options are Run's collaborators; the zero value runs without systemd,
+// logs nothing and uses the system clock.
+type Options struct {
+	// Clock defaults to SystemClock.
+	Clock Clock
+	// Notifier receives READY=1 and the rest; nil means none.
+	Notifier Notifier
+	// Watchdog is the interval systemd wants pings within
+	// (sdnotify.Notifier.WatchdogInterval); the daemon pings at half of
+	// it. 0 means no watchdog.
+	Watchdog time.Duration
+	// Logger defaults to one that discards.
+	Logger *slog.Logger
+}
+
+// maxSleep bounds how long the loop sleeps without looking at the clock.
+// Timers run on the monotonic clock, which stops while the machine is
+// suspended; waking at least this often notices a due digest soon after
+// a resume, or after the wall clock was set.
+const maxSleep = time.Minute
+
+// lateTolerance is how late the loop may notice a due digest and still
+// send it when Grace is smaller: a busy or just-resumed machine.
+const lateTolerance = 2 * maxSleep
+
+// dayLayout is how a digest's day is written, as the store keys it.
+const dayLayout = "2006-01-02"
+
+// Run runs the daemon until ctx is cancelled. It calls load, reports
+// READY=1, then syncs every Config.SyncInterval (the first time at once)
+// and sends the digest on Config.Schedule, one job at a time. Each value
+// received from reload makes it call load again: on success the new
+// Config and Jobs replace the old ones, on failure the old ones keep
+// running. reload may be nil.
+//
+// Run returns an error only when the first load fails. When ctx is
+// cancelled it cancels the running job, waits for it at most
+// Config.ShutdownTimeout, and returns nil; a job that outlives the wait
+// is abandoned, with a log line saying so.
+func Run(ctx context.Context, load LoadFunc, reload <-chan struct{}, opts Options) error {
+	d := &daemon{
+		clock:    opts.Clock,
+		notifier: opts.Notifier,
+		log:      opts.Logger,
+		load:     load,
+		handled:  map[string]bool{},
+	}
+	if d.clock == nil {
+		d.clock = SystemClock{}
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Watchdog > 0 {
+		d.pingEvery = opts.Watchdog / 2
+	}
+	return d.run(ctx, reload)
+}
+
+// daemon is Run's state. Only the goroutine running Run touches it; jobs
+// run on their own goroutines and report on job.done.
+type daemon struct {
+	clock     Clock
+	notifier  Notifier
+	log       *slog.Logger
+	load      LoadFunc
+	pingEvery time.Duration
+
+	cfg  Config
+	jobs *jobsRef
+	// retired are Jobs a reload replaced, to close once no job uses them.
+	retired []*jobsRef
+
+	nextSync   time.Time
+	nextDigest time.Time // zero: no digest scheduled
+	nextPing   time.Time
+	// pending is a due digest waiting for the running job to finish.
+	pending *digestRun
+	// handled holds the days whose digest this process has tried to
+	// send, so that none is tried twice; pruned to the last week.
+	handled map[string]bool
+	running *job
+
+	// What STATUS= shows.
+	lastSync   syncOutcome
+	lastDigest digestOutcome
+	reloadErr  error
+	healthErr  error
+	sentStatus string
+	// notifyFailed silences repeated warnings about the notify socket.
+	notifyFailed bool
+}
+
+// digestRun is a digest to send.
+type digestRun struct {
+	day       string
+	scheduled time.Time
+	// missed is set for the digest found missed at start: the daemon
+	// first asks whether it was sent.
+	missed bool
+}
+
+// jobsRef holds the Jobs of one load; the daemon compares these
+// pointers, as the Jobs themselves may not be comparable.
+type jobsRef struct{ Jobs }
+
+// job is the running Sync or Digest.
+type job struct {
+	kind    string // "sync" or "digest"
+	digest  *digestRun
+	jobs    *jobsRef
+	started time.Time
+	cancel  context.CancelFunc
+	done    chan jobResult
+}
+
+// jobResult is what a job reports when it returns.
+type jobResult struct {
+	summary string // Sync's
+	err     error
+	// already is set when the digest had been sent before.
+	already bool
+	// elapsed is measured on the real clock, whatever the Clock: it is
+	// the job's cost.
+	elapsed time.Duration
+}
+
+type syncOutcome struct {
+	at      time.Time
+	summary string
+	err     error
+}
+
+type digestOutcome struct {
+	day     string
+	at      time.Time
+	err     error
+	already bool
+}
+
+func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
+	cfg, jobs, err := d.loadJobs(ctx)
+	if err != nil {
+		d.notify(sdnotify.Status("cannot start: " + oneLine(err.Error())))
+		return fmt.Errorf("load configuration: %w", err)
+	}
+	d.cfg, d.jobs = cfg.withDefaults(), &jobsRef{jobs}
+	now := d.clock.Now()
+	d.nextSync = now
+	d.nextPing = now
+	d.nextDigest = d.next(now)
+	d.findMissed(now)
+	// Ready as soon as the configuration is loaded, not after the first
+	// sync: a sync can take minutes, and systemd holds dependent units
+	// (and systemctl start) until READY=1.
+	d.notifyStatus(now, sdnotify.Ready)
+	d.log.Info("rekindle daemon started",
+		slog.Duration("sync_interval", d.cfg.SyncInterval),
+		slog.String("timezone", d.cfg.Location.String()),
+		slog.Duration("grace", d.cfg.Grace),
+		slog.Duration("watchdog_ping", d.pingEvery),
+		d.nextDigestAttr(), d.inAttr(now))
+
+	for {
+		now := d.clock.Now()
+		d.checkDigest(now)
+		if d.running == nil {
+			d.startJob(ctx, now)
+		}
+		if d.pingEvery > 0 && !now.Before(d.nextPing) {
+			d.ping(ctx)
+			d.nextPing = now.Add(d.pingEvery)
+		}
+		timer := d.clock.NewTimer(d.wake(now))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return d.stop()
+		case _, ok := <-reload:
+			if !ok {
+				reload = nil // a closed channel would spin the loop
+				break
+			}
+			d.reload(ctx)
+		case r := <-d.runningDone():
+			d.finish(r, false)
+		case <-timer.C():
+		}
+		timer.Stop()
+	}
+}
+
+// wake returns when the loop must next look at the clock.
+func (d *daemon) wake(now time.Time) time.Time {
+	wake := now.Add(maxSleep)
+	earliest := func(t time.Time) {
+		if !t.IsZero() && t.Before(wake) {
+			wake = t
+		}
+	}
+	earliest(d.nextDigest)
+	if d.pingEvery > 0 {
+		earliest(d.nextPing)
+	}
+	// A sync due while a job runs starts when that job finishes.
+	if d.running == nil {
+		earliest(d.nextSync)
+	}
+	return wake
+}
+
+// next returns the first digest time after t, zero for none.
+func (d *daemon) next(t time.Time) time.Time {
+	if d.cfg.Schedule == nil {
+		return time.Time{}
+	}
+	n := d.cfg.Schedule.Next(t.In(d.cfg.Location))
+	if !n.IsZero() && !n.After(t) {
+		// A schedule going backwards would fire in a loop.
+		d.log.Error("digest schedule returned a time not after now; no digest scheduled",
+			slog.Time("now", t), slog.Time("next", n))
+		return time.Time{}
+	}
+	return n
+}
+
+// findMissed queues the last scheduled digest when it was due at most
+// Grace before now.
+func (d *daemon) findMissed(now time.Time) {
+	if d.cfg.Schedule == nil || d.cfg.Grace <= 0 {
+		return
+	}
+	last := d.lastFire(now, d.cfg.Grace)
+	if last.IsZero() {
+		return
+	}
+	day := d.day(last)
+	d.log.Info("last scheduled digest is within grace; sending it unless it was sent",
+		slog.String("day", day), slog.Time("scheduled", last),
+		slog.Duration("late", now.Sub(last)), slog.Duration("grace", d.cfg.Grace))
+	d.queueDigest(now, &digestRun{day: day, scheduled: last, missed: true})
+}
+
+// lastFire returns the last digest time in [now-limit, now], zero for
+// none. Schedules only give the next time after a given one, so it looks
+// forward from ever earlier starts, a minute back at first: a schedule
+// firing every second is not walked for hours, and a daily one is found
+// in a dozen steps.
+func (d *daemon) lastFire(now time.Time, limit time.Duration) time.Time {
+	var last time.Time
+	for w := time.Minute; ; w *= 2 {
+		w = min(w, limit)
+		// From 1ns before the window, so a time exactly limit ago counts.
+		for t := d.cfg.Schedule.Next(now.Add(-w - 1).In(d.cfg.Location)); !t.IsZero() && !t.After(now); t = d.cfg.Schedule.Next(t) {
+			last = t
+		}
+		if !last.IsZero() || w == limit {
+			return last
+		}
+	}
+}
+
+// checkDigest queues the digest when its time has come. When the loop
+// was kept from looking (a suspended machine, a clock set forward), the
+// last time that passed is the one considered.
+func (d *daemon) checkDigest(now time.Time) {
+	if d.nextDigest.IsZero() || now.Before(d.nextDigest) {
+		return
+	}
+	at := d.nextDigest
+	d.nextDigest = d.next(now)
+	skip := func(at time.Time) {
+		d.log.Warn("digest time passed unnoticed; skipping it",
+			slog.String("day", d.day(at)), slog.Time("scheduled", at), slog.Duration("late", now.Sub(at)),
+			slog.Duration("grace", d.cfg.Grace), d.nextDigestAttr(), d.inAttr(now))
+	}
+	if last := d.lastFire(now, now.Sub(at)); last.After(at) {
+		if d.day(at) != d.day(last) && !d.handled[d.day(at)] {
+			skip(at)
+		}
+		at = last
+	}
+	if late := now.Sub(at); late > d.cfg.Grace && late > lateTolerance {
+		skip(at)
+		return
+	}
+	d.queueDigest(now, &digestRun{day: d.day(at), scheduled: at})
+}
+
+// day returns the day of t in the digest's time zone.
+func (d *daemon) day(t time.Time) string { return t.In(d.cfg.Location).Format(dayLayout) }
+
+// queueDigest makes r the next job, unless its day was handled.
+func (d *daemon) queueDigest(now time.Time, r *digestRun) {
+	if d.handled[r.day] || (d.pending != nil && d.pending.day == r.day) {
+		d.log.Info("digest for this day already handled by this process; not sending another",
+			slog.String("day", r.day), slog.Time("scheduled", r.scheduled),
+			d.nextDigestAttr(), d.inAttr(now))
+		return
+	}
+	if d.pending != nil {
+		d.log.Warn("digest still waiting when the next one came due; skipping the older",
+			slog.String("day", d.pending.day), slog.String("next_day", r.day))
+	}
+	d.pending = r
+}
+
+// startJob starts the pending digest, or a sync when one is due.
+func (d *daemon) startJob(ctx context.Context, now time.Time) {
+	var (
+		j   = &job{jobs: d.jobs, started: now, done: make(chan jobResult, 1)}
+		run func(ctx context.Context) jobResult
+	)
+	switch {
+	case d.pending != nil:
+		r := d.pending
+		d.pending = nil
+		d.handled[r.day] = true
+		d.pruneHandled(now)
+		j.kind, j.digest = "digest", r
+		run = func(ctx context.Context) jobResult { return d.digest(ctx, j.jobs, r, now) }
+	case !now.Before(d.nextSync):
+		j.kind = "sync"
+		// The next sync is due an interval after this one started; if this
+		// one overruns, finish moves it on.
+		d.nextSync = now.Add(d.cfg.SyncInterval)
+		run = func(ctx context.Context) jobResult {
+			summary, err := j.jobs.Sync(ctx)
+			return jobResult{summary: summary, err: err}
+		}
+	default:
+		return
+	}
+	var jctx context.Context
+	jctx, j.cancel = context.WithCancel(ctx)
+	d.running = j
+	d.log.Debug("job started", slog.String("job", j.kind), slog.String("day", j.day()))
+	go func() {
+		start := time.Now()
+		r := run(jctx)
+		r.elapsed = time.Since(start)
+		j.done <- r // buffered: an abandoned job still returns
+	}()
+	d.updateStatus(now)
+}
+
+// digest runs on the job's goroutine: it sends r's digest with jobs.
+func (d *daemon) digest(ctx context.Context, jobs Jobs, r *digestRun, now time.Time) jobResult {
+	if r.missed {
+		sent, err := jobs.DigestSent(ctx, r.day)
+		switch {
+		case err != nil:
+			// Sending anyway is safe: the store refuses a second digest
+			// for the day.
+			d.log.Warn("could not tell whether the missed digest was sent; sending it",
+				slog.String("day", r.day), slog.Any("error", err))
+		case sent:
+			return jobResult{already: true}
+		default:
+			d.log.Info("sending missed digest", slog.String("day", r.day),
+				slog.Time("scheduled", r.scheduled), slog.Duration("late", now.Sub(r.scheduled)))
+		}
+	}
+	err := jobs.Digest(ctx, r.day, now)
+	if errors.Is(err, ErrAlreadySent) {
+		return jobResult{already: true}
+	}
+	return jobResult{err: err}
+}
+
+// pruneHandled forgets days more than a week before now.
+func (d *daemon) pruneHandled(now time.Time) {
+	cutoff := d.day(now.In(d.cfg.Location).AddDate(0, 0, -7))
+	for day := range d.handled {
+		if day < cutoff {
+			delete(d.handled, day)
+		}
+	}
+}
+
+func (j *job) day() string {
+	if j.digest == nil {
+		return ""
+	}
+	return j.digest.day
+}
+
+func (d *daemon) runningDone() <-chan jobResult {
+	if d.running == nil {
+		return nil
+	}
+	return d.running.done
+}
+
+// finish records the running job's result. While stopping it only logs.
+func (d *daemon) finish(r jobResult, stopping bool) {
+	j := d.running
+	d.running = nil
+	j.cancel()
+	d.closeRetired()
+	now := d.clock.Now()
+	switch j.kind {
+	case "sync":
+		d.lastSync = syncOutcome{at: j.started, summary: r.summary, err: r.err}
+		if stopping {
+			d.log.Info("sync stopped", slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
+			return
+		}
+		// When the sync overran its interval, the next starts at the first
+		// interval boundary not before now: once, not once per interval
+		// missed.
+		if iv := d.cfg.SyncInterval; d.nextSync.Before(now) {
+			d.nextSync = d.nextSync.Add((now.Sub(d.nextSync) + iv - 1) / iv * iv)
+		}
+		if r.err != nil {
+			d.log.Error("sync failed; retrying at the next interval", slog.Any("error", r.err),
+				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
+		} else {
+			d.log.Info("sync finished", slog.String("summary", r.summary),
+				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
+		}
+	case "digest":
+		day := j.digest.day
+		d.lastDigest = digestOutcome{day: day, at: j.started, err: r.err, already: r.already}
+		switch {
+		case stopping:
+			d.log.Info("digest stopped", slog.String("day", day), slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
+			return
+		case r.already:
+			d.log.Info("digest was already sent", slog.String("day", day))
+		case r.err != nil:
+			// Not retried by this process: a failure after the message left
+			// would send it twice. A restart within grace tries again, and
+			// the store refuses a second send.
+			d.log.Error("digest failed", slog.String("day", day), slog.Any("error", r.err),
+				slog.Duration("elapsed", r.elapsed))
+		default:
+			d.log.Info("digest sent", slog.String("day", day), slog.Duration("elapsed", r.elapsed))
+		}
+		d.log.Info("next digest", d.nextDigestAttr(), d.inAttr(now))
+	}
+	d.updateStatus(now)
+}
+
+// reload loads the configuration again and, when that works, swaps it
+// and the Jobs in.
+func (d *daemon) reload(ctx context.Context) {
+	d.notify(sdnotify.Reloading, sdnotify.MonotonicUsec(), sdnotify.Status("reloading configuration"))
+	d.sentStatus = "reloading configuration"
+	d.log.Info("reloading configuration")
+	cfg, jobs, err := d.loadJobs(ctx)
+	now := d.clock.Now()
+	if err != nil {
+		d.reloadErr = err
+		d.log.Error("reload failed; keeping the previous configuration", slog.Any("error", err))
+		d.notifyStatus(now, sdnotify.Ready)
+		return
+	}
+	d.reloadErr = nil
+	d.retired = append(d.retired, d.jobs)
+	d.cfg, d.jobs = cfg.withDefaults(), &jobsRef{jobs}
+	d.closeRetired()
+	// Sync at once: a reload often adds an account or a folder, and its
+	// result should show without waiting an interval.
+	d.nextSync = now
+	d.nextDigest = d.next(now)
+	d.log.Info("configuration reloaded",
+		slog.Duration("sync_interval", d.cfg.SyncInterval),
+		slog.String("timezone", d.cfg.Location.String()),
+		d.nextDigestAttr(), d.inAttr(now))
+	d.notifyStatus(now, sdnotify.Ready)
+}
+
+// loadJobs calls load; on error it closes any Jobs that came with it.
+func (d *daemon) loadJobs(ctx context.Context) (Config, Jobs, error) {
+	cfg, jobs, err := d.load(ctx)
+	if err == nil && jobs == nil {
+		err = errors.New("load returned no Jobs")
+	}
+	if err != nil {
+		closeJobs(jobs)
+		return Config{}, nil, err
+	}
+	return cfg, jobs, nil
+}
+
+// closeRetired closes the retired Jobs unless the running job uses them.
+func (d *daemon) closeRetired() {
+	kept := d.retired[:0]
+	for _, j := range d.retired {
+		if d.running != nil && d.running.jobs == j {
+			kept = append(kept, j)
+			continue
+		}
+		closeJobs(j.Jobs)
+	}
+	d.retired = kept
+}
+
+// closeJobs closes j if it is an io.Closer.
+func closeJobs(j Jobs) {
+	if c, ok := j.(io.Closer); ok {
+		_ = c.Close() // the store's Close fails only when already closed
+	}
+}
+
+// ping pings the watchdog if the store answers. It runs on the loop's
+// goroutine, so a stuck loop stops the pings too.
+func (d *daemon) ping(ctx context.Context) {
+	hctx, cancel := context.WithTimeout(ctx, d.pingEvery)
+	err := d.jobs.Healthy(hctx)
+	cancel()
+	now := d.clock.Now()
+	if err != nil {
+		if d.healthErr == nil {
+			d.log.Warn("store not answering; withholding the watchdog ping", slog.Any("error", err))
+		}
+		d.healthErr = err
+		d.updateStatus(now)
+		return
+	}
+	if d.healthErr != nil {
+		d.log.Info("store answering again; watchdog pings resume")
+		d.healthErr = nil
+		d.updateStatus(now)
+	}
+	d.notify(sdnotify.Watchdog)
+}
+
+// stop cancels the running job and waits for it, within the bound.
+func (d *daemon) stop() error {
+	d.notify(sdnotify.Stopping, sdnotify.Status("stopping"))
+	d.log.Info("stopping")
+	var abandoned *jobsRef
+	if j := d.running; j != nil {
+		j.cancel()
+		// Real time, whatever the Clock: this bounds how long a stop takes.
+		timer := time.NewTimer(d.cfg.ShutdownTimeout)
+		select {
+		case r := <-j.done:
+			d.finish(r, true)
+		case <-timer.C:
+			abandoned = j.jobs
+			d.log.Warn("job did not stop in time; abandoning it",
+				slog.String("job", j.kind), slog.String("day", j.day()),
+				slog.Duration("running_for", d.clock.Now().Sub(j.started)),
+				slog.Duration("shutdown_timeout", d.cfg.ShutdownTimeout))
+		}
+		timer.Stop()
+	}
+	// The abandoned job's Jobs stay open: closing a store under a running
+	// query helps no one, and the process is about to exit.
+	for _, j := range append(d.retired, d.jobs) {
+		if j != abandoned {
+			closeJobs(j.Jobs)
+		}
+	}
+	d.log.Info("stopped")
+	return nil
+}
+
+// notify sends states to the service manager.
+func (d *daemon) notify(states ...string) {
+	if d.notifier == nil {
+		return
+	}
+	if err := d.notifier.Notify(states...); err != nil {
+		if !d.notifyFailed {
+			d.log.Warn("cannot notify systemd", slog.Any("error", err))
+		}
+		d.notifyFailed = true
+	}
+}
+
+// updateStatus sends STATUS= when it changed.
+func (d *daemon) updateStatus(now time.Time) {
+	if d.status(now) != d.sentStatus {
+		d.notifyStatus(now)
+	}
+}
+
+// notifyStatus sends states with STATUS=.
+func (d *daemon) notifyStatus(now time.Time, states ...string) {
+	d.sentStatus = d.status(now)
+	d.notify(append(states, sdnotify.Status(d.sentStatus))...)
+}
+
+// status describes the daemon in one line for systemctl status, such as
+// "last sync 07:01 (3 folders changed); next digest Mon 2026-11-23 07:00 CET".
+func (d *daemon) status(now time.Time) string {
+	loc := d.cfg.Location
+	clock := func(t time.Time) string {
+		t = t.In(loc)
+		if n := now.In(loc); t.YearDay() == n.YearDay() && t.Year() == n.Year() {
+			return t.Format("15:04")
+		}
+		return t.Format("Mon 2006-01-02 15:04")
+	}
+	var parts []string
+	if d.healthErr != nil {
+		parts = append(parts, "store not answering: "+oneLine(d.healthErr.Error()))
+	}
+	if d.reloadErr != nil {
+		parts = append(parts, "reload failed, running the previous configuration: "+oneLine(d.reloadErr.Error()))
+	}
+	if j := d.running; j != nil && j.kind == "sync" {
+		parts = append(parts, "syncing since "+clock(j.started))
+	} else if s := d.lastSync; !s.at.IsZero() {
+		switch {
+		case s.err != nil:
+			parts = append(parts, fmt.Sprintf("last sync %s failed: %s; retry at %s", clock(s.at), oneLine(s.err.Error()), clock(d.nextSync)))
+		case s.summary != "":
+			parts = append(parts, fmt.Sprintf("last sync %s (%s)", clock(s.at), oneLine(s.summary)))
+		default:
+			parts = append(parts, "last sync "+clock(s.at))
+		}
+	}
+	if j := d.running; j != nil && j.kind == "digest" {
+		parts = append(parts, "sending digest for "+j.digest.day)
+	} else if g := d.lastDigest; g.day != "" {
+		switch {
+		case g.err != nil:
+			parts = append(parts, fmt.Sprintf("digest for %s failed: %s", g.day, oneLine(g.err.Error())))
+		case g.already:
+			parts = append(parts, fmt.Sprintf("digest for %s already sent", g.day))
+		default:
+			parts = append(parts, fmt.Sprintf("digest for %s sent %s", g.day, clock(g.at)))
+		}
+	}
+	if d.nextDigest.IsZero() {
+		parts = append(parts, "no digest scheduled")
+	} else {
+		parts = append(parts, "next digest "+d.nextDigest.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// oneLine returns s on one line, shortened to fit a status.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:199]) + "…"
+	}
+	return s
+}
+
+func (d *daemon) nextDigestAttr() slog.Attr {
+	if d.nextDigest.IsZero() {
+		return slog.String("next_digest", "none")
+	}
+	return slog.Time("next_digest", d.nextDigest.In(d.cfg.Location))
+}
+
+func (d *daemon) inAttr(now time.Time) slog.Attr {
+	if d.nextDigest.IsZero() {
+		return slog.Attr{}
+	}
+	return slog.Duration("in", d.nextDigest.Sub(now).Round(time.Second))
+}
