@@ -40,6 +40,9 @@ type Options struct {
 	// BatchSize is how many messages are written per transaction; 1000 by
 	// default.
 	BatchSize int
+	// SplitAt is the size of a fetch from which a folder is read over two
+	// connections at once; 4000 by default, negative to never split.
+	SplitAt int
 	// Progress, if set, is called as a folder's messages are fetched.
 	Progress func(Progress)
 	// Logger receives debug lines; nil discards them.
@@ -105,6 +108,9 @@ func (r *Result) Err() error {
 func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
+	}
+	if opts.SplitAt == 0 {
+		opts.SplitAt = 4000
 	}
 	log := opts.Logger
 	if log == nil {
@@ -254,13 +260,21 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 
 	// New mail first: one streamed UID FETCH of everything above LastUID.
 	if sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
-		added, last, err := s.fetchNew(ctx, f.Name, state.LastUID, int(sel.NumMessages)-state.Messages)
-		fr.Added = added
+		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, int(sel.NumMessages)-state.Messages)
+		// Count what is stored now rather than add up what was fetched: a
+		// resumed split fetch reads again some messages it had stored.
+		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
+		if cerr == nil {
+			fr.Added = now.Messages - state.Messages
+			state.Messages = now.Messages
+		}
 		if err != nil {
 			return fr, err
 		}
+		if cerr != nil {
+			return fr, cerr
+		}
 		state.LastUID = max(state.LastUID, last)
-		state.Messages += added
 	}
 
 	// Then expunges: the server holds fewer messages than we have stored,
@@ -298,63 +312,132 @@ func unchanged(st rekindle.FolderState, status *imap.StatusData) bool {
 	return st.UIDNext == uint32(status.UIDNext) && status.NumMessages != nil && int(*status.NumMessages) == st.Messages
 }
 
+// batch is a run of fetched messages on its way to the store.
 type batch struct {
 	msgs []rekindle.Message
-	last uint32
+	// part is the UID range the batch came from (0 or 1); prog is the
+	// highest UID up to which that range has been read in full, so far.
+	part int
+	prog uint32
+	// done marks the last batch of its range.
+	done bool
 }
 
 // fetchNew streams every message with a UID above after into the store in
-// batches, writing one batch while the next is read. It returns how many
-// were stored and the highest UID stored.
-func (s *syncer) fetchNew(ctx context.Context, folder string, after uint32, expect int) (int, uint32, error) {
-	var set imap.UIDSet
-	set.AddRange(imap.UID(after+1), 0) // after+1:*
-	cmd := s.c.Fetch(set, fetchOptions)
+// batches, writing while the server is still sending. A large fetch (at
+// least Options.SplitAt messages, and a server that allows a second login)
+// is split into two UID ranges read over two connections at once: go-imap
+// decodes one connection's responses on a single goroutine, which on a
+// first sync is slower than the server, so two connections use two cores.
+// It returns how many messages were stored and the resume point reached.
+func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int) (int, uint32, error) {
+	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
+	ranges := []struct{ lo, hi uint32 }{{after + 1, 0}}
+	var second *Client
+	if s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
+		c2, err := s.secondConn(ctx, folder, uidValidity)
+		if err != nil {
+			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
+		} else {
+			second = c2
+			defer c2.Close()
+			mid := after + (uidNext-after)/2
+			ranges = []struct{ lo, hi uint32 }{{after + 1, mid}, {mid + 1, 0}}
+		}
+	}
 
-	// The writer stores batches as the reader fills them; one batch in
-	// flight and one being filled bound the memory.
-	batches := make(chan batch, 1)
+	batches := make(chan batch, len(ranges))
 	written := make(chan error, 1)
-	var (
-		stored   int
-		lastUID  uint32
-		progress = s.opts.Progress
-	)
+	var stored int
+	lastUID := after
 	go func() {
-		var err error
+		// The resume point only ever covers a contiguous run of UIDs from
+		// after: the first range's progress, and once that range is done,
+		// the second's. Batches of the second range written earlier are
+		// simply fetched again if the sync is cut (the store skips copies).
+		var (
+			err    error
+			prog   [2]uint32
+			done0  bool
+			single = len(ranges) == 1
+		)
 		for b := range batches {
 			if err != nil {
 				continue // drain
 			}
-			if err = s.st.PutMessages(ctx, s.a.Name, folder, b.msgs, b.last); err == nil {
+			prog[b.part] = max(prog[b.part], b.prog)
+			if b.part == 0 && b.done {
+				done0 = true
+			}
+			resume := max(after, prog[0])
+			if !single && done0 {
+				resume = max(resume, ranges[1].lo-1, prog[1])
+			}
+			if err = s.st.PutMessages(ctx, s.a.Name, folder, b.msgs, resume); err == nil {
 				stored += len(b.msgs)
-				lastUID = b.last
-				if progress != nil {
-					progress(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
+				lastUID = resume
+				if p := s.opts.Progress; p != nil {
+					p(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
 				}
 			}
 		}
 		written <- err
 	}()
 
+	errs := make(chan error, len(ranges))
+	for i, r := range ranges {
+		c := s.c
+		if i == 1 {
+			c = second
+		}
+		go func() { errs <- s.fetchRange(c, i, r.lo, r.hi, batches) }()
+	}
+	var fetchErr error
+	for range ranges {
+		if err := <-errs; err != nil && fetchErr == nil {
+			fetchErr = err
+			// Stop the other range: its connection is closed, its command
+			// fails, its goroutine returns.
+			if second != nil {
+				second.Close()
+			}
+		}
+	}
+	close(batches)
+	werr := <-written
+	if fetchErr != nil {
+		return stored, lastUID, s.connErr(fmt.Errorf("fetch: %w", fetchErr))
+	}
+	return stored, lastUID, werr
+}
+
+// fetchRange reads the messages with lo <= UID <= hi (hi 0: no upper
+// bound) over c and sends them in batches tagged with part.
+func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch) error {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(lo), imap.UID(hi)) // hi 0 is "*"
+	cmd := c.Fetch(set, fetchOptions)
 	var (
 		cur      = make([]rekindle.Message, 0, s.opts.BatchSize)
-		maxUID   = after
+		maxUID   = lo - 1
 		ordered  = true
 		fetchErr error
 	)
 	flush := func(final bool) {
-		if len(cur) == 0 {
+		if len(cur) == 0 && !final {
 			return
 		}
-		// LastUID may only advance past UIDs whose predecessors are all
-		// stored; servers send FETCH responses in UID order, but if one
-		// does not, hold the resume point back until the end.
-		last := after
+		// The range's progress may only pass UIDs whose predecessors are
+		// all read; servers send FETCH responses in UID order, but if one
+		// does not, hold the progress back until the end.
+		prog := lo - 1
 		if ordered || final {
-			last = maxUID
+			prog = maxUID
 		}
-		batches <- batch{msgs: cur, last: last}
+		if final && hi != 0 {
+			prog = hi // the whole range is read, whatever UIDs it held
+		}
+		out <- batch{msgs: cur, part: part, prog: prog, done: final}
 		cur = make([]rekindle.Message, 0, s.opts.BatchSize)
 	}
 	for {
@@ -368,7 +451,7 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after uint32, expe
 			break
 		}
 		uid := uint32(buf.UID)
-		if uid <= after {
+		if uid < lo || hi != 0 && uid > hi {
 			// "n:*" includes the highest UID even when it is below n.
 			continue
 		}
@@ -384,15 +467,25 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after uint32, expe
 	if err := cmd.Close(); fetchErr == nil {
 		fetchErr = err
 	}
-	if fetchErr == nil {
-		flush(true)
-	}
-	close(batches)
-	werr := <-written
 	if fetchErr != nil {
-		return stored, lastUID, s.connErr(fmt.Errorf("fetch: %w", fetchErr))
+		return fetchErr
 	}
-	return stored, lastUID, werr
+	flush(true)
+	return nil
+}
+
+// secondConn logs in a second time and selects folder, for a split fetch.
+func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint32) (*Client, error) {
+	c, err := Connect(ctx, s.a, s.opts.Client)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil || sel.UIDValidity != uidValidity {
+		c.Close()
+		return nil, fmt.Errorf("second connection: select %s: %v (UIDVALIDITY %d)", folder, err, sel.UIDValidity)
+	}
+	return c, nil
 }
 
 // removeExpunged deletes from the store the messages no longer in the

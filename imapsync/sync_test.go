@@ -461,3 +461,51 @@ func TestOAuth2Login(t *testing.T) {
 		})
 	}
 }
+
+// A large fetch is split over two connections; every message is stored
+// once, and a cut in the middle of a split fetch resumes with no gap.
+func TestSyncSplitFetch(t *testing.T) {
+	for _, cut := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cut=%v", cut), func(t *testing.T) {
+			e := newEnv(t, memimap.Options{})
+			const n = 400
+			for i := range n {
+				e.add(t, "Archive", plain("bob@example.com", "jane@example.com", fmt.Sprintf("m %d", i), fmt.Sprintf("s%d@x", i)))
+			}
+			conns := e.srv.Connections()
+			opts := imapsync.Options{BatchSize: 25, SplitAt: 100}
+			if cut {
+				e.srv.CutNextAfter(30_000)
+				if _, err := imapsync.Sync(context.Background(), e.acct, e.db, opts); err == nil {
+					t.Fatal("a sync over a cut connection reported no error")
+				}
+				st, _ := e.db.Folder(context.Background(), "work", "Archive")
+				if !st.LastSync.IsZero() {
+					t.Fatalf("a cut sync finished the folder: %+v", st)
+				}
+			}
+			res := e.sync(t, opts)
+			if f := folderResult(t, res, "Archive"); f.Messages != n {
+				t.Errorf("Archive = %+v, want %d stored", f, n)
+			}
+			if !cut && e.srv.Connections()-conns != 2 {
+				t.Errorf("%d connections for a split fetch, want 2", e.srv.Connections()-conns)
+			}
+			uids, _ := e.db.StoredUIDs(context.Background(), "work", "Archive")
+			if len(uids) != n || uids[0] != 1 || uids[n-1] != n {
+				t.Errorf("stored UIDs: %d, from %d to %d", len(uids), uids[0], uids[len(uids)-1])
+			}
+			seen := map[string]int{}
+			e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error { seen[s.MessageID]++; return nil })
+			for i := range n {
+				if id := fmt.Sprintf("s%d@x", i); seen[id] != 1 {
+					t.Errorf("%s stored %d times", id, seen[id])
+				}
+			}
+			st, _ := e.db.Folder(context.Background(), "work", "Archive")
+			if st.LastUID != n || st.LastSync.IsZero() {
+				t.Errorf("folder state after the split sync: %+v", st)
+			}
+		})
+	}
+}
