@@ -195,6 +195,10 @@ func (b *Builder) addr(email string) int32 {
 		}
 		email = norm
 	}
+	// A copy: the caller's string may be part of a larger buffer (the
+	// store cuts a message's strings from its whole record), which the
+	// model would otherwise keep alive for as long as it runs.
+	email = strings.Clone(email)
 	i := int32(len(b.addrs))
 	b.addrs = append(b.addrs, addrState{email: email, kind: b.classify(email)})
 	b.idx[email] = i
@@ -418,7 +422,7 @@ func (a *addrState) vote(name string) {
 		}
 	}
 	if len(a.names) < maxNames {
-		a.names = append(a.names, nameVote{name: name, n: 1})
+		a.names = append(a.names, nameVote{name: strings.Clone(name), n: 1}) // see Builder.addr
 	}
 }
 

@@ -53,72 +53,79 @@ var errCorrupt = errors.New("corrupt header record")
 // decodeHeader decodes one packed header on its own.
 func decodeHeader(b []byte, h *rekindle.Header) error {
 	var hd headerDecoder
-	return hd.decode(b, h)
+	return hd.decode(string(b), h)
 }
 
-// headerDecoder decodes a stream of packed headers with few allocations:
-// the model reads every message of the store on each run, and allocation
-// was half the cost of decoding.
+// headerDecoder decodes packed headers with few allocations: the model
+// reads every message of the store on each run, and allocating each string
+// and list was most of the cost of decoding. Instead, the strings of a
+// header are cut from the string holding its whole record, and the lists
+// of successive headers from shared arenas, each with its capacity capped
+// so that appending to one never writes into another. Nothing is reused:
+// a decoded header shares no memory with any other, so a shallow copy of
+// it stays valid. The price is that a string kept from a header keeps the
+// whole record (a few hundred bytes) alive.
 //
-//   - The fields that repeat from message to message (addresses, display
-//     names, the bulk markers) are interned: mail from one person shares
-//     one copy of their address and name. The table stops growing at
-//     maxInterned entries, so a stream of unique values costs what it
-//     would without it.
-//   - The address and id lists of a record are cut from arenas shared with
-//     the records decoded before and after it, each with its capacity
-//     capped, so appending to one never writes into another. A decoded
-//     header never shares memory with a later one, so a shallow copy of it
-//     stays valid.
-//
-// The zero value decodes without interning and allocates each list on its
-// own.
+// The zero value allocates each list on its own.
 type headerDecoder struct {
-	intern map[string]string // nil: no interning
-	block  int               // arena size in items; 0: no arena
-	addrs  []rekindle.Address
-	ids    []string
+	block int // arena size in items; 0: no arenas
+	addrs []rekindle.Address
+	ids   []string
 }
-
-// maxInterned bounds a decoder's intern table: a few times the addresses a
-// large mailbox holds.
-const maxInterned = 1 << 16
 
 // newStreamDecoder returns a decoder for many records.
 func newStreamDecoder() *headerDecoder {
-	return &headerDecoder{intern: make(map[string]string), block: 1024}
+	return &headerDecoder{block: 1024}
 }
 
 // decoder reads a packed header; the first error sticks.
 type decoder struct {
-	b   []byte
+	s   string // the record
+	i   int    // read position
 	err error
 }
 
 func (d *decoder) fail() {
 	d.err = errCorrupt
-	d.b = nil
+	d.i = len(d.s)
 }
 
+// uvarint reads an unsigned varint as encoding/binary writes it.
 func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
+	var x uint64
+	for shift := uint(0); d.i < len(d.s) && shift < 64; shift += 7 {
+		c := d.s[d.i]
+		d.i++
+		if c < 0x80 {
+			if shift == 63 && c > 1 {
+				break // overflows 64 bits
+			}
+			return x | uint64(c)<<shift
+		}
+		x |= uint64(c&0x7f) << shift
 	}
-	d.b = d.b[n:]
-	return v
+	d.fail()
+	return 0
 }
 
-// bytes returns the next string's bytes, valid until the record is reused.
-func (d *decoder) bytes() []byte {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return nil
+// varint reads a signed varint as encoding/binary writes it.
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
 	}
-	s := d.b[:n]
-	d.b = d.b[n:]
+	return x
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.s)-d.i) {
+		d.fail()
+		return ""
+	}
+	s := d.s[d.i : d.i+int(n)]
+	d.i += int(n)
 	return s
 }
 
@@ -126,32 +133,11 @@ func (d *decoder) bytes() []byte {
 // left, since each takes at least one.
 func (d *decoder) count() int {
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
+	if n > uint64(len(d.s)-d.i) {
 		d.fail()
 		return 0
 	}
 	return int(n)
-}
-
-// string reads a string that is new with each message.
-func (hd *headerDecoder) string(d *decoder) string {
-	return string(d.bytes())
-}
-
-// interned reads a string that repeats from message to message.
-func (hd *headerDecoder) interned(d *decoder) string {
-	b := d.bytes()
-	if len(b) == 0 || hd.intern == nil {
-		return string(b)
-	}
-	if s, ok := hd.intern[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(b)
-	if len(hd.intern) < maxInterned {
-		hd.intern[s] = s
-	}
-	return s
 }
 
 func (hd *headerDecoder) addrList(d *decoder) []rekindle.Address {
@@ -171,8 +157,8 @@ func (hd *headerDecoder) addrList(d *decoder) []rekindle.Address {
 		as = hd.addrs[l : l+n : l+n]
 	}
 	for i := range as {
-		as[i].Email = hd.interned(d)
-		as[i].Name = hd.interned(d)
+		as[i].Email = d.string()
+		as[i].Name = d.string()
 	}
 	return as
 }
@@ -194,38 +180,35 @@ func (hd *headerDecoder) idList(d *decoder) []string {
 		ss = hd.ids[l : l+n : l+n]
 	}
 	for i := range ss {
-		ss[i] = hd.string(d)
+		ss[i] = d.string()
 	}
 	return ss
 }
 
-// decode decodes the packed header b into h, overwriting every field.
-func (hd *headerDecoder) decode(b []byte, h *rekindle.Header) error {
-	if len(b) == 0 || b[0] != headerV1 {
+// decode decodes the packed header rec into h, overwriting every field.
+// The strings of h are parts of rec.
+func (hd *headerDecoder) decode(rec string, h *rekindle.Header) error {
+	if len(rec) == 0 || rec[0] != headerV1 {
 		return errCorrupt
 	}
-	d := decoder{b: b[1:]}
-	h.MessageID = hd.string(&d)
-	date, n := binary.Varint(d.b)
-	if n <= 0 {
-		return errCorrupt
+	d := decoder{s: rec, i: 1}
+	h.MessageID = d.string()
+	date := d.varint()
+	if d.err != nil {
+		return d.err
 	}
-	d.b = d.b[n:]
 	h.Date = time.Time{}
 	if date != 0 {
 		h.Date = time.Unix(date, 0).UTC()
 	}
-	h.Subject = hd.string(&d)
+	h.Subject = d.string()
 	h.From = hd.addrList(&d)
 	h.To = hd.addrList(&d)
 	h.Cc = hd.addrList(&d)
 	h.ReplyTo = hd.addrList(&d)
 	h.InReplyTo = hd.idList(&d)
 	h.References = hd.idList(&d)
-	h.ListID = hd.interned(&d)
-	h.ListUnsubscribe = hd.interned(&d)
-	h.Precedence = hd.interned(&d)
-	h.AutoSubmitted = hd.interned(&d)
-	h.RekindleDigest = hd.interned(&d)
+	h.ListID, h.ListUnsubscribe, h.Precedence = d.string(), d.string(), d.string()
+	h.AutoSubmitted, h.RekindleDigest = d.string(), d.string()
 	return d.err
 }

@@ -194,17 +194,18 @@ type Stored struct {
 // one message are never reused for another).
 //
 // The model reads every message on each run, so this is the hot path of
-// every command. Reading rows (a SQLite scan, then a decode) runs ahead of
-// fn on up to two goroutines, one CPU being fn's, each with a connection
-// of its own and reading every other batch of ids; the batches reach fn in
-// id order. Those connections read without a memory map and with a small
-// page cache: a memory-mapped scan leaves the whole file resident in the
+// every command. Reading rows (a SQLite scan, then a decode) costs four
+// times what fn does in the model, so it runs ahead of fn on one goroutine
+// per CPU (up to maxReaders), each with a connection of its own and
+// reading its share of the batches of ids, which reach fn in id order.
+// Those connections read without a memory map and with a small page
+// cache: a memory-mapped scan leaves the whole file resident in the
 // process (a 700 MB store, 700 MB of RSS), and one pass over a table gains
 // nothing from a cache.
 func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) error) error {
 	const (
 		batchIDs   = 512 // ids per batch
-		maxReaders = 2
+		maxReaders = 4   // enough to keep fn busy
 	)
 	limit := int64(1<<63 - 1)
 	if !until.IsZero() {
@@ -220,7 +221,7 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 	// Batch k holds ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
 	// included; reader r reads batches r, r+readers, r+2*readers...
 	batches := (hi - lo + batchIDs) / batchIDs
-	readers := min(int64(max(1, min(maxReaders, runtime.GOMAXPROCS(0)-1))), batches)
+	readers := min(int64(min(maxReaders, runtime.GOMAXPROCS(0))), batches)
 	if readers == 0 {
 		return nil
 	}
@@ -241,7 +242,15 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 		// string in one copy (as a BLOB it takes two: the driver's, then
 		// ours); the database's encoding is UTF-8, so the cast changes no
 		// byte.
-		stmt, err := conn.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
+		// One read transaction for all the batches: one snapshot of the
+		// store, however much a sync commits meanwhile. (Read-only makes
+		// it a deferred BEGIN, which takes no write lock.)
+		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		stmt, err := tx.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
 			WHERE id >= ? AND id < ? AND sent_at <= ?`)
 		if err != nil {
 			return err
@@ -328,7 +337,12 @@ func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) 
 		}()
 	}
 	for k := range batches {
-		b := <-out[k%readers]
+		var b *batch
+		select {
+		case b = <-out[k%readers]:
+		case <-ctx.Done(): // a reader that saw it first may have sent nothing
+			return ctx.Err()
+		}
 		if b.err != nil {
 			return fmt.Errorf("read messages: %w", b.err)
 		}
