@@ -89,9 +89,14 @@ func buildModel(ctx context.Context, cfg *config.Config, db *store.DB, asOf time
 	if err != nil {
 		return nil, err
 	}
+	return buildModelWith(ctx, db, opts, asOf)
+}
+
+// buildModelWith is buildModel with the model's options already made.
+func buildModelWith(ctx context.Context, db *store.DB, opts relationship.Options, asOf time.Time) (*model, error) {
 	b := relationship.NewBuilder(opts)
 	var m relationship.Mail
-	err = db.EachMessage(ctx, asOf, func(s *store.Stored) error {
+	err := db.EachMessage(ctx, asOf, func(s *store.Stored) error {
 		m.ID, m.When, m.Header = s.ID, s.When, s.Header
 		b.Add(&m)
 		return nil

@@ -46,10 +46,20 @@ func overrideCommand(name, args, summary, help string, minArgs int,
 	}
 }
 
-// resolve finds the contact the user named, among everyone (one-way
-// correspondents and ignored people included, so they can be un-ignored).
+// resolve finds the contact the user named, among everyone: one-way
+// correspondents, and people the user ignored (so they can be un-ignored:
+// the model drops ignored people, so the overrides' ignores are lifted
+// for the lookup).
 func resolve(ctx context.Context, cfg *config.Config, db *store.DB, now time.Time, who string) (*relationship.Contact, error) {
-	m, err := buildModel(ctx, cfg, db, now, true)
+	opts, err := relationshipOptions(ctx, cfg, db, now, true)
+	if err != nil {
+		return nil, err
+	}
+	for k, o := range opts.Overrides {
+		o.Ignore = false
+		opts.Overrides[k] = o
+	}
+	m, err := buildModelWith(ctx, db, opts, now)
 	if err != nil {
 		return nil, err
 	}
