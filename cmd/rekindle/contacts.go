@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 )
 
@@ -125,7 +126,7 @@ func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool)
 			status += " (pinned)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%d/%d\t%s\t%s\n", orDash(c.Name), c.Email, status, c.Score,
-			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), ago(c.DaysSilent))
+			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), digest.Ago(c.DaysSilent))
 	}
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\n%d contacts as of %s\n", len(m.contacts), asOf.Local().Format("2006-01-02 15:04"))
@@ -315,18 +316,4 @@ func cadence(d float64) string {
 		return fmt.Sprintf("%.0fmo", d/30.4)
 	}
 	return fmt.Sprintf("%.0fy", d/365)
-}
-
-func ago(days int) string {
-	switch {
-	case days <= 0:
-		return "today"
-	case days == 1:
-		return "yesterday"
-	case days < 60:
-		return fmt.Sprintf("%d days ago", days)
-	case days < 730:
-		return fmt.Sprintf("%d months ago", days/30)
-	}
-	return fmt.Sprintf("%d years ago", days/365)
 }

@@ -2,7 +2,6 @@ package dovecot
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -11,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf16"
 
+	"github.com/rekindle/rekindle/internal/mutf7"
 	"github.com/rekindle/rekindle/synth"
 )
 
@@ -194,7 +193,7 @@ func (s *Server) folder(name string) (*folder, error) {
 	}
 	dir := s.Maildir
 	for _, p := range parts {
-		dir = filepath.Join(dir, encodeMUTF7(p))
+		dir = filepath.Join(dir, mutf7.Encode(p))
 		if err := s.mkdir(dir); err != nil {
 			return nil, err
 		}
@@ -270,39 +269,4 @@ func (s *Server) write(f *folder, seq uint64, m *synth.Mail) error {
 		return fmt.Errorf("write mail %s: %w", path, err)
 	}
 	return nil
-}
-
-// encodeMUTF7 encodes a folder name component as IMAP's modified UTF-7,
-// which is how Dovecot names folders on disk.
-func encodeMUTF7(s string) string {
-	var b strings.Builder
-	var run []rune
-	flush := func() {
-		if len(run) == 0 {
-			return
-		}
-		u := utf16.Encode(run)
-		buf := make([]byte, 0, 2*len(u))
-		for _, c := range u {
-			buf = append(buf, byte(c>>8), byte(c))
-		}
-		b.WriteByte('&')
-		b.WriteString(strings.ReplaceAll(base64.RawStdEncoding.EncodeToString(buf), "/", ","))
-		b.WriteByte('-')
-		run = run[:0]
-	}
-	for _, r := range s {
-		if r >= 0x20 && r <= 0x7e {
-			flush()
-			if r == '&' {
-				b.WriteString("&-")
-			} else {
-				b.WriteRune(r)
-			}
-			continue
-		}
-		run = append(run, r)
-	}
-	flush()
-	return b.String()
 }

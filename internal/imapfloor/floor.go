@@ -11,14 +11,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-	"unicode/utf16"
+
+	"github.com/rekindle/rekindle/internal/mutf7"
 )
 
 // Config says what to fetch from where.
@@ -124,7 +124,7 @@ func (s *session) run(c Config, res *Result) error {
 		items = "(" + items + ")"
 	}
 	for _, f := range c.Folders {
-		if _, err := s.command(nil, "EXAMINE ", astring(encodeMUTF7(f))); err != nil {
+		if _, err := s.command(nil, "EXAMINE ", astring(mutf7.Encode(f))); err != nil {
 			return fmt.Errorf("examine %s: %w", f, err)
 		}
 		before := s.n
@@ -279,38 +279,4 @@ func literalSize(line []byte) (int64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// encodeMUTF7 encodes a mailbox name as IMAP's modified UTF-7.
-func encodeMUTF7(name string) string {
-	var b strings.Builder
-	var run []rune
-	flush := func() {
-		if len(run) == 0 {
-			return
-		}
-		u := utf16.Encode(run)
-		buf := make([]byte, 0, 2*len(u))
-		for _, c := range u {
-			buf = append(buf, byte(c>>8), byte(c))
-		}
-		b.WriteByte('&')
-		b.WriteString(strings.ReplaceAll(base64.RawStdEncoding.EncodeToString(buf), "/", ","))
-		b.WriteByte('-')
-		run = run[:0]
-	}
-	for _, r := range name {
-		if r >= 0x20 && r <= 0x7e {
-			flush()
-			if r == '&' {
-				b.WriteString("&-")
-			} else {
-				b.WriteRune(r)
-			}
-			continue
-		}
-		run = append(run, r)
-	}
-	flush()
-	return b.String()
 }

@@ -120,14 +120,6 @@ func TestMissingCA(t *testing.T) {
 	}
 }
 
-func TestEncodeMUTF7(t *testing.T) {
-	for in, want := range map[string]string{"INBOX": "INBOX", "Lists/golang-nuts": "Lists/golang-nuts", "A&B": "A&-B", "Entwürfe": "Entw&APw-rfe", "日本語": "&ZeVnLIqe-"} {
-		if got := encodeMUTF7(in); got != want {
-			t.Errorf("encodeMUTF7(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestDovecot runs the floor against a real Dovecot and checks it reads
 // every message, and that the header fields are a fraction of the header.
 func TestDovecot(t *testing.T) {
