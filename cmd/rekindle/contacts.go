@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -87,19 +88,11 @@ cold (past 4x), dormant (silent over a year and past 2x).`,
 }
 
 func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool) error {
-	asOf, err := parseAsOf(asOfFlag, e.now())
+	_, m, err := e.modelAsOf(ctx, asOfFlag, all)
 	if err != nil {
 		return err
 	}
-	cfg, db, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	m, err := buildModel(ctx, cfg, db, asOf, all)
-	if err != nil {
-		return err
-	}
+	asOf := m.now
 	if asJSON {
 		out := make([]contactJSON, 0, len(m.contacts))
 		for i := range m.contacts {
@@ -167,19 +160,11 @@ type followupJSON struct {
 }
 
 func runFollowups(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
-	asOf, err := parseAsOf(asOfFlag, e.now())
+	cfg, m, err := e.modelAsOf(ctx, asOfFlag, false)
 	if err != nil {
 		return err
 	}
-	cfg, db, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	m, err := buildModel(ctx, cfg, db, asOf, false)
-	if err != nil {
-		return err
-	}
+	asOf := m.now
 	f := m.builder.Followups(asOf, days(float64(cfg.Digest.FollowupAfterDays)))
 	conv := func(in []relationship.Followup) []followupJSON {
 		out := make([]followupJSON, 0, len(in))
@@ -243,19 +228,11 @@ type suggestionJSON struct {
 }
 
 func runSuggest(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
-	asOf, err := parseAsOf(asOfFlag, e.now())
+	cfg, m, err := e.modelAsOf(ctx, asOfFlag, false)
 	if err != nil {
 		return err
 	}
-	cfg, db, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	m, err := buildModel(ctx, cfg, db, asOf, false)
-	if err != nil {
-		return err
-	}
+	asOf := m.now
 	picks := relationship.Pick(m.contacts, asOf, pickOptions(cfg, m.history))
 	if asJSON {
 		out := make([]suggestionJSON, 0, len(picks))
@@ -316,4 +293,20 @@ func cadence(d float64) string {
 		return fmt.Sprintf("%.0fmo", d/30.4)
 	}
 	return fmt.Sprintf("%.0fy", d/365)
+}
+
+// modelAsOf parses --as-of, loads the configuration and builds the model
+// from the store as of that moment.
+func (e *env) modelAsOf(ctx context.Context, asOfFlag string, all bool) (*config.Config, *model, error) {
+	asOf, err := parseAsOf(asOfFlag, e.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, db, err := e.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	m, err := buildModel(ctx, cfg, db, asOf, all)
+	return cfg, m, err
 }
