@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
-	"slices"
 	"strings"
 	"time"
 
@@ -156,22 +155,7 @@ func findDrafts(c *imapclient.Client, a *Account) (string, error) {
 // chooseDrafts picks the selectable folder marked \Drafts, else the first
 // of draftsNames that exists (in any case); nil if none.
 func chooseDrafts(folders []*Folder) *Folder {
-	selectable := func(f *Folder) bool {
-		return !slices.Contains(f.Attrs, imap.MailboxAttrNoSelect) && !slices.Contains(f.Attrs, imap.MailboxAttrNonExistent)
-	}
-	for _, f := range folders {
-		if slices.Contains(f.Attrs, imap.MailboxAttrDrafts) && selectable(f) {
-			return f
-		}
-	}
-	for _, name := range draftsNames {
-		for _, f := range folders {
-			if strings.EqualFold(f.Name, name) && selectable(f) {
-				return f
-			}
-		}
-	}
-	return nil
+	return findFolder(folders, imap.MailboxAttrDrafts, draftsNames)
 }
 
 // draftID returns the Message-ID of a raw draft, without angle brackets;

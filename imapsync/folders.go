@@ -92,31 +92,32 @@ func chooseFolders(folders []*Folder, include, exclude []string) {
 // skippedUse covers. Syncing it would count rekindle's own drafts (from
 // the user, to a contact) as mail the user sent.
 func findDraftsByName(folders []*Folder) *Folder {
-	for _, f := range folders {
-		if slices.Contains(f.Attrs, imap.MailboxAttrDrafts) {
-			return nil
-		}
+	f := findFolder(folders, imap.MailboxAttrDrafts, draftsNames)
+	if f == nil || slices.Contains(f.Attrs, imap.MailboxAttrDrafts) {
+		return nil
 	}
-	for _, name := range draftsNames {
-		for _, f := range folders {
-			if strings.EqualFold(f.Name, name) {
-				return f
-			}
-		}
-	}
-	return nil
+	return f
 }
 
 // findSent finds the Sent folder: by special use, else by the usual names.
 func findSent(folders []*Folder) *Folder {
+	return findFolder(folders, imap.MailboxAttrSent, sentNames)
+}
+
+// findFolder returns the selectable folder marked with the special use,
+// else the first of names that exists (in any case); nil if none.
+func findFolder(folders []*Folder, use imap.MailboxAttr, names []string) *Folder {
+	selectable := func(f *Folder) bool {
+		return !slices.Contains(f.Attrs, imap.MailboxAttrNoSelect) && !slices.Contains(f.Attrs, imap.MailboxAttrNonExistent)
+	}
 	for _, f := range folders {
-		if slices.Contains(f.Attrs, imap.MailboxAttrSent) {
+		if slices.Contains(f.Attrs, use) && selectable(f) {
 			return f
 		}
 	}
-	for _, name := range sentNames {
+	for _, name := range names {
 		for _, f := range folders {
-			if strings.EqualFold(f.Name, name) {
+			if strings.EqualFold(f.Name, name) && selectable(f) {
 				return f
 			}
 		}
