@@ -73,6 +73,11 @@ func BenchmarkPutMessages(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// Count the copy of the WAL into the database too, which Close (or an
+	// automatic checkpoint) does after any ingest.
+	if _, err := d.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "msgs/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*batch), "cpu-ns/msg")
 }

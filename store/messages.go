@@ -64,8 +64,8 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			if inserted == 0 {
 				return nil
 			}
-			q := `INSERT INTO messages (key, message_id, date, internal_date, sent_at, subject, from_email, header) VALUES ` +
-				placeholders(inserted, 8) + ` ON CONFLICT (key) DO NOTHING`
+			q := `INSERT INTO messages (key, internal_date, sent_at, header) VALUES ` +
+				placeholders(inserted, 4) + ` ON CONFLICT (key) DO NOTHING`
 			if err := exec(0, q, msgArgs); err != nil {
 				return fmt.Errorf("insert messages: %w", err)
 			}
@@ -78,14 +78,9 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		}
 		for i := range msgs {
 			m := &msgs[i]
-			from := ""
-			if len(m.From) > 0 {
-				from = m.From[0].Email
-			}
 			buf = encodeHeader(buf, &m.Header)
 			key := messageKey(&m.Header, buf)
-			msgArgs = append(msgArgs, key, m.MessageID, unixOrNull(m.Date), m.InternalDate.Unix(), m.When().Unix(),
-				m.Subject, from, append([]byte(nil), buf...))
+			msgArgs = append(msgArgs, key, m.InternalDate.Unix(), m.When().Unix(), append([]byte(nil), buf...))
 			locArgs = append(locArgs, fid, m.UID, key, strings.Join(m.Flags, " "))
 			if inserted++; inserted == rowsPerInsert {
 				if err := flush(); err != nil {
