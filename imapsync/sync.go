@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -126,6 +127,10 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	if s.second != nil {
+		_ = withDeadline(5*time.Second, s.second.Logout().Wait)
+		s.second.Close()
+	}
 	if err == nil {
 		// A polite LOGOUT; the result does not depend on it.
 		_ = withDeadline(5*time.Second, c.Logout().Wait)
@@ -141,6 +146,11 @@ type syncer struct {
 	log  *slog.Logger
 
 	condstore bool
+	// second is the connection for the other half of split fetches,
+	// opened by the first folder that needs it and reused by the rest;
+	// noSecond is why it could not be opened, so that is tried once.
+	second   *Client
+	noSecond error
 }
 
 func (s *syncer) run(ctx context.Context) (*Result, error) {
@@ -340,7 +350,6 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
 		} else {
 			second = c2
-			defer c2.Close()
 			mid := after + (uidNext-after)/2
 			ranges = []struct{ lo, hi uint32 }{{after + 1, mid}, {mid + 1, 0}}
 		}
@@ -399,7 +408,7 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 			// Stop the other range: its connection is closed, its command
 			// fails, its goroutine returns.
 			if second != nil {
-				second.Close()
+				s.dropSecond()
 			}
 		}
 	}
@@ -445,8 +454,21 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 		if msg == nil {
 			break
 		}
-		buf, err := msg.Collect()
+		// go-imap hands a message over before its response is read to
+		// the end, and a response cut short reads as a complete one with
+		// items missing. Once the next message has begun, the previous
+		// ones are whole: batches are sent from here (and after the
+		// command ends well), never with the message being read.
+		if len(cur) >= s.opts.BatchSize {
+			flush(false)
+		}
+		buf, err := collect(msg)
 		if err != nil {
+			// The connection failed in the middle of a header literal.
+			// Close it before anything else reads: go-imap's reader goes
+			// on decoding once a literal read fails, and a second read of
+			// the literal (draining the command does one) would race it.
+			c.Close()
 			fetchErr = err
 			break
 		}
@@ -460,9 +482,6 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 		}
 		maxUID = max(maxUID, uid)
 		cur = append(cur, toMessage(buf))
-		if len(cur) >= s.opts.BatchSize {
-			flush(false)
-		}
 	}
 	if err := cmd.Close(); fetchErr == nil {
 		fetchErr = err
@@ -474,18 +493,75 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 	return nil
 }
 
-// secondConn logs in a second time and selects folder, for a split fetch.
-func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint32) (*Client, error) {
-	c, err := Connect(ctx, s.a, s.opts.Client)
-	if err != nil {
-		return nil, err
+// collect reads one message's FETCH items, as FetchMessageData.Collect
+// does, but returns at once if a literal fails to read, and takes a
+// literal shorter than announced for the failure it is.
+func collect(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, error) {
+	buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+	for {
+		switch item := msg.Next().(type) {
+		case nil:
+			return buf, nil
+		case imapclient.FetchItemDataUID:
+			buf.UID = item.UID
+		case imapclient.FetchItemDataFlags:
+			buf.Flags = item.Flags
+		case imapclient.FetchItemDataInternalDate:
+			buf.InternalDate = item.Time
+		case imapclient.FetchItemDataEnvelope:
+			buf.Envelope = item.Envelope
+		case imapclient.FetchItemDataBodySection:
+			var b []byte
+			if item.Literal != nil {
+				var err error
+				b, err = io.ReadAll(item.Literal)
+				if err == nil && int64(len(b)) != item.Literal.Size() {
+					// A connection closed in the middle of the literal
+					// reads as its end: a cut, not a short header.
+					err = fmt.Errorf("header literal cut after %d of %d bytes: %w", len(b), item.Literal.Size(), io.ErrUnexpectedEOF)
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+		}
 	}
-	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+}
+
+// secondConn selects folder on the second connection, for a split fetch,
+// logging in a second time on first use. A server that refuses the second
+// login is not asked again during this sync.
+func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint32) (*Client, error) {
+	if s.noSecond != nil {
+		return nil, s.noSecond
+	}
+	if s.second == nil {
+		c, err := Connect(ctx, s.a, s.opts.Client)
+		if err != nil {
+			s.noSecond = fmt.Errorf("second connection: %w", err)
+			return nil, s.noSecond
+		}
+		s.second = c
+	}
+	sel, err := s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil || sel.UIDValidity != uidValidity {
-		c.Close()
+		var imapErr *imap.Error
+		if !errors.As(err, &imapErr) {
+			s.dropSecond() // not a refusal: the connection itself failed
+		}
 		return nil, fmt.Errorf("second connection: select %s: %v (UIDVALIDITY %d)", folder, err, sel.UIDValidity)
 	}
-	return c, nil
+	return s.second, nil
+}
+
+// dropSecond closes the second connection; the next split fetch opens a
+// new one.
+func (s *syncer) dropSecond() {
+	if s.second != nil {
+		s.second.Close()
+		s.second = nil
+	}
 }
 
 // removeExpunged deletes from the store the messages no longer in the

@@ -462,8 +462,50 @@ func TestOAuth2Login(t *testing.T) {
 	}
 }
 
-// A large fetch is split over two connections; every message is stored
-// once, and a cut in the middle of a split fetch resumes with no gap.
+// A connection closed in the middle of a header literal reads, to the
+// client library, as the literal's end. That message must not be stored
+// cut short (and skipped by every later sync): wherever the cut falls,
+// the next sync leaves every message whole.
+func TestSyncCutInsideLiteral(t *testing.T) {
+	const n, refs = 12, 30
+	raw := func(i int) string {
+		var b strings.Builder
+		for j := range refs {
+			fmt.Fprintf(&b, " <r%d.%d@example.com>", i, j)
+		}
+		return strings.Replace(plain("bob@example.com", "jane@example.com", fmt.Sprintf("m %d", i), fmt.Sprintf("m%d@x", i)),
+			"\nReceived:", "\nReferences:"+b.String()+"\nReceived:", 1)
+	}
+	// The FETCH starts after a few hundred bytes of greeting, LIST and
+	// SELECT; each message's response is about 1.3 KB, most of it the
+	// References literal. Cut points a prime apart land inside literals.
+	for cut := int64(1500); cut < 9000; cut += 251 {
+		e := newEnv(t, memimap.Options{})
+		for i := range n {
+			e.add(t, "INBOX", raw(i))
+		}
+		e.srv.CutNextAfter(cut)
+		if _, err := imapsync.Sync(context.Background(), e.acct, e.db, imapsync.Options{BatchSize: 1}); err == nil {
+			continue // the cut came after the fetch
+		}
+		e.sync(t, imapsync.Options{BatchSize: 1})
+		count := 0
+		e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error {
+			count++
+			if len(s.References) != refs {
+				t.Errorf("cut at byte %d: %s stored with %d of %d references", cut, s.MessageID, len(s.References), refs)
+			}
+			return nil
+		})
+		if count != n {
+			t.Errorf("cut at byte %d: %d messages stored, want %d", cut, count, n)
+		}
+	}
+}
+
+// A large fetch is split over two connections, the second one reused by
+// every large folder; every message is stored once, and a cut in the
+// middle of a split fetch resumes with no gap.
 func TestSyncSplitFetch(t *testing.T) {
 	for _, cut := range []bool{false, true} {
 		t.Run(fmt.Sprintf("cut=%v", cut), func(t *testing.T) {
@@ -471,6 +513,12 @@ func TestSyncSplitFetch(t *testing.T) {
 			const n = 400
 			for i := range n {
 				e.add(t, "Archive", plain("bob@example.com", "jane@example.com", fmt.Sprintf("m %d", i), fmt.Sprintf("s%d@x", i)))
+			}
+			if err := e.srv.Create("Lists"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n / 2 {
+				e.add(t, "Lists", plain("list@example.org", "jane@example.com", fmt.Sprintf("l %d", i), fmt.Sprintf("l%d@x", i)))
 			}
 			conns := e.srv.Connections()
 			opts := imapsync.Options{BatchSize: 25, SplitAt: 100}
@@ -488,8 +536,11 @@ func TestSyncSplitFetch(t *testing.T) {
 			if f := folderResult(t, res, "Archive"); f.Messages != n {
 				t.Errorf("Archive = %+v, want %d stored", f, n)
 			}
+			if f := folderResult(t, res, "Lists"); f.Messages != n/2 {
+				t.Errorf("Lists = %+v, want %d stored", f, n/2)
+			}
 			if !cut && e.srv.Connections()-conns != 2 {
-				t.Errorf("%d connections for a split fetch, want 2", e.srv.Connections()-conns)
+				t.Errorf("%d connections for two split fetches, want 2", e.srv.Connections()-conns)
 			}
 			uids, _ := e.db.StoredUIDs(context.Background(), "work", "Archive")
 			if len(uids) != n || uids[0] != 1 || uids[n-1] != n {
