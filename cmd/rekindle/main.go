@@ -8,9 +8,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -39,5 +41,25 @@ func main() {
 			}
 		}
 	}()
-	os.Exit(mainWith(ctx, reload, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// REKINDLE_CPUPROFILE=file writes a CPU profile of the command, for
+	// finding where a slow sync spends its time (see the README's
+	// benchmarks).
+	var profile *os.File
+	if path := os.Getenv("REKINDLE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rekindle: REKINDLE_CPUPROFILE: %v\n", err)
+			os.Exit(1)
+		}
+		profile = f
+	}
+	code := mainWith(ctx, reload, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if profile != nil {
+		pprof.StopCPUProfile()
+		profile.Close()
+	}
+	os.Exit(code)
 }
