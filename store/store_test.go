@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -257,5 +258,61 @@ func must(tb testing.TB, err error) {
 	tb.Helper()
 	if err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// A store written by an older rekindle keeps its messages through the
+// migrations that come after: here 0004, which drops columns.
+func TestMigrateKeepsMessages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs[:3] {
+		if _, err := old.ExecContext(ctx, m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	h := rekindle.Header{
+		MessageID: "a@x", Subject: "Lunch?", Date: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC),
+		From: []rekindle.Address{{Name: "Bob", Email: "bob@example.com"}},
+		To:   []rekindle.Address{{Email: "jane@example.com"}},
+	}
+	packed := encodeHeader(nil, &h)
+	if _, err := old.ExecContext(ctx, `INSERT INTO folders (id, account, name, uidvalidity, last_uid) VALUES (1, 'work', 'INBOX', 7, 1);
+		INSERT INTO messages (key, message_id, date, internal_date, sent_at, subject, from_email, header)
+			VALUES (?, 'a@x', ?, ?, ?, 'Lunch?', 'bob@example.com', ?);
+		INSERT INTO locations (folder_id, uid, message_key, flags) VALUES (1, 1, ?, '')`,
+		messageKey(&h, packed), h.Date.Unix(), h.Date.Unix(), h.Date.Unix(), packed, messageKey(&h, packed)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if v, _ := d.SchemaVersion(ctx); v != migs[len(migs)-1].version {
+		t.Errorf("schema version %d after Open, want %d", v, migs[len(migs)-1].version)
+	}
+	var got []rekindle.Header
+	if err := d.EachMessage(ctx, time.Time{}, func(s *Stored) error { got = append(got, s.Header); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].MessageID != "a@x" || got[0].Subject != "Lunch?" || !got[0].Date.Equal(h.Date) || got[0].From[0] != h.From[0] {
+		t.Errorf("after migrating: %+v; want the message as it was stored", got)
+	}
+	if st, err := d.Folder(ctx, "work", "INBOX"); err != nil || st.Messages != 1 || st.LastUID != 1 {
+		t.Errorf("folder after migrating: %+v, %v", st, err)
 	}
 }
