@@ -547,7 +547,7 @@ func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint
 	sel, err := s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil || sel.UIDValidity != uidValidity {
 		var imapErr *imap.Error
-		if !errors.As(err, &imapErr) {
+		if err != nil && !errors.As(err, &imapErr) {
 			s.dropSecond() // not a refusal: the connection itself failed
 		}
 		return nil, fmt.Errorf("second connection: select %s: %v (UIDVALIDITY %d)", folder, err, sel.UIDValidity)
