@@ -63,6 +63,15 @@ type Contact struct {
 	// Peak is the warmth as of the last exchange: how strong the tie was
 	// when it went quiet.
 	Peak float64
+	// Strength is how strong the tie is, 0-100, from its whole history as
+	// of its last exchange, not decayed by the silence since (see the
+	// package documentation); 0 for a one-way contact. StrengthRank is its
+	// place among the two-way contacts by strength (1: the strongest).
+	Strength     float64
+	StrengthRank int
+	// PersonalDays counts the distinct UTC days with personal mail either
+	// way (at most PersonalRecipients recipients).
+	PersonalDays int
 	// Sent and Received count counted messages (raw, not weighted): mail
 	// from the user with them in To or Cc, and mail from them to the user,
 	// including bulk mail that counted because the relationship is two-way.

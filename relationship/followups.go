@@ -13,8 +13,10 @@ type Followup struct {
 	Key   string
 	Email string
 	Name  string
-	// Score is the contact's warmth, for ordering.
-	Score float64
+	// Score is the contact's warmth; Strength the tie's strength, which
+	// orders follow-ups.
+	Score    float64
+	Strength float64
 	// Subject, Date and MessageID are the waiting message's; a reply to it
 	// takes In-Reply-To: MessageID and References: References followed by
 	// MessageID.
@@ -93,7 +95,7 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 func followup(c *Contact, m *msgInfo, now time.Time) Followup {
 	d := unix(m.when)
 	return Followup{
-		Key: c.Key, Email: c.Email, Name: c.Name, Score: c.Score,
+		Key: c.Key, Email: c.Email, Name: c.Name, Score: c.Score, Strength: c.Strength,
 		Subject: m.subject, Date: d, MessageID: m.msgID, References: slices.Clone(m.refs),
 		DaysWaiting: int(silenceDays(d, now)),
 	}
