@@ -61,7 +61,8 @@ const maxThreadParts = 32
 type addrState struct {
 	email string
 	kind  addrKind
-	names []nameVote
+	names []nameVote // display names in their own From
+	given []nameVote // names the user or others give them in To and Cc
 
 	days []dayRec // sorted by day
 
@@ -120,7 +121,15 @@ const (
 	daySent uint8 = 1 << iota
 	dayRecv
 	dayBulk
+	// dayPersonal: at least one counted message that day had at most
+	// PersonalRecipients recipients.
+	dayPersonal
 )
+
+// PersonalRecipients is the most recipients (To and Cc, the user counted
+// once) a message may have and still be personal: research on e-mail
+// ties counts messages to at most about four people as the personal ones.
+const PersonalRecipients = 4
 
 // msgInfo is what is kept of a message that is, or was, some address's
 // latest: enough to name it and to thread a reply to it.
@@ -135,8 +144,9 @@ type msgInfo struct {
 }
 
 // newer reports whether a is later than b (nil is earliest). Ties on the
-// date fall to the store id and then the Message-ID, so the result does not
-// depend on the order of Add calls.
+// date fall to the Message-ID and then the store id, so the result depends
+// neither on the order of Add calls nor, for mail with a Message-ID, on
+// the order the store received it.
 func newer(a, b *msgInfo) bool {
 	if b == nil {
 		return a != nil
@@ -144,10 +154,10 @@ func newer(a, b *msgInfo) bool {
 	if a == nil || a.when != b.when {
 		return a != nil && a.when > b.when
 	}
-	if a.id != b.id {
-		return a.id > b.id
+	if a.msgID != b.msgID {
+		return a.msgID > b.msgID
 	}
-	return a.msgID > b.msgID
+	return a.id > b.id
 }
 
 type rcptSlot struct {
@@ -304,10 +314,10 @@ func (b *Builder) addSent(m *Mail, t int64) {
 		w := weightOf(n, r.cc)
 		a.sent++
 		a.sentW += w
-		a.addDay(t, daySent, w)
+		a.addDay(t, daySent|personal(n), w)
 		a.touch(t)
 		if name := nameOf(m, r.addr, b); name != "" {
-			a.vote(name)
+			a.given = vote(a.given, name)
 		}
 		if newer(mi, a.lastMsg) {
 			a.lastMsg = mi
@@ -361,10 +371,20 @@ func (b *Builder) addReceived(m *Mail, t int64, from int32) {
 	}
 	a.recv++
 	a.recvW += w
-	a.addDay(t, dayRecv, w)
+	a.addDay(t, dayRecv|personal(n), w)
 	a.touch(t)
 	if name := m.From[0].Name; name != "" {
-		a.vote(name)
+		a.names = vote(a.names, name)
+	}
+	// What the sender calls the others they write to names them too: a
+	// company's headers often carry a bare address in From and a name in
+	// a colleague's Cc.
+	for _, r := range b.rcpt {
+		if o := &b.addrs[r.addr]; o.kind == kindContact && len(o.given) < maxNames {
+			if name := nameOf(m, r.addr, b); name != "" {
+				o.given = vote(o.given, name)
+			}
+		}
 	}
 	if newer(mi, a.lastMsg) {
 		a.lastMsg = mi
@@ -414,16 +434,26 @@ func (a *addrState) touch(t int64) {
 	}
 }
 
-func (a *addrState) vote(name string) {
-	for i := range a.names {
-		if a.names[i].name == name {
-			a.names[i].n++
-			return
+// vote counts one more use of name among votes.
+func vote(votes []nameVote, name string) []nameVote {
+	for i := range votes {
+		if votes[i].name == name {
+			votes[i].n++
+			return votes
 		}
 	}
-	if len(a.names) < maxNames {
-		a.names = append(a.names, nameVote{name: strings.Clone(name), n: 1}) // see Builder.addr
+	if len(votes) < maxNames {
+		votes = append(votes, nameVote{name: strings.Clone(name), n: 1}) // see Builder.addr
 	}
+	return votes
+}
+
+// personal is dayPersonal for a message with n recipients, else 0.
+func personal(n int) uint8 {
+	if n <= PersonalRecipients {
+		return dayPersonal
+	}
+	return 0
 }
 
 // dayOf is the UTC day number of a unix time.
@@ -455,7 +485,7 @@ func (a *addrState) addDay(t int64, flag uint8, w int64) {
 		r = &a.days[i]
 	}
 	r.flags |= flag
-	switch flag {
+	switch flag &^ dayPersonal {
 	case daySent:
 		r.sentW = addSat(r.sentW, w)
 	case dayRecv:

@@ -132,8 +132,8 @@ type view struct {
 	lastOut       int64
 }
 
-// Contacts returns the people the user corresponds with, as of now, warmest
-// first (ties: most recent, then Key). Only two-way contacts are returned
+// Contacts returns the people the user corresponds with, as of now,
+// strongest first (ties: warmest, most recent, then Key). Only two-way contacts are returned
 // unless Options.IncludeOneWay; ignored ones never are.
 //
 // Addresses are merged into one person when they are the same mailbox
@@ -156,7 +156,11 @@ func (b *Builder) Contacts(now time.Time) []Contact {
 		}
 		out = append(out, v.Contact)
 	}
+	rankByStrength(out)
 	slices.SortFunc(out, func(x, y Contact) int {
+		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(y.Score, x.Score); c != 0 {
 			return c
 		}
@@ -166,6 +170,30 @@ func (b *Builder) Contacts(now time.Time) []Contact {
 		return strings.Compare(x.Key, y.Key)
 	})
 	return out
+}
+
+// rankByStrength sets StrengthRank on the two-way contacts: 1 for the
+// strongest (ties: more exchange days, then Key).
+func rankByStrength(cs []Contact) {
+	idx := make([]int, 0, len(cs))
+	for i := range cs {
+		if cs[i].TwoWay {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		x, y := &cs[i], &cs[j]
+		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.ExchangeDays, x.ExchangeDays); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	for r, i := range idx {
+		cs[i].StrengthRank = r + 1
+	}
 }
 
 // view evaluates a person at now; ok is false for people Contacts does not
@@ -313,6 +341,23 @@ func bestName(votes []nameVote) string {
 	return best.name
 }
 
+// addVotes adds the votes of more to votes.
+func addVotes(votes, more []nameVote) []nameVote {
+	for _, nv := range more {
+		found := false
+		for k := range votes {
+			if votes[k].name == nv.name {
+				votes[k].n += nv.n
+				found = true
+			}
+		}
+		if !found {
+			votes = append(votes, nv)
+		}
+	}
+	return votes
+}
+
 // evaluate computes a person's Contact as of now.
 func (b *Builder) evaluate(p *person, now time.Time) view {
 	var v view
@@ -335,6 +380,7 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 		keyFirst    int64
 		mainAddr    = int32(-1)
 		names       []nameVote
+		given       []nameVote
 		lastMsg     *msgInfo
 		sentW       int64
 		recvW       int64
@@ -372,18 +418,8 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 			(a.last == b.addrs[mainAddr].last && len(a.days) > len(b.addrs[mainAddr].days))) {
 			mainAddr = i
 		}
-		for _, nv := range a.names {
-			found := false
-			for k := range names {
-				if names[k].name == nv.name {
-					names[k].n += nv.n
-					found = true
-				}
-			}
-			if !found {
-				names = append(names, nv)
-			}
-		}
+		names = addVotes(names, a.names)
+		given = addVotes(given, a.given)
 		if newer(a.lastMsg, lastMsg) {
 			lastMsg = a.lastMsg
 		}
@@ -408,6 +444,10 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 	c.Key = b.addrs[keyAddr].email
 	c.Email = b.addrs[mainAddr].email
 	c.Name = displayName(bestName(names))
+	if c.Name == "" {
+		c.Name = displayName(bestName(given))
+	}
+
 	c.Threads = p.threads
 	c.FirstContact, c.LastContact = unix(first), unix(last)
 	if last > first {
@@ -429,9 +469,11 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 		sentW: sentW, recvW: recvW, first: first, last: last,
 	})
 	c.ExchangeDays = st.exchangeDays
+	c.PersonalDays = st.personalDays
 	if two {
 		c.Score = round(st.score, 1)
 		c.Peak = round(st.peak, 1)
+		c.Strength = round(st.strength, 1)
 	}
 	if c.CadenceSource == "" {
 		c.CadenceDays, c.CadenceSource = cadence(st.recent)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // PickOptions tunes the digest's choice. Zero fields take the defaults
@@ -29,22 +31,58 @@ type PickOptions struct {
 	// picked only DormantEvery (default 7 days) later.
 	LastDormantPick time.Time
 	DormantEvery    time.Duration
-	// DormantMinPeak is the peak warmth a dormant contact needs to be
-	// picked: only formerly strong ties are worth reviving; default 40.
-	DormantMinPeak float64
+	// DormantMinStrength is the strength a dormant contact needs to be
+	// picked: only strong ties are worth reviving; default 40.
+	DormantMinStrength float64
 	// MinExchangeDays is the fewest exchange days a contact needs to be
-	// picked unless pinned: one exchange is an acquaintance, not yet a
-	// relationship; default 3.
+	// picked unless pinned: a brief exchange is an acquaintance, not yet a
+	// relationship; default 4.
 	MinExchangeDays int
-	// TargetDomains and TargetCompanies mark people at companies the user
-	// is interested in (say, job hunting): their priority is multiplied by
-	// TargetBoost (default 1.5) and the pick says so. A domain matches the
-	// contact's address domains and their subdomains; a company matches a
-	// contact tag or the company label of an address domain ("acme" for
-	// jane@eu.acme.com), case-insensitively.
+	// MinStrength is the least strength a contact needs to be picked
+	// unless pinned; default DefaultMinStrength.
+	MinStrength float64
+	// Targets, TargetDomains and TargetCompanies mark people at companies
+	// the user is interested in (say, job hunting). A domain matches the
+	// contact's address domains and their subdomains; a company name
+	// matches a contact tag or the company label of an address domain
+	// ("acme" for jane@eu.acme.com), case-insensitively. The pick names
+	// the company (Suggestion.Target), and a tie strong enough to vouch
+	// (Suggestion.Vouches) has its priority multiplied by TargetBoost
+	// (default 1.5): a weak tie at a target company is no better placed to
+	// help than anyone else.
+	Targets         []Target
 	TargetDomains   []string
 	TargetCompanies []string
 	TargetBoost     float64
+}
+
+// Target is a company the user is interested in: a name to show and the
+// domains its people write from (either may be empty).
+type Target struct {
+	Name    string
+	Domains []string
+}
+
+// Defaults and rules of the digest's choice.
+const (
+	// DefaultMinStrength is the strength below which nobody is suggested
+	// unless pinned: about four days of two-way personal exchange. Below
+	// it a tie is an acquaintance met in one short thread, and reviving it
+	// is not what the digest is for.
+	DefaultMinStrength = 20.0
+	// VouchMinStrength and VouchMinPersonalDays make a tie strong enough
+	// to vouch for the user, so to be asked for a referral: strength 40 or
+	// more (about ten days of two-way exchange over a few threads) and at
+	// least four distinct days of personal exchange. Nobody vouches for
+	// someone they barely know.
+	VouchMinStrength     = 40.0
+	VouchMinPersonalDays = 4
+)
+
+// Vouches reports whether a tie is strong enough to vouch for the user:
+// see VouchMinStrength.
+func (c *Contact) Vouches() bool {
+	return c.TwoWay && c.Strength >= VouchMinStrength && c.PersonalDays >= VouchMinPersonalDays
 }
 
 // Suggestion is one contact Pick chose for the digest, with why.
@@ -53,12 +91,15 @@ type Suggestion struct {
 	// Overdue is the silence in cadences: 3 means three times longer than
 	// usual.
 	Overdue float64
-	// Priority is what picks are ordered by: Score × min(Overdue, 8) / 2,
-	// times the target boost.
+	// Priority is what picks are ordered by: Strength × urgency, where
+	// urgency = 1 + 0.5·log2(min(Overdue, 16) / 2) grows by a half with
+	// each doubling of the silence past twice the usual gap; times TargetBoost
+	// for a tie at a target company that vouches.
 	Priority float64
-	// Target names the target domain or company the contact matched; empty
-	// if none.
+	// Target names the target company the contact matched; empty if none.
 	Target string
+	// Vouches is Contact.Vouches: strong enough to be asked for a referral.
+	Vouches bool
 	// Reasons say why, in plain words and numbers, most important first.
 	Reasons []string
 }
@@ -76,11 +117,14 @@ func (o *PickOptions) normalise() {
 	if o.DormantEvery <= 0 {
 		o.DormantEvery = 7 * 24 * time.Hour
 	}
-	if o.DormantMinPeak <= 0 {
-		o.DormantMinPeak = 40
+	if o.DormantMinStrength <= 0 {
+		o.DormantMinStrength = 40
 	}
 	if o.MinExchangeDays <= 0 {
-		o.MinExchangeDays = 3
+		o.MinExchangeDays = 4
+	}
+	if o.MinStrength <= 0 {
+		o.MinStrength = DefaultMinStrength
 	}
 	if o.TargetBoost <= 0 {
 		o.TargetBoost = 1.5
@@ -93,12 +137,17 @@ func (o *PickOptions) normalise() {
 //   - only two-way contacts, never snoozed ones (SnoozeUntil after now);
 //   - never anyone with an exchange in the last QuietDays days;
 //   - only cooling, cold or dormant contacts (warm ones need no nudge),
-//     with at least MinExchangeDays exchange days, not suggested within
-//     CoolDown: a pinned contact skips these three rules;
-//   - at most one dormant contact, only if its Peak is at least
-//     DormantMinPeak (pinned: any) and LastDormantPick is DormantEvery or more before
-//     now: reviving an old tie is worth one slot a week, not the digest;
+//     with at least MinExchangeDays exchange days and MinStrength
+//     strength, not suggested within CoolDown: a pinned contact skips
+//     these four rules;
+//   - at most one dormant contact, only if its Strength is at least
+//     DormantMinStrength (pinned: any) and LastDormantPick is DormantEvery
+//     or more before now: reviving an old tie is worth one slot a week,
+//     not the digest;
 //   - at most MaxContacts.
+//
+// Picks are ranked by Priority: the tie's strength times how overdue it
+// is, so a deep tie gone quiet outranks a brief acquaintance long silent.
 //
 // Status and silence are recomputed at now from each contact's LastContact
 // and cadence, so Pick is consistent even given contacts computed earlier.
@@ -116,11 +165,11 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 		}
 		silence := silenceDays(c.LastContact, now)
 		st := statusOf(silence, c.CadenceDays)
-		if st == StatusDormant && (!dormantOK || (!c.Pinned && c.Peak < opts.DormantMinPeak)) {
+		if st == StatusDormant && (!dormantOK || (!c.Pinned && c.Strength < opts.DormantMinStrength)) {
 			continue
 		}
 		if !c.Pinned {
-			if st == StatusWarm || c.ExchangeDays < opts.MinExchangeDays || suggestedWithin(&c, now, opts) {
+			if st == StatusWarm || c.ExchangeDays < opts.MinExchangeDays || c.Strength < opts.MinStrength || suggestedWithin(&c, now, opts) {
 				continue
 			}
 		}
@@ -130,10 +179,10 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 		if cad <= 0 {
 			cad = DefaultCadence.Hours() / 24
 		}
-		p := Suggestion{Contact: c, Overdue: silence / cad}
+		p := Suggestion{Contact: c, Overdue: silence / cad, Vouches: c.Vouches()}
 		p.Target = target(&c, opts)
-		p.Priority = c.Score * min(p.Overdue, 8) / 2
-		if p.Target != "" {
+		p.Priority = c.Strength * urgency(p.Overdue)
+		if p.Target != "" && p.Vouches {
 			p.Priority *= opts.TargetBoost
 		}
 		p.Overdue = round(p.Overdue, 2)
@@ -144,7 +193,7 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 		if c := cmp.Compare(y.Priority, x.Priority); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
 			return c
 		}
 		return strings.Compare(x.Key, y.Key)
@@ -167,6 +216,15 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 	return out
 }
 
+// urgency is how pressing a silence of overdue usual gaps is: 1 at twice
+// the usual gap (where a tie starts cooling), half a point more for each
+// doubling, at most 2.5 (sixteen gaps: past that, longer is not more
+// urgent). Strength weighs more than urgency: a tie 2.5 times as strong
+// beats any silence.
+func urgency(overdue float64) float64 {
+	return 1 + 0.5*math.Log2(max(1, min(overdue, 16)/2))
+}
+
 func suggestedWithin(c *Contact, now time.Time, opts PickOptions) bool {
 	if len(opts.LastSuggested) == 0 {
 		return false
@@ -185,35 +243,65 @@ func suggestedWithin(c *Contact, now time.Time, opts PickOptions) bool {
 	return false
 }
 
-// target returns the target domain or company a contact matches.
+// target returns the name of the target company a contact matches.
 func target(c *Contact, opts PickOptions) string {
-	for _, a := range c.Addresses {
-		_, domain := splitAddr(a)
-		for _, d := range opts.TargetDomains {
-			d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
-			if d != "" && (domain == d || strings.HasSuffix(domain, "."+d)) {
-				return d
-			}
-		}
+	targets := slices.Clone(opts.Targets)
+	for _, d := range opts.TargetDomains {
+		targets = append(targets, Target{Domains: []string{d}})
 	}
 	for _, co := range opts.TargetCompanies {
-		k := companyKey(co)
-		if k == "" {
-			continue
-		}
-		for _, t := range c.Tags {
-			if companyKey(t) == k {
-				return co
-			}
-		}
-		for _, a := range c.Addresses {
-			_, domain := splitAddr(a)
-			if companyKey(companyOf(domain)) == k {
-				return co
-			}
+		targets = append(targets, Target{Name: co})
+	}
+	for _, t := range targets {
+		if matchTarget(c, t) {
+			return TargetName(t)
 		}
 	}
 	return ""
+}
+
+// TargetName is what to call a target company: its name, else its first
+// domain's company label capitalised ("Globex" for globex.co.uk).
+func TargetName(t Target) string {
+	if n := strings.TrimSpace(t.Name); n != "" {
+		return n
+	}
+	for _, d := range t.Domains {
+		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		if co := companyOf(d); co != "" {
+			r, size := utf8.DecodeRuneInString(co)
+			return string(unicode.ToUpper(r)) + co[size:]
+		}
+	}
+	return ""
+}
+
+func matchTarget(c *Contact, t Target) bool {
+	for _, a := range c.Addresses {
+		_, domain := splitAddr(a)
+		for _, d := range t.Domains {
+			d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+			if d != "" && (domain == d || strings.HasSuffix(domain, "."+d)) {
+				return true
+			}
+		}
+	}
+	k := companyKey(t.Name)
+	if k == "" {
+		return false
+	}
+	for _, tag := range c.Tags {
+		if companyKey(tag) == k {
+			return true
+		}
+	}
+	for _, a := range c.Addresses {
+		_, domain := splitAddr(a)
+		if companyKey(companyOf(domain)) == k {
+			return true
+		}
+	}
+	return false
 }
 
 // companyKey compares company names without case or punctuation.
@@ -261,8 +349,9 @@ func reasons(p *Suggestion) []string {
 	default:
 		usual = fmt.Sprintf("usually every %s", days(c.CadenceDays))
 	}
-	rs = append(rs, fmt.Sprintf("last exchange %s ago (%s)", days(float64(c.DaysSilent)), usual))
-	rs = append(rs, fmt.Sprintf("%d %s over %s", c.ExchangeDays, plural(c.ExchangeDays, "exchange", "exchanges"), span(c.FirstContact, c.LastContact)))
+	rs = append(rs, fmt.Sprintf("last exchange %s (%s)", Ago(c.DaysSilent), usual))
+	rs = append(rs, strengthReason(c))
+	rs = append(rs, fmt.Sprintf("%d %s over %s", c.ExchangeDays, plural(c.ExchangeDays, "day of exchange", "days of exchange"), span(c.FirstContact, c.LastContact)))
 	if s := CleanSubject(c.LastSubject); s != "" {
 		who := "they wrote last"
 		if c.LastFromMe {
@@ -272,9 +361,9 @@ func reasons(p *Suggestion) []string {
 	}
 	switch c.Status {
 	case StatusDormant:
-		rs = append(rs, fmt.Sprintf("dormant, but once a strong tie (warmth %.0f/100 at the last exchange)", c.Peak))
+		rs = append(rs, "dormant for over a year, but once a strong tie")
 	default:
-		rs = append(rs, fmt.Sprintf("%s: warmth %.0f/100, silent %.1f× longer than usual", c.Status, c.Score, p.Overdue))
+		rs = append(rs, fmt.Sprintf("%s: silent %.1f× longer than usual", c.Status, p.Overdue))
 	}
 	if p.Target != "" {
 		rs = append(rs, fmt.Sprintf("at %s, one of your target companies", p.Target))
@@ -285,11 +374,42 @@ func reasons(p *Suggestion) []string {
 	return rs
 }
 
+// strengthReason places the tie among the user's ties: "one of your 10
+// strongest ties (strength 72/100)".
+func strengthReason(c *Contact) string {
+	for _, top := range []int{3, 10, 25, 50, 100} {
+		if c.StrengthRank > 0 && c.StrengthRank <= top {
+			return fmt.Sprintf("one of your %d strongest ties (strength %.0f/100)", top, c.Strength)
+		}
+	}
+	return fmt.Sprintf("strength %.0f/100", c.Strength)
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
+}
+
+// Ago says how long ago something was, as people say it: "today",
+// "yesterday", "5 days ago", "3 weeks ago", "8 months ago", "17 years
+// ago".
+func Ago(days int) string {
+	d := float64(days)
+	switch {
+	case days <= 0:
+		return "today"
+	case days == 1:
+		return "yesterday"
+	case days < 14:
+		return fmt.Sprintf("%d days ago", days)
+	case days < 60:
+		return fmt.Sprintf("%d weeks ago", int(math.Round(d/7)))
+	case days < 548:
+		return fmt.Sprintf("%d months ago", max(2, int(math.Round(d/30.44))))
+	}
+	return fmt.Sprintf("%d years ago", int(math.Round(d/365.25)))
 }
 
 // days renders a number of days as people say it.

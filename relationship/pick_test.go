@@ -10,11 +10,11 @@ import (
 )
 
 // contact is a two-way contact for Pick tests, last heard from silent days
-// before now.
-func contact(key string, score float64, silent, cadence float64, xdays int) Contact {
+// before now, with strength (and warmth) strength.
+func contact(key string, strength float64, silent, cadence float64, xdays int) Contact {
 	return Contact{
 		Key: key, Email: key, Addresses: []string{key}, TwoWay: true,
-		Score: score, Peak: score, ExchangeDays: xdays,
+		Score: strength, Peak: strength, Strength: strength, ExchangeDays: xdays, PersonalDays: xdays,
 		FirstContact: day(0), LastContact: day(1000 - silent),
 		CadenceDays: cadence, CadenceSource: CadenceRhythm,
 		LastSubject: "Re: Q3 planning", LastFromMe: true,
@@ -33,7 +33,7 @@ func TestPickRules(t *testing.T) {
 		{"warm contacts need no nudge", []Contact{contact("warm@x", 80, 20, 14, 30)}, PickOptions{}, nil},
 		{"cooling, cold and dormant are candidates, by priority",
 			[]Contact{contact("cooling@x", 80, 30, 14, 30), contact("cold@x", 50, 70, 14, 30), contact("dormant@x", 60, 400, 14, 30)},
-			PickOptions{}, []string{"dormant@x", "cold@x", "cooling@x"}},
+			PickOptions{}, []string{"dormant@x", "cooling@x", "cold@x"}},
 		{"quiet days: a pinned contact written to last week is not picked",
 			[]Contact{mod(contact("pinned@x", 80, 6, 1, 30), func(c *Contact) { c.Pinned = true })}, PickOptions{}, nil},
 		{"quiet days can be changed", []Contact{contact("a@x", 80, 20, 7, 30)}, PickOptions{QuietDays: 21}, nil},
@@ -49,22 +49,31 @@ func TestPickRules(t *testing.T) {
 		{"snoozed", []Contact{mod(contact("a@x", 80, 60, 14, 30), func(c *Contact) { c.SnoozeUntil = day(1001) })}, PickOptions{}, nil},
 		{"snooze over", []Contact{mod(contact("a@x", 80, 60, 14, 30), func(c *Contact) { c.SnoozeUntil = day(999) })}, PickOptions{}, []string{"a@x"}},
 		{"one-way", []Contact{mod(contact("a@x", 80, 60, 14, 30), func(c *Contact) { c.TwoWay = false })}, PickOptions{}, nil},
-		{"too few exchange days", []Contact{contact("a@x", 80, 60, 14, 2)}, PickOptions{}, nil},
-		{"at most one dormant", []Contact{contact("d1@x", 60, 400, 14, 30), contact("d2@x", 70, 400, 14, 30), contact("c@x", 10, 40, 14, 30)},
+		{"too few exchange days", []Contact{contact("a@x", 80, 60, 14, 3)}, PickOptions{}, nil},
+		{"too weak a tie", []Contact{contact("a@x", DefaultMinStrength-1, 60, 14, 30)}, PickOptions{}, nil},
+		{"too weak a tie, but pinned", []Contact{mod(contact("a@x", 5, 60, 14, 2), func(c *Contact) { c.Pinned = true })}, PickOptions{}, []string{"a@x"}},
+		{"at most one dormant", []Contact{contact("d1@x", 60, 400, 14, 30), contact("d2@x", 70, 400, 14, 30), contact("c@x", 30, 40, 14, 30)},
 			PickOptions{}, []string{"d2@x", "c@x"}},
-		{"dormant only once a week", []Contact{contact("d1@x", 60, 400, 14, 30), contact("c@x", 10, 40, 14, 30)},
+		{"dormant only once a week", []Contact{contact("d1@x", 60, 400, 14, 30), contact("c@x", 30, 40, 14, 30)},
 			PickOptions{LastDormantPick: day(995)}, []string{"c@x"}},
 		{"dormant allowed a week later", []Contact{contact("d1@x", 60, 400, 14, 30)},
 			PickOptions{LastDormantPick: day(993)}, []string{"d1@x"}},
-		{"dormant needs a formerly strong tie", []Contact{mod(contact("d1@x", 20, 400, 14, 30), func(c *Contact) { c.Peak = 30 })}, PickOptions{}, nil},
+		{"dormant needs a strong tie", []Contact{contact("d1@x", 39, 400, 14, 30)}, PickOptions{}, nil},
 		{"max contacts", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@x", 70, 60, 14, 30), contact("c@x", 60, 60, 14, 30)},
 			PickOptions{MaxContacts: 2}, []string{"a@x", "b@x"}},
 		{"target company ranks higher", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@acme.com", 60, 60, 14, 30)},
 			PickOptions{TargetDomains: []string{"acme.com"}}, []string{"b@acme.com", "a@x"}},
 		{"target by company name", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@eu.acme.co.uk", 60, 60, 14, 30)},
 			PickOptions{TargetCompanies: []string{"ACME"}}, []string{"b@eu.acme.co.uk", "a@x"}},
-		{"overdue counts: a cold contact beats a warmer cooling one",
-			[]Contact{contact("cooling@x", 80, 30, 14, 30), contact("cold@x", 50, 70, 14, 30)},
+		{"a weak tie at a target company gets no boost", []Contact{contact("a@x", 45, 60, 14, 30), contact("b@acme.com", 30, 60, 14, 30)},
+			PickOptions{TargetDomains: []string{"acme.com"}}, []string{"a@x", "b@acme.com"}},
+		{"target with a name and domains", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@globex.co.uk", 60, 60, 14, 30)},
+			PickOptions{Targets: []Target{{Name: "Globex", Domains: []string{"globex.com", "globex.co.uk"}}}}, []string{"b@globex.co.uk", "a@x"}},
+		{"strength outweighs overdue: a deep tie cooling beats a weaker one long cold",
+			[]Contact{contact("cooling@x", 80, 30, 14, 30), contact("cold@x", 30, 200, 14, 30)},
+			PickOptions{}, []string{"cooling@x", "cold@x"}},
+		{"overdue breaks near ties: a cold contact beats a slightly stronger cooling one",
+			[]Contact{contact("cooling@x", 60, 30, 14, 30), contact("cold@x", 55, 70, 14, 30)},
 			PickOptions{}, []string{"cold@x", "cooling@x"}},
 	}
 	for _, tt := range tests {
@@ -89,16 +98,17 @@ func TestPickReasons(t *testing.T) {
 	}
 	p := ps[0]
 	want := []string{
-		"last exchange 94 days ago (usually every 21 days)",
-		"37 exchanges over 3 years",
+		"last exchange 3 months ago (usually every 21 days)",
+		"strength 62/100",
+		"37 days of exchange over 3 years",
 		`last subject: "Q3 planning" (you wrote last)`,
-		"cold: warmth 62/100, silent 4.5× longer than usual",
-		"at acme.com, one of your target companies",
+		"cold: silent 4.5× longer than usual",
+		"at Acme, one of your target companies",
 	}
 	if !slices.Equal(p.Reasons, want) {
 		t.Errorf("reasons\n%s\nwant\n%s", strings.Join(p.Reasons, "\n"), strings.Join(want, "\n"))
 	}
-	if p.DaysSilent != 94 || p.CadenceDays != 21 || p.ExchangeDays != 37 || p.Target != "acme.com" || p.Overdue != 4.48 || p.Status != StatusCold {
+	if p.DaysSilent != 94 || p.CadenceDays != 21 || p.ExchangeDays != 37 || p.Target != "Acme" || p.Overdue != 4.48 || p.Status != StatusCold {
 		t.Errorf("pick %+v", p)
 	}
 }
@@ -208,14 +218,17 @@ func checkContacts(t *testing.T, mb *mailbox, cs []Contact) {
 				t.Errorf("contact %s has address %s", c.Key, a)
 			}
 		}
-		if c.Score < 0 || c.Score > 100 || c.Peak < 0 || c.Peak > 100 {
-			t.Errorf("%s score %v peak %v", c.Key, c.Score, c.Peak)
+		if c.Score < 0 || c.Score > 100 || c.Peak < 0 || c.Peak > 100 || c.Strength < 0 || c.Strength > 100 {
+			t.Errorf("%s score %v peak %v strength %v", c.Key, c.Score, c.Peak, c.Strength)
 		}
 		if c.CadenceDays < MinCadence.Hours()/24 {
 			t.Errorf("%s cadence %v", c.Key, c.CadenceDays)
 		}
-		if i > 0 && c.Score > cs[i-1].Score {
-			t.Errorf("not ordered by score at %d", i)
+		if i > 0 && c.Strength > cs[i-1].Strength {
+			t.Errorf("not ordered by strength at %d", i)
+		}
+		if c.StrengthRank < 1 || c.StrengthRank > len(cs) || c.PersonalDays > c.ExchangeDays {
+			t.Errorf("%s: strength rank %d of %d, %d personal days of %d", c.Key, c.StrengthRank, len(cs), c.PersonalDays, c.ExchangeDays)
 		}
 		if c.ExchangeDays == 0 || c.Threads == 0 || c.LastContact.Before(c.FirstContact) {
 			t.Errorf("%s: %d exchange days, %d threads, %v..%v", c.Key, c.ExchangeDays, c.Threads, c.FirstContact, c.LastContact)

@@ -14,6 +14,9 @@ const (
 	cadenceGaps  = 25    // the most recent gaps the cadence is learnt from
 	gapWeightCap = 30.0  // days; see cadence
 	dormantAfter = 365.0 // days of silence before a tie is dormant
+	// strengthScale is the X at which strength reaches 63: about twenty
+	// days of two-way personal exchange over a few threads.
+	strengthScale = 40.0
 )
 
 type warmthInput struct {
@@ -27,7 +30,9 @@ type warmthInput struct {
 
 type warmthStats struct {
 	score, peak  float64
+	strength     float64
 	exchangeDays int
+	personalDays int
 	recent       []int32 // the last cadenceGaps+1 exchange days, ascending
 }
 
@@ -41,14 +46,33 @@ func warmth(days []dayRec, in warmthInput) warmthStats {
 	lastDay := dayOf(in.last)
 	var a, aPeak float64
 	mask := daySent | dayRecv
+	recvMask := dayRecv
 	if in.twoWay {
 		mask |= dayBulk
+		recvMask |= dayBulk
 	}
+	var depth float64
+	var lat latencies
 	for _, d := range days {
 		if d.flags&mask == 0 {
 			continue
 		}
 		st.exchangeDays++
+		sent, recv := d.flags&daySent != 0, d.flags&recvMask != 0
+		dv := 0.0
+		if sent {
+			dv++
+		}
+		if recv {
+			dv++
+		}
+		if d.flags&dayPersonal != 0 {
+			st.personalDays++
+		} else {
+			dv /= 2
+		}
+		depth += dv
+		lat.day(d.day, sent, recv)
 		r := float64(d.recvW)
 		if in.twoWay {
 			r += float64(d.bulkW)
@@ -75,7 +99,79 @@ func warmth(days []dayRec, in warmthInput) warmthStats {
 	f := breadth * (0.5 + 0.5*balance) * length
 	st.score = 100 * (1 - math.Exp(-a*f/scoreScale))
 	st.peak = 100 * (1 - math.Exp(-aPeak*f/scoreScale))
+	if in.twoWay {
+		st.strength = 100 * (1 - math.Exp(-depth*f*lat.factor()/strengthScale))
+	}
 	return st
+}
+
+// latencies collects how many days each side took to answer the other,
+// from the sequence of exchange days: a day with mail from the user opens
+// a question that the next day with mail from them answers, and the other
+// way round; a day with mail both ways is an answer within the day.
+type latencies struct {
+	openOut, openIn int32 // the day of an unanswered message; -1: none
+	started         bool
+	gaps            []int32
+}
+
+// maxLatency is the longest gap still taken for an answer, in days; past
+// it the next message starts something new.
+const maxLatency = 30
+
+func (l *latencies) day(d int32, sent, recv bool) {
+	if !l.started {
+		l.openOut, l.openIn, l.started = -1, -1, true
+	}
+	answered := false
+	if recv && l.openOut >= 0 {
+		if g := d - l.openOut; g <= maxLatency {
+			l.gaps = append(l.gaps, g)
+			answered = true
+		}
+		l.openOut = -1
+	}
+	if sent && l.openIn >= 0 {
+		if g := d - l.openIn; g <= maxLatency {
+			l.gaps = append(l.gaps, g)
+			answered = true
+		}
+		l.openIn = -1
+	}
+	switch {
+	case sent && recv:
+		if !answered {
+			l.gaps = append(l.gaps, 0)
+		}
+	case sent:
+		if l.openOut < 0 {
+			l.openOut = d
+		}
+	case recv:
+		if l.openIn < 0 {
+			l.openIn = d
+		}
+	}
+}
+
+// factor is what the usual answer time says of a tie: answers within a
+// day mark a close tie, within the week an ordinary working one, slower
+// ones a distant one. Without any answer it says nothing (1).
+func (l *latencies) factor() float64 {
+	if len(l.gaps) == 0 {
+		return 1
+	}
+	slices.Sort(l.gaps)
+	m := l.gaps[len(l.gaps)/2]
+	switch {
+	case m <= 1:
+		return 1.2
+	case m <= 3:
+		return 1.1
+	case m <= 7:
+		return 1
+	}
+	return 0.85
 }
 
 // cadence is the expected gap between exchanges, in days, learnt from the

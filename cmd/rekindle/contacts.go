@@ -23,6 +23,9 @@ type contactJSON struct {
 	Status       string     `json:"status"`
 	Score        float64    `json:"score"`
 	Peak         float64    `json:"peak"`
+	Strength     float64    `json:"strength"`
+	StrengthRank int        `json:"strength_rank"`
+	PersonalDays int        `json:"personal_days"`
 	TwoWay       bool       `json:"two_way"`
 	Sent         int        `json:"sent"`
 	Received     int        `json:"received"`
@@ -43,7 +46,7 @@ type contactJSON struct {
 func toContactJSON(c *relationship.Contact) contactJSON {
 	j := contactJSON{
 		Key: c.Key, Email: c.Email, Addresses: c.Addresses, Name: c.Name, Status: string(c.Status),
-		Score: c.Score, Peak: c.Peak, TwoWay: c.TwoWay, Sent: c.Sent, Received: c.Received,
+		Score: c.Score, Peak: c.Peak, Strength: c.Strength, StrengthRank: c.StrengthRank, PersonalDays: c.PersonalDays, TwoWay: c.TwoWay, Sent: c.Sent, Received: c.Received,
 		ExchangeDays: c.ExchangeDays, Threads: c.Threads, FirstContact: c.FirstContact, LastContact: c.LastContact,
 		DaysSilent: c.DaysSilent, CadenceDays: c.CadenceDays, Cadence: c.CadenceSource,
 		LastSubject: c.LastSubject, LastFromMe: c.LastFromMe, Tags: c.Tags, Pinned: c.Pinned,
@@ -65,14 +68,16 @@ func contactsCommand() *command {
 	return &command{
 		name:    "contacts",
 		args:    "[--as-of DATE] [--all] [--json]",
-		summary: "list your relationships, warmest first, with status and rhythm",
+		summary: "list your relationships, strongest first, with status and rhythm",
 		help: `
 A contact is a person you wrote to and who wrote to you (newsletters,
-mailing lists, robots and your own addresses never are). Warmth (0-100)
-weighs recent exchanges more, mail you sent more than mail received, and
-counts days and threads rather than messages. Status compares the silence
-with the contact's own rhythm: warm, cooling (past about 2x the usual gap),
-cold (past 4x), dormant (silent over a year and past 2x).`,
+mailing lists, robots and your own addresses never are). Strength (0-100)
+is how strong the tie is over its whole history: days of personal
+exchange both ways, threads, how long it has lasted and how fast you
+answer each other; silence does not wear it down. Warmth (0-100) is the
+same history with recent exchanges weighing more. Status compares the
+silence with the contact's own rhythm: warm, cooling (past about 2x the
+usual gap), cold (past 4x), dormant (silent over a year and past 2x).`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time; later mail is ignored")
 			all := fs.Bool("all", false, "also list one-way correspondents (mail in one direction only)")
@@ -105,7 +110,7 @@ func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tEMAIL\tSTATUS\tWARMTH\tEVERY\tSENT/RECV\tSINCE\tLAST")
+	fmt.Fprintln(tw, "NAME\tEMAIL\tSTATUS\tSTRENGTH\tWARMTH\tEVERY\tSENT/RECV\tSINCE\tLAST")
 	for i := range m.contacts {
 		c := &m.contacts[i]
 		status := string(c.Status)
@@ -118,7 +123,7 @@ func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool)
 		if c.Pinned {
 			status += " (pinned)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%d/%d\t%s\t%s\n", orDash(c.Name), c.Email, status, c.Score,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%s\t%d/%d\t%s\t%s\n", orDash(c.Name), c.Email, status, c.Strength, c.Score,
 			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), digest.Ago(c.DaysSilent))
 	}
 	tw.Flush()
