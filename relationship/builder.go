@@ -322,7 +322,7 @@ func (b *Builder) addSent(m *Mail, t int64) {
 		if newer(mi, a.lastMsg) {
 			a.lastMsg = mi
 		}
-		if !r.cc && n <= directRecipients && newer(mi, a.lastDirectOut) {
+		if !r.cc && n <= directRecipients && !IsForward(m.Subject) && newer(mi, a.lastDirectOut) {
 			a.lastDirectOut = mi
 		}
 		if t > a.lastOut {
@@ -392,7 +392,7 @@ func (b *Builder) addReceived(m *Mail, t int64, from int32) {
 	if newer(mi, a.lastIn) {
 		a.lastIn = mi
 	}
-	if meTo && n <= directRecipients && newer(mi, a.lastDirectIn) {
+	if meTo && n <= directRecipients && !IsForward(m.Subject) && newer(mi, a.lastDirectIn) {
 		a.lastDirectIn = mi
 	}
 	b.threads[b.threadOf(m, from)].add(from)

@@ -38,7 +38,7 @@ type Followups struct {
 
 // Followups returns, as of now, the messages between the user and two-way
 // contacts that have waited at least after (zero: DefaultFollowupAfter)
-// for an answer, warmest contact first. Each contact has at most one item:
+// for an answer, strongest tie first. Each contact has at most one item:
 //
 // Awaiting reply: the user's latest message written directly to them (they
 // are in To, among at most three recipients) has had no message from them
@@ -50,6 +50,10 @@ type Followups struct {
 // Owes reply: their latest message written directly to the user (the user
 // in To, among at most three recipients) has had no message from the user
 // to them since, in any thread. Bulk mail never creates one.
+//
+// Forwards and FYIs (see IsForward) neither await nor owe a reply, and
+// neither do messages to or from many people, machine mail
+// (Auto-Submitted) or list mail.
 //
 // Both clear as soon as the conversation moves on: any later counted
 // message the other way. Both also lapse after FollowupWindow: a question
@@ -79,6 +83,9 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 		}
 	}
 	order := func(x, y Followup) int {
+		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(y.Score, x.Score); c != 0 {
 			return c
 		}

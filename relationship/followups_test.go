@@ -45,6 +45,10 @@ func TestFollowups(t *testing.T) {
 		{"bob wrote with the user only in Cc", one(msg(day(10), bob, "a@x.org").cc(me)), 20, "", ""},
 		{"bob wrote to the user and five others", one(msg(day(10), bob, me, "a@x.org", "b@x.org", "c@x.org", "d@x.org")), 20, "", ""},
 		{"bob's bulk mail creates no debt", one(msg(day(10), bob, me).with(func(h *rekindle.Header) { h.ListUnsubscribe = "<u>" })), 20, "", ""},
+		{"a forward from the user awaits nothing", one(msg(day(10), me, bob).subj("Fwd: the slides")), 20, "", ""},
+		{"an FYI from the user awaits nothing", one(msg(day(10), me, bob).subj("FYI: new travel policy")), 20, "", ""},
+		{"a forward from bob is owed nothing", one(msg(day(10), bob, me).subj("FW: Quarterly numbers")), 20, "", ""},
+		{"a forward after a question: the question still awaits", one(ask, msg(day(11), me, bob).subj("Fwd: the slides")), 20, ask.MessageID, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,5 +120,31 @@ func TestFollowupsLapse(t *testing.T) {
 	}
 	if f := b.Followups(day.AddDate(0, 0, 31), 0); len(f.OwesReply) != 0 {
 		t.Errorf("after 31 days: owes %v, want none (lapsed)", f.OwesReply)
+	}
+}
+
+func TestIsForward(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Fwd: the slides":          true,
+		"FW: budget":               true,
+		"WG: Termin":               true,
+		"Re: Fwd: the slides":      true,
+		"[team] Fw: notes":         true,
+		"FYI: new policy":          true,
+		"fyi the draft":            true,
+		"Re: the slides":           false,
+		"Forward planning":         false,
+		"Fwiw, a thought":          false,
+		"Tracking the release":     false,
+		"Encoding question":        false,
+		"":                         false,
+		"FYIs are welcome":         false,
+		"Re[2]: Fwd: quarterly":    true,
+		"AW: WG: Angebot":          true,
+		"Re: fyi-style newsletter": false,
+	} {
+		if got := IsForward(s); got != want {
+			t.Errorf("IsForward(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

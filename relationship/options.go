@@ -314,11 +314,7 @@ func IsRobot(email string) bool {
 // IsBulk reports whether a message carries a mailing-list or bulk marker:
 // List-Id, List-Unsubscribe, or Precedence bulk, list or junk.
 func IsBulk(h *rekindle.Header) bool {
-	if h.ListID != "" || h.ListUnsubscribe != "" {
-		return true
-	}
-	p := strings.TrimSpace(h.Precedence)
-	return strings.EqualFold(p, "bulk") || strings.EqualFold(p, "list") || strings.EqualFold(p, "junk")
+	return h.IsBulk()
 }
 
 // IsAutoSubmitted reports whether a message says it was sent by a machine:

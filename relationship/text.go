@@ -103,6 +103,41 @@ func prefixLen(s string) int {
 	return 0
 }
 
+// forwardPrefixes are the forward markers among replyPrefixes.
+var forwardPrefixes = []string{"fwd", "fw", "wg", "tr", "enc"}
+
+// IsForward reports whether a subject marks a forward ("Fwd:", "FW:",
+// "WG:", "TR:", "Enc:", also after "Re:" or a list tag) or passes something
+// on for information ("FYI: ..."). Such mail neither awaits nor owes a
+// reply.
+func IsForward(subject string) bool {
+	s := subject
+	for {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if strings.HasPrefix(s, "[") {
+			if i := strings.IndexByte(s, ']'); i > 0 {
+				s = s[i+1:]
+				continue
+			}
+		}
+		if len(s) >= 3 && strings.EqualFold(s[:3], "fyi") && (len(s) == 3 || s[3] == ':' || s[3] == ' ') {
+			return true
+		}
+		n := prefixLen(s)
+		if n == 0 {
+			return false
+		}
+		for _, p := range forwardPrefixes {
+			if len(s) > len(p) && strings.EqualFold(s[:len(p)], p) && !isLetterByte(s[len(p)]) {
+				return true
+			}
+		}
+		s = s[n:]
+	}
+}
+
+func isLetterByte(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
 // subjectKey is the thread-matching form of a subject: cleaned, lower case.
 func subjectKey(s string) string {
 	c, _ := cleanSubject(s)
