@@ -60,13 +60,14 @@ func TestChooseKind(t *testing.T) {
 		{"untagged rule ignored", Person{Status: "cold", Tags: []string{"other"}}, Me{}, "checkin"},
 		{"awaiting wins over tag", Person{Status: "cold", Tags: []string{"family"}, Followup: FollowupAwaiting}, hunting, "followup"},
 		{"owes wins over target", Person{Status: "cooling", Target: "Acme", Followup: FollowupOwes}, hunting, "reply"},
-		{"job hunting: target", Person{Status: "cold", Target: "Acme"}, hunting, "referral"},
-		{"job hunting: warm cooling", Person{Status: "cooling", Score: ReferralMinWarmth}, hunting, "referral"},
-		{"job hunting: weak cooling", Person{Status: "cooling", Score: ReferralMinWarmth - 1}, hunting, "checkin"},
-		{"job hunting: cold elsewhere", Person{Status: "cold", Score: 90}, hunting, "checkin"},
-		{"job hunting: never dormant", Person{Status: "dormant", Score: 90, Target: "Acme"}, hunting, "reconnect"},
-		{"not hunting: target", Person{Status: "cold", Target: "Acme"}, Me{}, "checkin"},
-		{"tag wins over job search", Person{Status: "cold", Target: "Acme", Tags: []string{"family"}}, hunting, "congrats"},
+		{"job hunting: a strong tie at a target", Person{Status: "cold", Target: "Acme", Vouches: true}, hunting, "referral"},
+		{"job hunting: a strong tie elsewhere", Person{Status: "cooling", Vouches: true}, hunting, "referral"},
+		{"job hunting: a strong tie gone cold", Person{Status: "cold", Vouches: true}, hunting, "referral"},
+		{"job hunting: a weak tie at a target gets a check-in", Person{Status: "cold", Target: "Acme", Score: 90}, hunting, "checkin"},
+		{"job hunting: a weak tie elsewhere", Person{Status: "cooling", Score: 90}, hunting, "checkin"},
+		{"job hunting: never dormant", Person{Status: "dormant", Vouches: true, Target: "Acme"}, hunting, "reconnect"},
+		{"not hunting: a strong tie at a target", Person{Status: "cold", Target: "Acme", Vouches: true}, Me{}, "checkin"},
+		{"tag wins over job search", Person{Status: "cold", Target: "Acme", Vouches: true, Tags: []string{"family"}}, hunting, "congrats"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
@@ -158,7 +159,7 @@ func TestBuild(t *testing.T) {
 	if !strings.Contains(m.Draft.MailtoURL, "&in-reply-to=%3Cm1%40jane%3E") {
 		t.Errorf("mailto lacks In-Reply-To: %s", m.Draft.MailtoURL)
 	}
-	if got := m.Reasons[len(m.Reasons)-1]; got != `you wrote 20 days ago about "Lunch?" and have had no answer` {
+	if got := m.Reasons[len(m.Reasons)-1]; got != `you wrote 3 weeks ago about "Lunch?" and have had no answer` {
 		t.Errorf("Marcus's last reason = %q", got)
 	}
 	s := d.People[1]

@@ -31,6 +31,11 @@ type PickOptions struct {
 	// picked only DormantEvery (default 7 days) later.
 	LastDormantPick time.Time
 	DormantEvery    time.Duration
+	// DormantCoolDown replaces CoolDown for a dormant contact when it is
+	// longer; default 90 days. A tie silent for over a year that the user
+	// let pass is not worth the weekly slot again two weeks later: the
+	// slot goes round the other old ties first.
+	DormantCoolDown time.Duration
 	// DormantMinStrength is the strength a dormant contact needs to be
 	// picked: only strong ties are worth reviving; default 40.
 	DormantMinStrength float64
@@ -117,6 +122,9 @@ func (o *PickOptions) normalise() {
 	if o.DormantEvery <= 0 {
 		o.DormantEvery = 7 * 24 * time.Hour
 	}
+	if o.DormantCoolDown <= 0 {
+		o.DormantCoolDown = 90 * 24 * time.Hour
+	}
 	if o.DormantMinStrength <= 0 {
 		o.DormantMinStrength = 40
 	}
@@ -138,8 +146,8 @@ func (o *PickOptions) normalise() {
 //   - never anyone with an exchange in the last QuietDays days;
 //   - only cooling, cold or dormant contacts (warm ones need no nudge),
 //     with at least MinExchangeDays exchange days and MinStrength
-//     strength, not suggested within CoolDown: a pinned contact skips
-//     these four rules;
+//     strength, not suggested within CoolDown (DormantCoolDown for a
+//     dormant one): a pinned contact skips these four rules;
 //   - at most one dormant contact, only if its Strength is at least
 //     DormantMinStrength (pinned: any) and LastDormantPick is DormantEvery
 //     or more before now: reviving an old tie is worth one slot a week,
@@ -169,7 +177,11 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 			continue
 		}
 		if !c.Pinned {
-			if st == StatusWarm || c.ExchangeDays < opts.MinExchangeDays || c.Strength < opts.MinStrength || suggestedWithin(&c, now, opts) {
+			coolDown := opts.CoolDown
+			if st == StatusDormant {
+				coolDown = max(coolDown, opts.DormantCoolDown)
+			}
+			if st == StatusWarm || c.ExchangeDays < opts.MinExchangeDays || c.Strength < opts.MinStrength || suggestedWithin(&c, now, coolDown, opts.LastSuggested) {
 				continue
 			}
 		}
@@ -225,18 +237,18 @@ func urgency(overdue float64) float64 {
 	return 1 + 0.5*math.Log2(max(1, min(overdue, 16)/2))
 }
 
-func suggestedWithin(c *Contact, now time.Time, opts PickOptions) bool {
-	if len(opts.LastSuggested) == 0 {
+func suggestedWithin(c *Contact, now time.Time, coolDown time.Duration, last map[string]time.Time) bool {
+	if len(last) == 0 {
 		return false
 	}
 	recent := func(t time.Time, ok bool) bool {
-		return ok && !t.IsZero() && now.Sub(t) < opts.CoolDown
+		return ok && !t.IsZero() && now.Sub(t) < coolDown
 	}
-	if t, ok := opts.LastSuggested[c.Key]; recent(t, ok) {
+	if t, ok := last[c.Key]; recent(t, ok) {
 		return true
 	}
 	for _, a := range c.Addresses {
-		if t, ok := opts.LastSuggested[a]; recent(t, ok) {
+		if t, ok := last[a]; recent(t, ok) {
 			return true
 		}
 	}

@@ -57,6 +57,7 @@ func commands() []*command {
 		followupsCommand(),
 		suggestCommand(),
 		digestCommand(),
+		replayCommand(),
 		templatesCommand(),
 		runCommand(),
 		checkCommand(),
