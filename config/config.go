@@ -27,6 +27,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/robfig/cron/v3"
 )
 
@@ -68,9 +69,48 @@ type Me struct {
 	Pitch string `yaml:"pitch" json:"pitch"`
 	// LookingFor is the role the user is looking for. Optional.
 	LookingFor string `yaml:"looking_for" json:"looking_for"`
-	// TargetCompanies are company names or domains (acme.com) the user
-	// would like to work at. Optional.
-	TargetCompanies []string `yaml:"target_companies" json:"target_companies"`
+	// TargetCompanies are the companies the user would like to work at:
+	// each a name (Acme), a domain (acme.com), or both with several
+	// domains ({name: Globex, domains: [globex.com, globex.co.uk]}).
+	// Optional.
+	TargetCompanies []TargetCompany `yaml:"target_companies" json:"target_companies"`
+}
+
+// TargetCompany is a company the user would like to work at: the name
+// drafts call it by and the domains its people write from. In YAML it is
+// a plain string, a name ("Acme") or a domain ("globex.com"), or a
+// mapping with name and domains.
+type TargetCompany struct {
+	Name    string   `yaml:"name" json:"name,omitempty"`
+	Domains []string `yaml:"domains" json:"domains,omitempty"`
+}
+
+// UnmarshalYAML reads a plain string (a domain when it has a dot, else a
+// name) or a {name, domains} mapping.
+func (t *TargetCompany) UnmarshalYAML(n ast.Node) error {
+	switch v := n.(type) {
+	case *ast.StringNode:
+		s := strings.TrimSpace(v.Value)
+		if strings.Contains(s, ".") && !strings.Contains(s, " ") {
+			*t = TargetCompany{Domains: []string{s}}
+		} else {
+			*t = TargetCompany{Name: s}
+		}
+		return nil
+	case *ast.MappingNode, *ast.MappingValueNode:
+		type plain TargetCompany
+		var p plain
+		if err := yaml.NodeToValue(n, &p, yaml.DisallowUnknownField()); err != nil {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			if i := strings.Index(msg, "] "); strings.HasPrefix(msg, "[") && i > 0 {
+				msg = msg[i+2:] // the position: the error names the line itself
+			}
+			return &nodeError{node: n, msg: msg + "; write {name: Globex, domains: [globex.com]}"}
+		}
+		*t = TargetCompany(p)
+		return nil
+	}
+	return &nodeError{node: n, msg: "expected a company name (Acme), a domain (acme.com) or {name: Globex, domains: [globex.com, globex.co.uk]}"}
 }
 
 // Account is one IMAP mailbox.
@@ -461,10 +501,19 @@ func (c *checker) me(cfg *Config) error {
 		}
 	}
 	m.Addresses = addrs
-	for i, t := range m.TargetCompanies {
-		m.TargetCompanies[i] = strings.TrimSpace(t)
-		if m.TargetCompanies[i] == "" {
-			return c.errorf(fmt.Sprintf("me.target_companies[%d]", i), "empty; write a company name or domain")
+	for i := range m.TargetCompanies {
+		t := &m.TargetCompanies[i]
+		key := fmt.Sprintf("me.target_companies[%d]", i)
+		t.Name = strings.TrimSpace(t.Name)
+		for j, d := range t.Domains {
+			d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+			if d == "" || strings.ContainsAny(d, " @/") || !strings.Contains(d, ".") {
+				return c.errorf(fmt.Sprintf("%s.domains[%d]", key, j), "%q is not a domain; write one such as globex.com", t.Domains[j])
+			}
+			t.Domains[j] = d
+		}
+		if t.Name == "" && len(t.Domains) == 0 {
+			return c.errorf(key, "empty; write a company name, a domain, or {name: Globex, domains: [globex.com]}")
 		}
 	}
 	return nil

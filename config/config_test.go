@@ -61,6 +61,9 @@ func TestFixtures(t *testing.T) {
 		{"me.addresses required", "me-addresses-missing.yaml", "me.addresses: required"},
 		{"me.addresses invalid", "me-address-invalid.yaml", `me-address-invalid.yaml:2: me.addresses[1]: "not-an-address" is not an email address`},
 		{"me.target_companies empty", "me-target-company-empty.yaml", "me-target-company-empty.yaml:4: me.target_companies[1]: empty"},
+		{"me.target_companies names and domains", "me-target-companies.yaml", ""},
+		{"me.target_companies domains", "me-target-company-bad-domain.yaml", `me.target_companies[0].domains[0]: "initech" is not a domain`},
+		{"me.target_companies keys", "me-target-company-unknown-key.yaml", "me-target-company-unknown-key.yaml:5: me.target_companies[0]"},
 
 		// accounts.
 		{"accounts required", "accounts-missing.yaml", "accounts: required"},
@@ -319,6 +322,22 @@ func TestStorePathWithoutHome(t *testing.T) {
 	_, err := Loader{Getenv: fakeEnv(nil)}.Load("testdata/minimal.yaml")
 	if err == nil || !strings.Contains(err.Error(), "store.path: cannot expand") || !strings.Contains(err.Error(), "$HOME is not set") {
 		t.Errorf("error = %v, want store.path: cannot expand ... $HOME is not set", err)
+	}
+}
+
+// TestTargetCompanies reads the three forms of a target company.
+func TestTargetCompanies(t *testing.T) {
+	cfg, err := testLoader().Load(filepath.Join("testdata", "me-target-companies.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []TargetCompany{
+		{Name: "Acme"},
+		{Domains: []string{"globex.com"}},
+		{Name: "Initech", Domains: []string{"initech.com", "initech.co.uk"}},
+	}
+	if !reflect.DeepEqual(cfg.Me.TargetCompanies, want) {
+		t.Errorf("target companies %+v, want %+v", cfg.Me.TargetCompanies, want)
 	}
 }
 

@@ -113,13 +113,9 @@ func buildModelWith(ctx context.Context, db *store.DB, opts relationship.Options
 
 // pickOptions are the digest's choice settings from the config.
 func pickOptions(cfg *config.Config, h store.SuggestionHistory) relationship.PickOptions {
-	var domains, companies []string
+	var targets []relationship.Target
 	for _, t := range cfg.Me.TargetCompanies {
-		if strings.Contains(t, ".") {
-			domains = append(domains, t)
-		} else {
-			companies = append(companies, t)
-		}
+		targets = append(targets, relationship.Target{Name: t.Name, Domains: t.Domains})
 	}
 	return relationship.PickOptions{
 		MaxContacts:     cfg.Digest.MaxContacts,
@@ -127,8 +123,7 @@ func pickOptions(cfg *config.Config, h store.SuggestionHistory) relationship.Pic
 		CoolDown:        cfg.Digest.Cooldown.Std(),
 		LastSuggested:   h.Last,
 		LastDormantPick: h.LastDormant,
-		TargetDomains:   domains,
-		TargetCompanies: companies,
+		Targets:         targets,
 	}
 }
 
