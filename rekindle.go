@@ -7,6 +7,7 @@
 package rekindle
 
 import (
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,19 @@ type Header struct {
 	// rekindle puts on its own digests, so they are never read back as
 	// conversation. Empty on all other mail.
 	RekindleDigest string
+}
+
+// IsBulk reports whether the message carries a mailing-list or bulk
+// marker: a List-Id, a List-Unsubscribe, or a Precedence of bulk, list or
+// junk (in any case, spaces trimmed). Copies of one message can differ
+// here: a list's copy of a reply carries the list's headers, the copy sent
+// to the user directly does not.
+func (h *Header) IsBulk() bool {
+	if h.ListID != "" || h.ListUnsubscribe != "" {
+		return true
+	}
+	p := strings.TrimSpace(h.Precedence)
+	return strings.EqualFold(p, "bulk") || strings.EqualFold(p, "list") || strings.EqualFold(p, "junk")
 }
 
 // Message is one message as seen in one folder of one account.
