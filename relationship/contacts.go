@@ -47,8 +47,10 @@ type Contact struct {
 	Email string
 	// Addresses are all of the person's addresses, sorted.
 	Addresses []string
-	// Name is the display name they are most often given, tidied ("Doe,
-	// Jane" becomes "Jane Doe"); empty if none was seen.
+	// Name is the display name they most often give themselves in From,
+	// tidied ("Doe, Jane" becomes "Jane Doe"); else the name the user or
+	// others most often give them in To and Cc; else a name read from a
+	// first.last address (NameFromAddress); else empty.
 	Name string
 	// TwoWay is true when the user wrote to them and they wrote to the
 	// user, in at least three ordinary messages all told (bulk mail does
@@ -446,6 +448,9 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 	c.Name = displayName(bestName(names))
 	if c.Name == "" {
 		c.Name = displayName(bestName(given))
+	}
+	if c.Name == "" {
+		c.Name = NameFromAddress(c.Email)
 	}
 
 	c.Threads = p.threads

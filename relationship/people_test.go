@@ -40,13 +40,16 @@ func TestNameKey(t *testing.T) {
 
 func TestDisplayName(t *testing.T) {
 	for in, want := range map[string]string{
-		"Doe, Jane":      "Jane Doe",
-		`"Doe, Jane"`:    "Jane Doe",
-		"Jane Doe, PhD":  "Jane Doe, PhD",
-		"Jane Doe":       "Jane Doe",
-		"bob@x.com":      "",
-		" 'Bob Smith' ":  "Bob Smith",
-		"Smith, Jr., Al": "Smith, Jr., Al",
+		"Doe, Jane":               "Jane Doe",
+		`"Doe, Jane"`:             "Jane Doe",
+		"Jane Doe, PhD":           "Jane Doe, PhD",
+		"Jane Doe":                "Jane Doe",
+		"bob@x.com":               "",
+		" 'Bob Smith' ":           "Bob Smith",
+		"Smith, Jr., Al":          "Smith, Jr., Al",
+		"Hanel, Paul H P":         "Paul H P Hanel",
+		"Hanel, Paul H. P.":       "Paul H. P. Hanel",
+		"Acme, Sales and Service": "Acme, Sales and Service",
 	} {
 		if got := displayName(in); got != want {
 			t.Errorf("displayName(%q) = %q, want %q", in, got, want)
@@ -205,5 +208,39 @@ func TestAddressNormalised(t *testing.T) {
 	cs := b.Contacts(day(10))
 	if len(cs) != 1 || cs[0].Key != "bob@acme.com" || cs[0].Sent != 2 || cs[0].Received != 2 || len(cs[0].Addresses) != 1 {
 		t.Errorf("contacts %+v", cs)
+	}
+}
+
+// TestNamesFromOthers: a company's headers carry bare addresses; the
+// name comes from the person's own From when it has one, else from what
+// the user or others call them in To and Cc, else from a first.last
+// address.
+func TestNamesFromOthers(t *testing.T) {
+	const (
+		lukas = "lukas.becker@corp.example"
+		priya = "p.raman@corp.example"
+		ops   = "x7fq2@corp.example"
+		anna  = "Anna Berg <anna.berg@corp.example>"
+	)
+	var mail []*Mail
+	for d := 0; d < 4; d++ {
+		for _, who := range []string{lukas, priya, ops} {
+			mail = append(mail, msg(day(float64(10*d)), me, who), msg(day(float64(10*d)+1), who, me))
+		}
+	}
+	// Anna names Priya in a Cc; the user names ops in To once.
+	mail = append(mail, msg(day(5), anna, me).cc("Priya Raman <p.raman@corp.example>"), msg(day(6), me, "Anna Berg <anna.berg@corp.example>"), msg(day(9), anna, me))
+	mail = append(mail, msg(day(7), me, "Ops Desk <x7fq2@corp.example>"))
+	cs := build(Options{Me: []string{me}}, mail).Contacts(day(60))
+	for email, want := range map[string]string{lukas: "Lukas Becker", priya: "Priya Raman", ops: "Ops Desk", "anna.berg@corp.example": "Anna Berg"} {
+		if c := mustFind(t, cs, email); c.Name != want {
+			t.Errorf("%s named %q, want %q", email, c.Name, want)
+		}
+	}
+	// Their own From wins over what others call them.
+	mail = append(mail, msg(day(8), "Pri R. <p.raman@corp.example>", me))
+	cs = build(Options{Me: []string{me}}, mail).Contacts(day(60))
+	if c := mustFind(t, cs, priya); c.Name != "Pri R." {
+		t.Errorf("priya named %q, want her own Pri R.", c.Name)
 	}
 }

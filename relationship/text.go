@@ -222,6 +222,21 @@ func nameKey(name string) string {
 // "Last, First".
 var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "phd": true, "md": true, "esq": true, "mba": true, "cpa": true}
 
+// givenNames reports whether what follows the comma of "Last, First" is
+// given names: one or two words, then initials ("Paul H P").
+func givenNames(s string) bool {
+	words := strings.Fields(s)
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for i, w := range words {
+		if i >= 2 && utf8.RuneCountInString(strings.TrimSuffix(w, ".")) > 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // displayName tidies a display name for output: quotes removed, and
 // "Doe, Jane" turned into "Jane Doe" (but not "Jane Doe, PhD").
 func displayName(name string) string {
@@ -233,7 +248,7 @@ func displayName(name string) string {
 	if ok && !strings.Contains(first, ",") {
 		last, first = strings.TrimSpace(last), strings.TrimSpace(first)
 		suffix := nameSuffixes[strings.ToLower(strings.Trim(first, "."))]
-		if !suffix && last != "" && first != "" && len(strings.Fields(last)) <= 2 && len(strings.Fields(first)) <= 2 {
+		if !suffix && last != "" && first != "" && len(strings.Fields(last)) <= 2 && givenNames(first) {
 			return first + " " + last
 		}
 	}
