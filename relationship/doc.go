@@ -65,7 +65,41 @@
 // the stronger sign that the user values the tie. The constant 50 puts a
 // long weekly correspondence near 98, a monthly one near 60, a single
 // exchange a month ago near 4. Contact.Peak is the same formula evaluated at
-// the last exchange: how strong the tie was when it went quiet.
+// the last exchange. Warmth says how present a tie is today; strength,
+// below, how strong it is.
+//
+// # Strength
+//
+// Strength (Contact.Strength, 0-100) is how strong a tie is over its whole
+// history, measured as of its last exchange: silence since does not wear
+// it down (that is what status is for). It ranks the digest. Over the
+// exchange days:
+//
+//	d_i = [user wrote that day] + [they wrote that day], halved unless the
+//	      day had a personal message (at most PersonalRecipients = 4
+//	      recipients, the user counted once: research on e-mail ties counts
+//	      those as the personal ones)
+//	D   = Σ d_i                              depth: days of exchange, both ways
+//	B, ρ, L as for warmth                    threads, balance, length
+//	Λ   = 1.2 if the median answer takes at most a day, 1.1 at most 3 days,
+//	      1 at most a week, 0.85 beyond      (answer: the next day with mail
+//	      the other way, within 30 days; no answers: 1)
+//	Strength = 100 · (1 − e^(−D · B · (0.5 + 0.5·ρ) · L · Λ / 40))
+//
+// So one short thread (three days of questions and answers) is about 16, a
+// project of two months, weekly, about 50, a weekly correspondence of two
+// years above 90. StrengthRank places a contact among the user's two-way
+// contacts; Contact.Vouches (strength 40 or more and at least four days of
+// personal exchange) marks a tie strong enough to ask for a referral.
+//
+// # The digest's choice
+//
+// Pick ranks candidates by Strength × urgency, urgency = 1 + 0.5·log2(o/2)
+// for a silence of o usual gaps (2 ≤ o ≤ 16), so a deep tie gone quiet
+// outranks a brief acquaintance long silent, and nobody with strength below
+// DefaultMinStrength (20) or fewer than four exchange days is suggested
+// unless pinned. See Pick for the other rules (quiet days, cool-down, the
+// weekly dormant slot).
 //
 // # Rhythm and status
 //
