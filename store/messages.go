@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"modernc.org/sqlite"
+
 	"github.com/rekindle/rekindle"
 )
 
@@ -21,7 +23,8 @@ import (
 // folder's LastUID to lastUID, in one transaction: after a crash or a cut
 // connection the next sync resumes after the last batch that committed,
 // with no gap and no duplicate. A message already stored from another
-// folder (same Message-ID) is kept once, with one more location.
+// folder (same Message-ID) is kept once, with one more location, and as its
+// most personal copy: see betterCopy.
 func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rekindle.Message, lastUID uint32) error {
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		fid, err := folderID(ctx, tx, account, folder)
@@ -30,7 +33,9 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		}
 		// Multi-row INSERTs: per-statement overhead dominates single-row
 		// inserts. The key is derived from the message, so a copy already
-		// stored is simply skipped and its location still points at it.
+		// stored is the same row: it is updated in place (same id) only
+		// when the new copy ranks better, and its location points at it
+		// either way.
 		var (
 			buf      []byte
 			msgArgs  []any
@@ -64,8 +69,8 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			if inserted == 0 {
 				return nil
 			}
-			q := `INSERT INTO messages (key, internal_date, sent_at, header) VALUES ` +
-				placeholders(inserted, 4) + ` ON CONFLICT (key) DO NOTHING`
+			q := `INSERT INTO messages (key, internal_date, sent_at, header, bulk) VALUES ` +
+				placeholders(inserted, 5) + betterCopy
 			if err := exec(0, q, msgArgs); err != nil {
 				return fmt.Errorf("insert messages: %w", err)
 			}
@@ -80,7 +85,7 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			m := &msgs[i]
 			buf = encodeHeader(buf, &m.Header)
 			key := messageKey(&m.Header, buf)
-			msgArgs = append(msgArgs, key, m.InternalDate.Unix(), m.When().Unix(), append([]byte(nil), buf...))
+			msgArgs = append(msgArgs, key, m.InternalDate.Unix(), m.When().Unix(), append([]byte(nil), buf...), bulkRank(&m.Header))
 			locArgs = append(locArgs, fid, m.UID, key, strings.Join(m.Flags, " "))
 			if inserted++; inserted == rowsPerInsert {
 				if err := flush(); err != nil {
@@ -98,6 +103,62 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		return fmt.Errorf("store %d messages of %s/%s: %w", len(msgs), account, folder, err)
 	}
 	return nil
+}
+
+// betterCopy ends the INSERT of messages: copies of one message (one key)
+// in several folders are one row, which holds the copy that ranks first,
+// whatever order the folders sync in. A copy ranks by its bulk column
+// first: one without list or bulk markers (0) before one with them (1),
+// because a list's copy of a reply hides that it was written to the user
+// (the relationship model does not count list mail as conversation). Among
+// copies of equal rank, the smaller packed header, then the earlier
+// sent_at and internal_date, win: any rule would do as long as it depends
+// on the copies only. A row stored before migration 0005 has no rank
+// (NULL); rekindle_header_rank works it out from the stored header.
+//
+// DO UPDATE keeps the row's id (an INSERT OR REPLACE would give it a new
+// one), so the model's order of messages and its id tie-breaks hold.
+const betterCopy = ` ON CONFLICT (key) DO UPDATE SET
+	internal_date = excluded.internal_date, sent_at = excluded.sent_at,
+	header = excluded.header, bulk = excluded.bulk
+WHERE (excluded.bulk, excluded.header, excluded.sent_at, excluded.internal_date) <
+	(COALESCE(messages.bulk, rekindle_header_rank(messages.header)), messages.header, messages.sent_at, messages.internal_date)`
+
+// Ranks of a copy in messages.bulk: lower is more personal.
+const (
+	rankPersonal   = 0 // no list or bulk marker
+	rankBulk       = 1 // rekindle.Header.IsBulk
+	rankUnreadable = 2 // a stored header that does not decode: any copy is better
+)
+
+func bulkRank(h *rekindle.Header) int64 {
+	if h.IsBulk() {
+		return rankBulk
+	}
+	return rankPersonal
+}
+
+func init() {
+	// rekindle_header_rank(header) is the rank of a packed header, for rows
+	// stored before their rank was (migration 0005). It runs only when a
+	// copy meets such a row.
+	sqlite.MustRegisterDeterministicScalarFunction("rekindle_header_rank", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			var b []byte
+			switch v := args[0].(type) {
+			case []byte:
+				b = v
+			case string:
+				b = []byte(v)
+			default:
+				return int64(rankUnreadable), nil
+			}
+			var h rekindle.Header
+			if err := decodeHeader(b, &h); err != nil {
+				return int64(rankUnreadable), nil
+			}
+			return bulkRank(&h), nil
+		})
 }
 
 // rowsPerInsert keeps a multi-row INSERT under SQLite's limit of 32766
