@@ -270,7 +270,15 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 
 	// New mail first: one streamed UID FETCH of everything above LastUID.
 	if sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
-		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, int(sel.NumMessages)-state.Messages)
+		expect := int(sel.NumMessages) - state.Messages
+		if state.LastUID == 0 {
+			// A folder the store asks to fetch again from its start
+			// (store migration 0005) keeps its stored messages, and
+			// every one of them comes again: the locations are written
+			// in place and the message count does not move.
+			expect = int(sel.NumMessages)
+		}
+		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect)
 		// Count what is stored now rather than add up what was fetched: a
 		// resumed split fetch reads again some messages it had stored.
 		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
