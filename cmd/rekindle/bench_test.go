@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -329,4 +330,59 @@ func storeTotals(path string) (store.Totals, error) {
 	}
 	defer db.Close()
 	return db.Totals(ctx)
+}
+
+// BenchmarkReplay50k is the replay target of the issue: "rekindle replay"
+// of 90 mornings over a store of 50,000 messages within 2 s, process start
+// included (one model build, not 90). It reports wall-ms (median) and
+// peak-MB like the others:
+//
+//	go test ./cmd/rekindle -run '^$' -bench 'Replay50k' -benchtime 5x
+func BenchmarkReplay50k(b *testing.B) {
+	bin := buildBinary(b)
+	cfg := benchStore(b, 50_000)
+	to := synth.DefaultNow
+	args := []string{"--config", cfg, "replay", "--from", to.AddDate(0, 0, -89).Format("2006-01-02"), "--to", to.Format("2006-01-02"), "--json"}
+	run := func() (time.Duration, int64) {
+		cmd := exec.Command(bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		err := cmd.Run()
+		wall := time.Since(start)
+		if err != nil {
+			b.Fatalf("rekindle %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		var out struct {
+			Mornings []struct {
+				People []struct{ Key string } `json:"people"`
+			} `json:"mornings"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out.Mornings) != 90 {
+			b.Fatalf("replay: %d mornings (%v), want 90:\n%.300s", len(out.Mornings), err, stdout.String())
+		}
+		picks := 0
+		for _, m := range out.Mornings {
+			picks += len(m.People)
+		}
+		if picks == 0 {
+			b.Fatal("replay picked nobody in 90 mornings")
+		}
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Skip("no rusage on this platform")
+		}
+		return wall, ru.Maxrss * 1024
+	}
+	run()
+	var walls []time.Duration
+	var peak int64
+	for b.Loop() {
+		wall, rss := run()
+		walls = append(walls, wall)
+		peak = max(peak, rss)
+	}
+	slices.Sort(walls)
+	b.ReportMetric(float64(walls[len(walls)/2].Microseconds())/1000, "wall-ms")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -149,30 +148,16 @@ func scheduledMornings(d *config.Digest, from, until time.Time) []time.Time {
 }
 
 // replay computes the picks of each morning with one pass over the store:
-// the mail up to the last morning is read once, sorted by date, and fed to
-// one model morning by morning, so each morning sees only earlier mail.
-// The suggestion history starts from the store's (as of the first morning)
-// and grows in memory.
+// the mail up to the last morning streams in date order into one model,
+// which is asked for its picks as each morning passes, so each morning
+// sees only earlier mail. The suggestion history starts from the store's
+// (as of the first morning) and grows in memory.
 func replay(ctx context.Context, cfg *config.Config, db *store.DB, mornings []time.Time) ([]morningJSON, error) {
 	last := mornings[len(mornings)-1]
 	opts, err := relationshipOptions(ctx, cfg, db, last, false)
 	if err != nil {
 		return nil, err
 	}
-	var mail []relationship.Mail
-	err = db.EachMessage(ctx, last, func(s *store.Stored) error {
-		mail = append(mail, relationship.Mail{ID: s.ID, When: s.When, Header: s.Header})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(mail, func(x, y relationship.Mail) int {
-		if c := x.When.Compare(y.When); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.ID, y.ID)
-	})
 	history, err := db.Suggestions(ctx, mornings[0])
 	if err != nil {
 		return nil, err
@@ -181,11 +166,7 @@ func replay(ctx context.Context, cfg *config.Config, db *store.DB, mornings []ti
 	me, rules := digest.Settings(cfg)
 	b := relationship.NewBuilder(opts)
 	out := make([]morningJSON, 0, len(mornings))
-	next := 0
-	for _, now := range mornings {
-		for ; next < len(mail) && !mail[next].When.After(now); next++ {
-			b.Add(&mail[next])
-		}
+	morning := func(now time.Time) {
 		picks := relationship.Pick(b.Contacts(now), now, pickOptions(cfg, history))
 		day := morningJSON{Date: now, People: make([]replayPickJSON, 0, len(picks))}
 		for i := range picks {
@@ -200,6 +181,21 @@ func replay(ctx context.Context, cfg *config.Config, db *store.DB, mornings []ti
 			}
 		}
 		out = append(out, day)
+	}
+	var m relationship.Mail
+	err = db.EachMessageByDate(ctx, last, func(s *store.Stored) error {
+		for len(out) < len(mornings) && s.When.After(mornings[len(out)]) {
+			morning(mornings[len(out)])
+		}
+		m.ID, m.When, m.Header = s.ID, s.When, s.Header
+		b.Add(&m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for len(out) < len(mornings) {
+		morning(mornings[len(out)])
 	}
 	return out, nil
 }
