@@ -470,12 +470,18 @@ func TestSyncFullMailbox(t *testing.T) {
 		}
 	}
 
-	// Every stored header reads as synth says a correct reader reads it.
+	// Every stored header reads as synth says a correct reader reads it,
+	// and a message in several folders is stored as its most personal
+	// copy: the Sent copy of the user's list post, not the list's echo.
 	truth := map[string]rekindle.Header{}
 	for _, m := range mb.Mails {
-		if m.Header.MessageID != "" {
-			truth[m.Header.MessageID] = m.Header
+		if m.Header.MessageID == "" {
+			continue
 		}
+		if old, ok := truth[m.Header.MessageID]; ok && !old.IsBulk() && m.Header.IsBulk() {
+			continue
+		}
+		truth[m.Header.MessageID] = m.Header
 	}
 	wrong := 0
 	for _, s := range e.syStored(t) {
