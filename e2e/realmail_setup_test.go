@@ -108,7 +108,11 @@ func TestRealMailKeepStore(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(keep, name+".db"), db, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf("me: {name: %s, addresses: [%s]}\nstore: {path: %s}\n", name, strings.Join(s.mb.Manifest.Addresses, ", "), filepath.Join(keep, name+".db"))
+	// The account is a placeholder (the test's Dovecot is gone): the
+	// config must name one, and the commands that read the store never
+	// connect.
+	cfg := fmt.Sprintf("me: {name: %s, addresses: [%s]}\naccounts:\n  - name: real\n    imap: {host: localhost, port: 1, security: none, username: x, password: x}\nstore: {path: %s}\n",
+		name, strings.Join(s.mb.Manifest.Addresses, ", "), filepath.Join(keep, name+".db"))
 	if err := os.WriteFile(filepath.Join(keep, name+".yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
