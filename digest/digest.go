@@ -29,11 +29,6 @@ const (
 	FollowupOwes     = "owes_reply"     // they wrote; the user has not answered
 )
 
-// ReferralMinWarmth is the warmth (0-100) a cooling contact needs to be
-// asked for a referral while the user is job hunting: asking is for strong
-// ties, and cold ones first need a check-in.
-const ReferralMinWarmth = 50
-
 // Digest is one morning's digest: who to reconnect with and why, with a
 // drafted message each, and the conversations waiting for an answer. It is
 // what the digest templates are executed with, and what `rekindle digest
@@ -50,11 +45,16 @@ type Digest struct {
 	// People are the picks, most worth a note first.
 	People []Person `json:"people"`
 	// AwaitingReply are people who have not answered the user, and
-	// OwesReply people the user has not answered, warmest first. Someone
-	// already among People is not repeated here: their entry there
-	// carries the follow-up (Person.Followup).
+	// OwesReply people the user has not answered: the strongest ties
+	// first, at most Input.MaxFollowups (3) of each. Someone already among
+	// People is not repeated here: their entry there carries the
+	// follow-up (Person.Followup).
 	AwaitingReply []Person `json:"awaiting_reply"`
 	OwesReply     []Person `json:"owes_reply"`
+	// MoreAwaiting and MoreOwes count the follow-ups of each kind left
+	// out for the cap: `rekindle followups` lists them all.
+	MoreAwaiting int `json:"more_awaiting"`
+	MoreOwes     int `json:"more_owes"`
 	// Empty is true when there is nobody in any of the three lists.
 	Empty bool `json:"empty"`
 }
@@ -85,7 +85,9 @@ type Me struct {
 type Person struct {
 	// Key is the contact's stable key in the store (an address).
 	Key string `json:"key"`
-	// Name is the display name, possibly empty; FirstName is what to
+	// Name is the display name or, when the mail carried none, a name
+	// read from the address (jane.doe@ is Jane Doe; see
+	// relationship.NameFromAddress), possibly empty; FirstName is what to
 	// greet them by, empty when nothing sensible can be derived (see
 	// FirstName).
 	Name      string `json:"name"`
@@ -98,6 +100,13 @@ type Person struct {
 	// Score is the warmth, 0-100; Peak the warmth at the last exchange.
 	Score float64 `json:"score"`
 	Peak  float64 `json:"peak"`
+	// Strength is the tie's strength, 0-100, and StrengthRank its place
+	// among the user's ties (1: the strongest); Vouches is true when the
+	// tie is strong enough to be asked for a referral (see
+	// relationship.Contact.Vouches).
+	Strength     float64 `json:"strength"`
+	StrengthRank int     `json:"strength_rank"`
+	Vouches      bool    `json:"vouches"`
 	// Overdue is the silence measured in usual gaps (3: three times longer
 	// than usual); zero for follow-ups.
 	Overdue float64 `json:"overdue"`
@@ -217,6 +226,9 @@ type Input struct {
 	Contacts []relationship.Contact
 	// Rules choose each draft's kind.
 	Rules DraftRules
+	// MaxFollowups caps each follow-up list (AwaitingReply, OwesReply);
+	// zero means DefaultMaxFollowups, negative no cap.
+	MaxFollowups int
 	// Templates renders the drafts and the subject.
 	Templates Templates
 }
@@ -284,15 +296,18 @@ func Build(in Input) (*Digest, error) {
 		picked[s.Key] = true
 		d.People = append(d.People, p)
 	}
-	for _, f := range in.Followups.AwaitingReply {
-		if !picked[f.Key] {
-			d.AwaitingReply = append(d.AwaitingReply, fromFollowup(&f, contacts[f.Key], FollowupAwaiting, now))
-		}
+	limit := in.MaxFollowups
+	if limit == 0 {
+		limit = DefaultMaxFollowups
 	}
-	for _, f := range in.Followups.OwesReply {
-		if !picked[f.Key] {
-			d.OwesReply = append(d.OwesReply, fromFollowup(&f, contacts[f.Key], FollowupOwes, now))
-		}
+	var shown []relationship.Followup
+	shown, d.MoreAwaiting = shownFollowups(in.Followups.AwaitingReply, picked, limit)
+	for i := range shown {
+		d.AwaitingReply = append(d.AwaitingReply, fromFollowup(&shown[i], contacts[shown[i].Key], FollowupAwaiting, now))
+	}
+	shown, d.MoreOwes = shownFollowups(in.Followups.OwesReply, picked, limit)
+	for i := range shown {
+		d.OwesReply = append(d.OwesReply, fromFollowup(&shown[i], contacts[shown[i].Key], FollowupOwes, now))
 	}
 	d.Empty = len(d.People)+len(d.AwaitingReply)+len(d.OwesReply) == 0
 
@@ -337,10 +352,11 @@ func nonNil(ps []Person) []Person {
 //     or a follow-up (the user did): asking anything on top of an
 //     unanswered message is the wrong order;
 //  2. else the first of the person's tags (sorted) that Rules.ByTag names;
-//  3. else, while the user is job hunting, referral for someone at a
-//     target company or a cooling contact with warmth of at least
-//     ReferralMinWarmth, never for a dormant tie (a year of silence is
-//     broken with interest, not an ask) nor a cold one at another company;
+//  3. else, while the user is job hunting, referral for a tie strong
+//     enough to vouch (Person.Vouches), never for a dormant one (a year
+//     of silence is broken with interest, not an ask); a weak tie, at a
+//     target company or not, gets the status's check-in that offers help:
+//     nobody vouches for someone they barely know;
 //  4. else Rules.ByStatus for the status, then DefaultByStatus, then
 //     checkin.
 func ChooseKind(p *Person, me Me, r DraftRules) (kind, why string) {
@@ -357,13 +373,11 @@ func ChooseKind(p *Person, me Me, r DraftRules) (kind, why string) {
 			return k, "tag " + t
 		}
 	}
-	if me.JobHunting && p.Status != string(relationship.StatusDormant) {
-		switch {
-		case p.Target != "":
-			return KindReferral, "job search: at " + p.Target
-		case p.Status == string(relationship.StatusCooling) && p.Score >= ReferralMinWarmth:
-			return KindReferral, "job search: a warm contact"
+	if me.JobHunting && p.Vouches && p.Status != string(relationship.StatusDormant) {
+		if p.Target != "" {
+			return KindReferral, "job search: a strong tie at " + p.Target
 		}
+		return KindReferral, "job search: a strong tie"
 	}
 	if k, ok := r.ByStatus[p.Status]; ok && k != "" {
 		return k, "status " + p.Status
@@ -425,24 +439,28 @@ func fromSuggestion(s *relationship.Suggestion, now time.Time) Person {
 // fromContact fills a Person's fields from a contact as of now.
 func fromContact(c *relationship.Contact, now time.Time) Person {
 	email := untrusted(c.Email, maxName)
+	name := displayName(c.Name, c.Email)
 	p := Person{
-		Key:         untrusted(c.Key, maxName),
-		Name:        untrusted(c.Name, maxName),
-		FirstName:   FirstName(c.Name, c.Email),
-		Email:       email,
-		Status:      string(c.Status),
-		Score:       round(c.Score, 1),
-		Peak:        round(c.Peak, 1),
-		CadenceDays: round(c.CadenceDays, 1),
-		Exchanges:   c.ExchangeDays,
-		Sent:        c.Sent,
-		Received:    c.Received,
-		Threads:     c.Threads,
-		Years:       round(c.Years, 1),
-		LastSubject: untrusted(relationship.CleanSubject(c.LastSubject), maxSubject),
-		LastFromMe:  c.LastFromMe,
-		Tags:        slices.Clone(c.Tags),
-		Pinned:      c.Pinned,
+		Key:          untrusted(c.Key, maxName),
+		Name:         untrusted(name, maxName),
+		FirstName:    FirstName(name, c.Email),
+		Email:        email,
+		Status:       string(c.Status),
+		Score:        round(c.Score, 1),
+		Peak:         round(c.Peak, 1),
+		Strength:     round(c.Strength, 1),
+		StrengthRank: c.StrengthRank,
+		Vouches:      c.Vouches(),
+		CadenceDays:  round(c.CadenceDays, 1),
+		Exchanges:    c.ExchangeDays,
+		Sent:         c.Sent,
+		Received:     c.Received,
+		Threads:      c.Threads,
+		Years:        round(c.Years, 1),
+		LastSubject:  untrusted(relationship.CleanSubject(c.LastSubject), maxSubject),
+		LastFromMe:   c.LastFromMe,
+		Tags:         slices.Clone(c.Tags),
+		Pinned:       c.Pinned,
 	}
 	for i, t := range p.Tags {
 		p.Tags[i] = untrusted(t, maxName)
@@ -488,9 +506,9 @@ func followupReason(p *Person) string {
 		about = fmt.Sprintf(" about %q", p.LastSubject)
 	}
 	if p.Followup == FollowupOwes {
-		return fmt.Sprintf("they wrote %d days ago%s and are waiting for your answer", p.DaysWaiting, about)
+		return fmt.Sprintf("they wrote %s%s and are waiting for your answer", Ago(p.DaysWaiting), about)
 	}
-	return fmt.Sprintf("you wrote %d days ago%s and have had no answer", p.DaysWaiting, about)
+	return fmt.Sprintf("you wrote %s%s and have had no answer", Ago(p.DaysWaiting), about)
 }
 
 // fromFollowup turns a follow-up into a Person; c, when known, adds the
@@ -502,8 +520,9 @@ func fromFollowup(f *relationship.Followup, c *relationship.Contact, kind string
 	} else {
 		p = Person{Key: untrusted(f.Key, maxName), Score: round(f.Score, 1)}
 	}
-	p.Name = untrusted(f.Name, maxName)
-	p.FirstName = FirstName(f.Name, f.Email)
+	name := displayName(f.Name, f.Email)
+	p.Name = untrusted(name, maxName)
+	p.FirstName = FirstName(name, f.Email)
 	p.Email = untrusted(f.Email, maxName)
 	p.Reasons = nil
 	withFollowup(&p, f, kind, now)
@@ -538,7 +557,8 @@ func (d *Digest) Render(t Templates) (Rendered, error) {
 }
 
 // Names lists people for a subject line or a sentence: first names (else
-// full names, else addresses) of the first n, then "N others": "Sarah,
+// full names, else names read from their addresses, else the addresses)
+// of the first n, then "N others": "Sarah,
 // Marcus and 3 others"; n <= 0 lists everyone.
 func Names(people []Person, n int) string {
 	var names []string
@@ -550,6 +570,9 @@ func Names(people []Person, n int) string {
 		name := p.FirstName
 		if name == "" {
 			name = p.Name
+		}
+		if name == "" {
+			name = relationship.NameFromAddress(p.Email)
 		}
 		if name == "" {
 			name = p.Email

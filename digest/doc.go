@@ -35,12 +35,15 @@
 //	                 job_hunting, target_companies}
 //	people          [Person], the picks
 //	awaiting_reply  [Person], people who have not answered the user
-//	owes_reply      [Person], people the user has not answered
+//	owes_reply      [Person], people the user has not answered (each list
+//	                the strongest ties first, at most 3 by default)
+//	more_awaiting,
+//	more_owes       how many more of each the cap left out
 //	empty           true when all three lists are empty
 //
 // A Person is
 //
-//	key, name, first_name, email        who (first_name may be "")
+//	key, name, first_name, email        who (name may be read from the address; first_name may be "")
 //	status                              warm, cooling, cold, dormant or ""
 //	score, peak, overdue                warmth now and at the last exchange; silence in usual gaps
 //	reasons                             [string], why, in words and numbers

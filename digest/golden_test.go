@@ -63,7 +63,8 @@ func golden(t *testing.T, name string, got []byte) {
 
 // TestGolden renders the digest of the synthetic mailbox (seed 1, 3000
 // messages, as of synth.DefaultNow) and compares the subject and text,
-// the HTML and the JSON with testdata/*.golden.
+// the HTML and the JSON with testdata/*.golden: plain, job hunting, on a
+// morning with nobody due, and with every display name stripped.
 func TestGolden(t *testing.T) {
 	set := defaults(t)
 	for _, tt := range []struct {
@@ -73,6 +74,9 @@ func TestGolden(t *testing.T) {
 		{"digest", fixture.Options{}},
 		{"jobsearch", fixture.Options{JobSearch: true}},
 		{"empty", fixture.Options{Empty: true}},
+		// A company mailbox: no display names, only first.last addresses;
+		// and at most two follow-ups of each kind.
+		{"company", fixture.Options{Company: true, MaxFollowups: 2}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d, r := render(t, set, tt.o)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rekindle/rekindle/relationship"
 )
 
 // titles are honorifics that may precede a given name, lower case without
@@ -169,4 +171,19 @@ func fixCase(w string) string {
 		start = r == '-' || r == '\''
 	}
 	return b.String()
+}
+
+// displayName is the name to show someone by: their display name, else,
+// when the mail carried none or only repeated the address, a name read
+// from the address (jane.doe@x.com is Jane Doe), else the display name as
+// it came (possibly "").
+func displayName(name, email string) string {
+	n := strings.Trim(oneLine(name), "\"'“”‘’` ")
+	if n != "" && !(strings.Contains(n, "@") && !strings.ContainsAny(n, " <>")) {
+		return name
+	}
+	if read := relationship.NameFromAddress(email); read != "" {
+		return read
+	}
+	return name
 }

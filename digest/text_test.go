@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle/relationship"
 )
 
 func TestHeaderSafe(t *testing.T) {
@@ -51,8 +53,13 @@ func TestPhrases(t *testing.T) {
 		{49, "7 weeks ago", "7 weeks"},
 		{60, "2 months ago", "2 months"},
 		{94, "3 months ago", "3 months"},
+		{243, "8 months ago", "8 months"},
+		{365, "12 months ago", "12 months"},
 		{436, "14 months ago", "14 months"},
+		{547, "18 months ago", "18 months"},
+		{548, "2 years ago", "2 years"},
 		{800, "2 years ago", "2 years"},
+		{6209, "17 years ago", "17 years"},
 	}
 	for _, tt := range tests {
 		if got := Ago(tt.days); got != tt.ago {
@@ -60,6 +67,13 @@ func TestPhrases(t *testing.T) {
 		}
 		if got := Silence(tt.days); got != tt.silence {
 			t.Errorf("Silence(%d) = %q, want %q", tt.days, got, tt.silence)
+		}
+	}
+	// The model's reasons ("last exchange 8 months ago") and the digest's
+	// phrases say an age the same way.
+	for days := range 10000 {
+		if got, want := Ago(days), relationship.Ago(days); got != want {
+			t.Fatalf("Ago(%d) = %q, relationship.Ago = %q", days, got, want)
 		}
 	}
 	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)

@@ -14,7 +14,7 @@ func sampleMe() digest.Me {
 	return digest.Me{
 		Name: "Jane Doe", FirstName: "Jane", Email: "jane@example.com",
 		Pitch:      "I build payment systems that stay up, and I like teaching teams to do the same",
-		LookingFor: "a staff engineer role on a platform team", JobHunting: true,
+		LookingFor: "a staff engineer position on a platform team", JobHunting: true,
 		TargetCompanies: []string{"Globex", "initech.com"},
 	}
 }
@@ -88,14 +88,16 @@ func Sample() *digest.Digest {
 }
 
 // sampleDigests are the data digest templates are validated with: the
-// full sample, one with people only, and an empty one for a user who set
-// nothing.
+// full sample, one with more follow-ups than it shows, one with people
+// only, and an empty one for a user who set nothing.
 func sampleDigests() []*digest.Digest {
 	full := Sample()
+	capped := Sample()
+	capped.MoreAwaiting, capped.MoreOwes = 4, 1
 	peopleOnly := Sample()
 	peopleOnly.AwaitingReply, peopleOnly.OwesReply = nil, nil
 	followupsOnly := Sample()
 	followupsOnly.People = nil
 	empty := &digest.Digest{Date: sampleNow, Subject: "Nobody due today", Empty: true}
-	return []*digest.Digest{full, peopleOnly, followupsOnly, empty}
+	return []*digest.Digest{full, capped, peopleOnly, followupsOnly, empty}
 }

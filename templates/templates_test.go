@@ -40,18 +40,19 @@ func TestDefaults(t *testing.T) {
 }
 
 // TestDefaultDrafts reads every default draft for a full and a bare
-// person: short, never "Hi ,", never a stray space before punctuation,
-// and saying what each kind must say.
+// person: short, never "Hi ," nor a bare "Hi," that reads as if a name
+// fell out, never a stray space before punctuation, and saying what each
+// kind must say.
 func TestDefaultDrafts(t *testing.T) {
 	s, err := Load("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := regexp.MustCompile(`\s[,.;:?!]|  |Hi ,|\{\{|<no value>|since \.|\(\)`)
+	bad := regexp.MustCompile(`\s[,.;:?!]|  |Hi ,|(?m)^Hi,|\{\{|<no value>|since \.|\(\)`)
 	must := map[string][]string{
 		"checkin":   {"help", "Offsite budget"},
 		"reconnect": {"help", "Offsite budget"},
-		"referral":  {"referral", "help", "a staff engineer role on a platform team", "Globex", "rather not"},
+		"referral":  {"referral", "help", "a staff engineer position on a platform team", "Globex", "rather not"},
 		"followup":  {"Offsite budget"},
 		"reply":     {"sorry", "Offsite budget"},
 	}
@@ -84,7 +85,7 @@ func TestDefaultDrafts(t *testing.T) {
 					t.Errorf("%s: greeting or signature:\n%s", kind, body)
 				}
 			}
-			if i == 2 && !strings.HasPrefix(body, "Hi,") {
+			if i == 2 && !strings.HasPrefix(body, "Hello,\n") {
 				t.Errorf("%s without a name: %q", kind, body)
 			}
 			for _, grovel := range []string{"so sorry", "apologi", "I know it's been", "I feel bad", "forgive"} {

@@ -171,6 +171,10 @@ func runFollowups(ctx context.Context, e *env, asOfFlag string, asJSON bool) err
 	}
 	asOf := m.now
 	f := m.builder.Followups(asOf, days(float64(cfg.Digest.FollowupAfterDays)))
+	// The digest's order: the strongest ties first. The digest shows the
+	// first few of each list; this lists them all.
+	digest.SortFollowups(f.AwaitingReply)
+	digest.SortFollowups(f.OwesReply)
 	conv := func(in []relationship.Followup) []followupJSON {
 		out := make([]followupJSON, 0, len(in))
 		for _, x := range in {

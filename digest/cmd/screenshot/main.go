@@ -3,10 +3,12 @@
 // Chromium at phone and desktop widths, in light and dark mode, so a
 // person can see what the email looks like. `make screenshot` runs it.
 //
-//	go run ./digest/cmd/screenshot [-out DIR] [-templates DIR] [-jobsearch] [-empty]
+//	go run ./digest/cmd/screenshot [-out DIR] [-templates DIR] [-jobsearch] [-empty] [-company]
 //
 // -templates renders with a templates directory of your own, to preview
-// your changes before the next morning.
+// your changes before the next morning. -company strips every display
+// name from the mail (a company mailbox of bare first.last addresses) and
+// shows at most two follow-ups of each kind.
 package main
 
 import (
@@ -30,23 +32,28 @@ func run() int {
 	dir := flag.String("templates", "", "use the templates in `DIR` over the defaults")
 	job := flag.Bool("jobsearch", true, "fill in job-search settings (pitch, role, target companies)")
 	empty := flag.Bool("empty", false, "render the digest of a morning with nobody due")
+	company := flag.Bool("company", false, "strip display names from the mail, and cap follow-ups at two of each kind")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := shoot(ctx, *out, *dir, *job, *empty); err != nil {
+	o := fixture.Options{JobSearch: *job, Empty: *empty}
+	if *company {
+		o.Company, o.MaxFollowups = true, 2
+	}
+	if err := shoot(ctx, *out, *dir, o); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshot:", err)
 		return 1
 	}
 	return 0
 }
 
-func shoot(ctx context.Context, out, dir string, job, empty bool) error {
+func shoot(ctx context.Context, out, dir string, o fixture.Options) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	set, err := templates.Load(dir, log)
 	if err != nil {
 		return err
 	}
-	d, err := fixture.Digest(set, fixture.Options{JobSearch: job, Empty: empty})
+	d, err := fixture.Digest(set, o)
 	if err != nil {
 		return err
 	}
