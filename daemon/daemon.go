@@ -35,15 +35,36 @@ type Jobs interface {
 	Sync(ctx context.Context) (summary string, err error)
 	// Digest builds and sends the digest for day, the calendar day
 	// (YYYY-MM-DD) in the digest's time zone, as of now; it may sync
-	// first. When that day's digest was already sent it returns an error
-	// matching ErrAlreadySent, which the daemon counts as success.
-	Digest(ctx context.Context, day string, now time.Time) error
+	// first. It says what it did: sent, to whom and with whom in it, or
+	// nothing sent because nobody was due. When that day's digest was
+	// already sent it returns an error matching ErrAlreadySent, which the
+	// daemon counts as success.
+	Digest(ctx context.Context, day string, now time.Time) (DigestResult, error)
 	// DigestSent reports whether day's digest was sent; the daemon asks
 	// before sending a missed digest at start.
 	DigestSent(ctx context.Context, day string) (bool, error)
 	// Healthy returns nil when the store answers; it should be quick.
 	// The watchdog is pinged only after it returns nil.
 	Healthy(ctx context.Context) error
+}
+
+// DigestResult is what a digest run did, for the log and the service
+// status.
+type DigestResult struct {
+	// Sent is true when a digest went out. It is false on a morning with
+	// nobody due when empty digests are not sent (NotSent says so).
+	Sent bool
+	// To is the address the digest went to; People counts the people it
+	// suggests and Followups the conversations it lists as waiting.
+	To        string
+	People    int
+	Followups int
+	// NotSent says why nothing was sent ("nobody due; digest.send_when_empty
+	// is off"); empty when Sent.
+	NotSent string
+	// Note is anything else worth a line in the log ("8 drafts saved to
+	// work/Drafts."); may be empty.
+	Note string
 }
 
 // ErrAlreadySent is matched (errors.Is) by the error Jobs.Digest returns
@@ -278,7 +299,8 @@ type job struct {
 
 // jobResult is what a job reports when it returns.
 type jobResult struct {
-	summary string // Sync's
+	summary string       // Sync's
+	digest  DigestResult // Digest's
 	err     error
 	// already is set when the digest had been sent before.
 	already bool
@@ -298,6 +320,7 @@ type digestOutcome struct {
 	at      time.Time
 	err     error
 	already bool
+	result  DigestResult
 }
 
 func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
@@ -523,11 +546,11 @@ func (d *daemon) digest(ctx context.Context, jobs Jobs, r *digestRun, now time.T
 				slog.Time("scheduled", r.scheduled), slog.Duration("late", now.Sub(r.scheduled)))
 		}
 	}
-	err := jobs.Digest(ctx, r.day, now)
+	res, err := jobs.Digest(ctx, r.day, now)
 	if errors.Is(err, ErrAlreadySent) {
 		return jobResult{already: true}
 	}
-	return jobResult{err: err}
+	return jobResult{digest: res, err: err}
 }
 
 // pruneHandled forgets days more than a week before now.
@@ -583,7 +606,7 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 		}
 	case "digest":
 		day := j.digest.day
-		d.lastDigest = digestOutcome{day: day, at: j.started, err: r.err, already: r.already}
+		d.lastDigest = digestOutcome{day: day, at: j.started, err: r.err, already: r.already, result: r.digest}
 		switch {
 		case stopping:
 			d.log.Info("digest stopped", slog.String("day", day), slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
@@ -596,8 +619,20 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 			// the store refuses a second send.
 			d.log.Error("digest failed", slog.String("day", day), slog.Any("error", r.err),
 				slog.Duration("elapsed", r.elapsed))
+		case r.digest.Sent:
+			attrs := []any{slog.String("day", day), slog.String("to", r.digest.To),
+				slog.Int("people", r.digest.People), slog.Int("followups", r.digest.Followups)}
+			if r.digest.Note != "" {
+				attrs = append(attrs, slog.String("note", r.digest.Note))
+			}
+			d.log.Info("digest sent", append(attrs, slog.Duration("elapsed", r.elapsed))...)
 		default:
-			d.log.Info("digest sent", slog.String("day", day), slog.Duration("elapsed", r.elapsed))
+			why := r.digest.NotSent
+			if why == "" {
+				why = "nothing to send"
+			}
+			d.log.Info("no digest sent", slog.String("day", day), slog.String("reason", why),
+				slog.Duration("elapsed", r.elapsed))
 		}
 		d.log.Info("next digest", d.nextDigestAttr(), d.inAttr(now))
 	}
@@ -785,8 +820,17 @@ func (d *daemon) status(now time.Time) string {
 			parts = append(parts, fmt.Sprintf("digest for %s failed: %s", g.day, oneLine(g.err.Error())))
 		case g.already:
 			parts = append(parts, fmt.Sprintf("digest for %s already sent", g.day))
-		default:
+		case g.result.Sent && g.result.To != "":
+			parts = append(parts, fmt.Sprintf("digest for %s sent %s to %s (%s, %s)", g.day, clock(g.at), oneLine(g.result.To),
+				count(g.result.People, "person", "people"), count(g.result.Followups, "follow-up", "follow-ups")))
+		case g.result.Sent:
 			parts = append(parts, fmt.Sprintf("digest for %s sent %s", g.day, clock(g.at)))
+		default:
+			why := g.result.NotSent
+			if why == "" {
+				why = "nothing to send"
+			}
+			parts = append(parts, fmt.Sprintf("no digest for %s: %s", g.day, oneLine(why)))
 		}
 	}
 	if d.nextDigest.IsZero() {
@@ -795,6 +839,14 @@ func (d *daemon) status(now time.Time) string {
 		parts = append(parts, "next digest "+d.nextDigest.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// count says n things: "1 person", "4 people".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // oneLine returns s on one line, shortened to fit a status.

@@ -172,7 +172,7 @@ func (t *fakeTimer) Stop() bool {
 type fakeJobs struct {
 	name    string
 	sync    func(ctx context.Context) (string, error)
-	digest  func(ctx context.Context, day string, now time.Time) error
+	digest  func(ctx context.Context, day string, now time.Time) (DigestResult, error)
 	sent    func(ctx context.Context, day string) (bool, error)
 	healthy func(ctx context.Context) error
 
@@ -221,11 +221,11 @@ func (b *boundJobs) Sync(ctx context.Context) (string, error) {
 	return b.f.sync(ctx)
 }
 
-func (b *boundJobs) Digest(ctx context.Context, day string, now time.Time) error {
+func (b *boundJobs) Digest(ctx context.Context, day string, now time.Time) (DigestResult, error) {
 	defer b.f.enter(b.t)()
 	b.f.calls.add(call{jobs: b.f.name, method: "Digest", day: day, now: now})
 	if b.f.digest == nil {
-		return nil
+		return DigestResult{Sent: true, To: "jane@example.com", People: 2, Followups: 1}, nil
 	}
 	return b.f.digest(ctx, day, now)
 }
@@ -509,12 +509,12 @@ func TestOneDigestPerDay(t *testing.T) {
 	cfg.Schedule = schedule(t, "0 7,8 * * *") // twice a day
 	cfg.SyncInterval = 24 * time.Hour
 	var digests atomic.Int32
-	jobs := &fakeJobs{name: "A", digest: func(ctx context.Context, day string, now time.Time) error {
+	jobs := &fakeJobs{name: "A", digest: func(ctx context.Context, day string, now time.Time) (DigestResult, error) {
 		if digests.Add(1) == 2 {
 			// Sent by another process: counts as success.
-			return fmt.Errorf("claim: %w", ErrAlreadySent)
+			return DigestResult{}, fmt.Errorf("claim: %w", ErrAlreadySent)
 		}
-		return nil
+		return DigestResult{Sent: true, To: "jane@example.com", People: 3}, nil
 	}}
 	// Yesterday's 08:00 is 22h30 ago, beyond grace: nothing to catch up.
 	h := start(t, at(9, 30).Add(-3*time.Hour), Options{}, loadResult{cfg: cfg, jobs: jobs})
@@ -548,6 +548,61 @@ func TestOneDigestPerDay(t *testing.T) {
 	}
 	if got := digests.Load(); got != 2 {
 		t.Errorf("%d digests, want 2", got)
+	}
+}
+
+// TestDigestLog checks that the log and the status say what a digest run
+// did: sent, to whom and with how many people, or nothing sent and why.
+// A morning with nobody due is not "digest sent".
+func TestDigestLog(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		res    DigestResult
+		msg    string
+		attrs  map[string]any
+		status string
+	}{
+		{
+			name:   "sent",
+			res:    DigestResult{Sent: true, To: "jane@example.com", People: 4, Followups: 1, Note: "5 drafts saved to work/Drafts."},
+			msg:    "digest sent",
+			attrs:  map[string]any{"day": "2026-11-24", "to": "jane@example.com", "people": 4.0, "followups": 1.0, "note": "5 drafts saved to work/Drafts."},
+			status: "digest for 2026-11-24 sent 07:00 to jane@example.com (4 people, 1 follow-up)",
+		},
+		{
+			name:   "nobody due",
+			res:    DigestResult{NotSent: "nobody is due, and digest.send_when_empty is off"},
+			msg:    "no digest sent",
+			attrs:  map[string]any{"day": "2026-11-24", "reason": "nobody is due, and digest.send_when_empty is off"},
+			status: "no digest for 2026-11-24: nobody is due, and digest.send_when_empty is off",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			noLeaks(t)
+			cfg := dailyConfig(t)
+			cfg.SyncInterval = 24 * time.Hour
+			jobs := &fakeJobs{name: "A", digest: func(context.Context, string, time.Time) (DigestResult, error) {
+				return tc.res, nil
+			}}
+			h := start(t, at(6, 0).AddDate(0, 0, 1), Options{}, loadResult{cfg: cfg, jobs: jobs})
+			h.logs.wait(t, 0, "start log", msg("rekindle daemon started"))
+			h.clk.set(at(7, 0).AddDate(0, 0, 1))
+			_, rec := h.logs.wait(t, 0, "digest log", func(rec map[string]any) bool {
+				return rec["msg"] == "digest sent" || rec["msg"] == "no digest sent"
+			})
+			if rec["msg"] != tc.msg {
+				t.Errorf("logged %q, want %q: %v", rec["msg"], tc.msg, rec)
+			}
+			for k, want := range tc.attrs {
+				if got := rec[k]; got != want {
+					t.Errorf("log %s = %v, want %v", k, got, want)
+				}
+			}
+			h.notes.wait(t, 0, "digest status", status(tc.status))
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -756,9 +811,9 @@ func TestStopCancelsJob(t *testing.T) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}}, "Sync"},
-		{"during digest", &fakeJobs{name: "A", digest: func(ctx context.Context, day string, now time.Time) error {
+		{"during digest", &fakeJobs{name: "A", digest: func(ctx context.Context, day string, now time.Time) (DigestResult, error) {
 			<-ctx.Done()
-			return ctx.Err()
+			return DigestResult{}, ctx.Err()
 		}}, "Digest"},
 		{"idle", &fakeJobs{name: "A"}, ""},
 	} {

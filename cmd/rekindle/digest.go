@@ -14,6 +14,7 @@ import (
 
 	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/config"
+	"github.com/rekindle/rekindle/daemon"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/imapsync"
 	"github.com/rekindle/rekindle/mailer"
@@ -208,42 +209,62 @@ type sendOptions struct {
 	retry mailer.Retry
 }
 
-// errNothingDue reports a day with nobody due and send_when_empty off.
-var errNothingDue = errors.New("nothing due")
+// sent is what sendDigest did: the daemon logs it, the CLI prints it
+// (String).
+type sent struct {
+	day string
+	daemon.DigestResult
+}
+
+// String is a one-line account for people: "Sent the digest for
+// 2026-03-02 to jane@example.com: 4 people, 2 follow-ups. 6 drafts saved to
+// work/Drafts." or "No digest sent for 2026-03-02: nobody is due, and
+// digest.send_when_empty is off."
+func (s sent) String() string {
+	if !s.Sent {
+		return fmt.Sprintf("No digest sent for %s: %s.", s.day, s.NotSent)
+	}
+	msg := fmt.Sprintf("Sent the digest for %s to %s: %s, %s.", s.day, s.To,
+		plural(s.People, "person", "people"), plural(s.Followups, "follow-up", "follow-ups"))
+	if s.Note != "" {
+		msg += " " + s.Note
+	}
+	return msg
+}
 
 // sendDigest syncs, builds and sends the digest for now's day, at most
 // once a day, appends the drafts where configured, and records what it
-// suggested. It returns a one-line account of what it did.
-func sendDigest(ctx context.Context, e *env, now time.Time, o sendOptions) (string, error) {
+// suggested. It returns an account of what it did.
+func sendDigest(ctx context.Context, e *env, now time.Time, o sendOptions) (sent, error) {
 	cfg, db, err := e.open(ctx)
 	if err != nil {
-		return "", err
+		return sent{}, err
 	}
 	defer db.Close()
 	set, err := loadTemplates(cfg, e.log)
 	if err != nil {
-		return "", err
+		return sent{}, err
 	}
 	return sendDigestWith(ctx, e, cfg, db, set, now, o)
 }
 
 // sendDigestWith is sendDigest with the configuration, store and templates
 // already loaded, as the daemon holds them.
-func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.DB, set *templates.Set, now time.Time, o sendOptions) (string, error) {
+func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.DB, set *templates.Set, now time.Time, o sendOptions) (sent, error) {
 	smtp, err := smtpConfig(cfg)
 	if err != nil {
-		return "", err
+		return sent{}, err
 	}
 	day := now.In(cfg.Digest.Location()).Format("2006-01-02")
 	if err := db.ClaimDigest(ctx, day, o.force); err != nil {
 		if errors.Is(err, store.ErrDigestSent) {
-			return "", fmt.Errorf("%w (use --force to send it again)", err)
+			return sent{}, fmt.Errorf("%w (use --force to send it again)", err)
 		}
-		return "", err
+		return sent{}, err
 	}
-	sent := false
+	done := false
 	defer func() {
-		if !sent {
+		if !done {
 			// Let a later try (the daemon's next run, or --send again) have it.
 			db.ReleaseDigest(context.WithoutCancel(ctx), day)
 		}
@@ -255,27 +276,27 @@ func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.D
 	}
 	c, err := compose(ctx, cfg, db, set, now)
 	if err != nil {
-		return "", err
+		return sent{}, err
 	}
 	if err := writeParts(c, o.htmlFile, o.emlFile); err != nil {
-		return "", err
+		return sent{}, err
 	}
 	if c.digest.Empty && !cfg.Digest.SendWhenEmpty {
 		// The day is done: the daemon must not try again.
 		if err := db.DigestSent(ctx, day, "", 0); err != nil {
-			return "", err
+			return sent{}, err
 		}
-		sent = true
-		return fmt.Sprintf("Nobody is due on %s: no digest sent (digest.send_when_empty is off).", day), nil
+		done = true
+		return sent{day: day, DigestResult: daemon.DigestResult{NotSent: "nobody is due, and digest.send_when_empty is off"}}, nil
 	}
 	if err := mailer.SendWithRetry(ctx, smtp, c.message, o.retry); err != nil {
-		return "", fmt.Errorf("send the digest to %s: %w", c.message.To.Email, err)
+		return sent{}, fmt.Errorf("send the digest to %s: %w", c.message.To.Email, err)
 	}
 	n := len(c.digest.People)
 	if err := db.DigestSent(ctx, day, c.message.MessageID, n); err != nil {
-		return "", err
+		return sent{}, err
 	}
-	sent = true
+	done = true
 	// The cool-down and the weekly dormant pick read this.
 	var picks []store.Suggested
 	for _, p := range c.digest.People {
@@ -284,14 +305,13 @@ func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.D
 		}
 	}
 	if err := db.RecordSuggestions(ctx, now, picks); err != nil {
-		return "", err
+		return sent{}, err
 	}
-	msg := fmt.Sprintf("Sent the digest for %s to %s: %d people, %d follow-ups.", day, c.message.To.Email, n,
-		len(c.digest.AwaitingReply)+len(c.digest.OwesReply))
-	if note := appendDrafts(ctx, e, cfg, c); note != "" {
-		msg += " " + note
-	}
-	return msg, nil
+	return sent{day: day, DigestResult: daemon.DigestResult{
+		Sent: true, To: c.message.To.Email, People: n,
+		Followups: len(c.digest.AwaitingReply) + len(c.digest.OwesReply),
+		Note:      appendDrafts(ctx, e, cfg, c),
+	}}, nil
 }
 
 func contactByKey(cs []relationship.Contact, key string) (*relationship.Contact, bool) {

@@ -80,15 +80,15 @@ type jobs struct {
 
 func (j *jobs) Sync(ctx context.Context) (string, error) { return syncAll(ctx, j.e, j.cfg, j.db) }
 
-func (j *jobs) Digest(ctx context.Context, day string, now time.Time) error {
-	msg, err := sendDigestWith(ctx, j.e, j.cfg, j.db, j.set, now, sendOptions{sync: true})
+// Digest sends day's digest and says what happened; the daemon logs it
+// ("digest sent" with to, people and follow-ups, or "no digest sent" with
+// the reason).
+func (j *jobs) Digest(ctx context.Context, day string, now time.Time) (daemon.DigestResult, error) {
+	res, err := sendDigestWith(ctx, j.e, j.cfg, j.db, j.set, now, sendOptions{sync: true})
 	if errors.Is(err, store.ErrDigestSent) {
-		return fmt.Errorf("%w: %w", daemon.ErrAlreadySent, err)
+		return daemon.DigestResult{}, fmt.Errorf("%w: %w", daemon.ErrAlreadySent, err)
 	}
-	if err == nil {
-		j.e.log.Info(msg, slog.String("day", day))
-	}
-	return err
+	return res.DigestResult, err
 }
 
 func (j *jobs) DigestSent(ctx context.Context, day string) (bool, error) {

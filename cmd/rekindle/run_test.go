@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -100,6 +101,13 @@ func TestRunDaemon(t *testing.T) {
 	waitFor(t, "READY=1", 10*time.Second, func() bool { return strings.Contains(ns.all(), "READY=1") })
 	waitFor(t, "the digest", 30*time.Second, func() bool { return len(de.smtp.Messages()) == 1 })
 	checkDigestMessage(t, de.smtp.Messages()[0].Data)
+	// The log says what went where.
+	waitFor(t, "the digest's log line", 10*time.Second, func() bool {
+		return strings.Contains(logs.String(), `msg="digest sent"`)
+	})
+	if l := lineWith(logs.String(), `msg="digest sent"`); !strings.Contains(l, "to=jane@example.com") || !strings.Contains(l, "people=") {
+		t.Errorf("digest log line: %s", l)
+	}
 	if !strings.Contains(ns.all(), "STATUS=") {
 		t.Errorf("no STATUS= sent: %q", ns.all())
 	}
@@ -143,5 +151,58 @@ func TestRunDaemon(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "imap-pw") || strings.Contains(logs.String(), "smtp-pw") {
 		t.Error("a password appears in the daemon's logs")
+	}
+}
+
+// lineWith returns the first line of s holding sub.
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestDaemonDigestResult: what the daemon's digest job reports, which
+// it logs. A morning with nobody due sends nothing and says so; a
+// morning with people due says where the digest went and with whom.
+func TestDaemonDigestResult(t *testing.T) {
+	de := newDigestEnv(t)
+	ctx := context.Background()
+	e := &env{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, now: time.Now, configPath: de.cfg, log: discardLogger()}
+	cfg, db, err := e.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	set, err := loadTemplates(cfg, e.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &jobs{e: e, cfg: cfg, db: db, set: set}
+
+	// Ten years ago the mailbox was empty: nobody was due.
+	then := time.Now().AddDate(-10, 0, 0)
+	res, err := j.Digest(ctx, then.Format("2006-01-02"), then)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent || !strings.Contains(res.NotSent, "nobody is due") || !strings.Contains(res.NotSent, "send_when_empty") {
+		t.Errorf("a morning with nobody due: %+v", res)
+	}
+	if n := len(de.smtp.Messages()); n != 0 {
+		t.Errorf("%d messages sent on a morning with nobody due", n)
+	}
+
+	res, err = j.Digest(ctx, time.Now().Format("2006-01-02"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Sent || res.To != "jane@example.com" || res.People == 0 || res.NotSent != "" || !strings.Contains(res.Note, "drafts saved") {
+		t.Errorf("a morning with people due: %+v", res)
+	}
+	if n := len(de.smtp.Messages()); n != 1 {
+		t.Errorf("%d messages sent, want 1", n)
 	}
 }
