@@ -22,7 +22,7 @@ import (
 func demoCommand() *command {
 	return &command{
 		name:    "demo",
-		args:    "[--messages N] [--dir DIR]",
+		args:    "[--messages N] [--dir DIR] [--no-job-search]",
 		summary: "see what rekindle does, with a synthetic mailbox and no account or network",
 		help: `
 Starts an IMAP server inside this process, fills it with a generated
@@ -31,21 +31,38 @@ newsletters, a mailing list, robots), then runs the real sync, relationship
 model and digest choice against it and prints what the morning digest
 would say. Nothing leaves the machine. The store and a config pointing at
 it stay in DIR (a new temporary directory by default), so you can try the
-other commands on the demo data afterwards.`,
+other commands on the demo data afterwards.
+
+Jane is looking for a staff engineer position, with two target companies
+where people she knows work: her digest asks her strongest ties to be a
+referral and checks in with the rest. --no-job-search shows the digest of
+someone who is not looking.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			n := fs.Int("messages", 3000, "size of the generated mailbox")
 			dir := fs.String("dir", "", "keep the demo's store and config in `DIR`")
+			noJob := fs.Bool("no-job-search", false, "Jane is not job hunting: the plain digest, without referral requests")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
 				}
-				return runDemo(ctx, e, *n, *dir)
+				return runDemo(ctx, e, *n, *dir, !*noJob)
 			}
 		},
 	}
 }
 
-func runDemo(ctx context.Context, e *env, messages int, dir string) error {
+// demoJobSearch is Jane's job search in the demo's config: a role, a
+// pitch, and two target companies where people in the synthetic mailbox
+// work (Marcus Chen at acme-corp.com, her strongest tie; Elena Petrova
+// was at globex.com).
+const demoJobSearch = `  looking_for: a staff engineer position on a platform or payments team
+  pitch: I build payment systems that stay up, and I like helping teams do the same.
+  target_companies:
+    - {name: Acme Corp, domains: [acme-corp.com]}
+    - {name: Globex, domains: [globex.com]}
+`
+
+func runDemo(ctx context.Context, e *env, messages int, dir string, jobSearch bool) error {
 	start := time.Now()
 	now := e.now()
 	srv, err := memimap.Start(memimap.Options{User: "jane", Password: "demo"})
@@ -73,19 +90,23 @@ func runDemo(ctx context.Context, e *env, messages int, dir string) error {
 	ihost, iport, _ := strings.Cut(srv.Addr, ":")
 	shost, sport, _ := strings.Cut(ms.Addr, ":")
 	cfgPath := filepath.Join(dir, "config.yaml")
+	job := ""
+	if jobSearch {
+		job = demoJobSearch
+	}
 	cfg := fmt.Sprintf(`# The demo's configuration. Its IMAP and SMTP servers lived inside the
 # "rekindle demo" process and are gone; the store stays, for the commands
 # that read it (contacts, followups, suggest, digest without --send).
 me:
   name: %s
   addresses: [%s]
-accounts:
+%saccounts:
   - name: demo
     imap: {host: %s, port: %s, security: none, username: jane, password: demo}
     drafts: true
 store: {path: %s}
 smtp: {host: %s, port: %s, security: none, username: jane, password: demo}
-`, mb.Me.Name, strings.Join(mb.Addresses, ", "), ihost, iport, filepath.Join(dir, "rekindle.db"), shost, sport)
+`, mb.Me.Name, strings.Join(mb.Addresses, ", "), job, ihost, iport, filepath.Join(dir, "rekindle.db"), shost, sport)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -93,6 +114,10 @@ smtp: {host: %s, port: %s, security: none, username: jane, password: demo}
 
 	fmt.Fprintf(e.stdout, "rekindle demo: %d generated messages of %s <%s>, in an IMAP server inside this process.\n",
 		len(mb.Mails), mb.Me.Name, mb.Me.Email)
+	if jobSearch {
+		fmt.Fprintf(e.stdout, "%s is job hunting (me.looking_for, and me.target_companies Acme Corp and Globex): her strongest ties get referral requests. --no-job-search shows the plain digest.\n",
+			firstWord(mb.Me.Name))
+	}
 	var syncOut bytes.Buffer
 	se := *e
 	se.stdout = &syncOut
@@ -124,6 +149,12 @@ smtp: {host: %s, port: %s, security: none, username: jane, password: demo}
 	fmt.Fprintf(e.stdout, "Done in %s. The store stays in %s; try\n  rekindle --config %s contacts\n",
 		time.Since(start).Round(10*time.Millisecond), dir, cfgPath)
 	return nil
+}
+
+// firstWord is the first word of s.
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return w
 }
 
 // plainPart returns the text/plain part of a message, decoded.
