@@ -105,8 +105,8 @@
 //
 // Cadence is the median gap between the most recent exchange days (the last
 // 25 gaps, so a rhythm that changed is learnt anew), each gap weighted by
-// its length up to 30 days so that next-day replies within a conversation
-// do not pass for the rhythm; at least MinCadence (5 days); with fewer than
+// its length up to a week so that a yearly greeting answered the next day
+// stays yearly; at least MinCadence (5 days); with fewer than
 // three exchange days it is DefaultCadence (30 days). Override.Cadence, or
 // the shortest cadence among the contact's tags (Options.TagCadence), wins.
 // With silence the time since the last exchange in either direction, the

@@ -37,7 +37,8 @@ type PickOptions struct {
 	// slot goes round the other old ties first.
 	DormantCoolDown time.Duration
 	// DormantMinStrength is the strength a dormant contact needs to be
-	// picked: only strong ties are worth reviving; default 40.
+	// picked; default DefaultMinStrength, as for everyone: a tie that was
+	// worth keeping warm is worth reviving, one slot a week.
 	DormantMinStrength float64
 	// MinExchangeDays is the fewest exchange days a contact needs to be
 	// picked unless pinned: a brief exchange is an acquaintance, not yet a
@@ -126,7 +127,7 @@ func (o *PickOptions) normalise() {
 		o.DormantCoolDown = 90 * 24 * time.Hour
 	}
 	if o.DormantMinStrength <= 0 {
-		o.DormantMinStrength = 40
+		o.DormantMinStrength = DefaultMinStrength
 	}
 	if o.MinExchangeDays <= 0 {
 		o.MinExchangeDays = 4
@@ -151,7 +152,7 @@ func (o *PickOptions) normalise() {
 //   - at most one dormant contact, only if its Strength is at least
 //     DormantMinStrength (pinned: any) and LastDormantPick is DormantEvery
 //     or more before now: reviving an old tie is worth one slot a week,
-//     not the digest;
+//     not the digest; one passed over waits DormantCoolDown;
 //   - at most MaxContacts.
 //
 // Picks are ranked by Priority: the tie's strength times how overdue it
@@ -373,7 +374,7 @@ func reasons(p *Suggestion) []string {
 	}
 	switch c.Status {
 	case StatusDormant:
-		rs = append(rs, "dormant for over a year, but once a strong tie")
+		rs = append(rs, "dormant: a note now revives an old tie")
 	default:
 		rs = append(rs, fmt.Sprintf("%s: silent %.1f× longer than usual", c.Status, p.Overdue))
 	}

@@ -62,7 +62,7 @@ func TestPickRules(t *testing.T) {
 			PickOptions{LastSuggested: map[string]time.Time{"d1@x": day(880)}}, []string{"d1@x"}},
 		{"dormant allowed a week later", []Contact{contact("d1@x", 60, 400, 14, 30)},
 			PickOptions{LastDormantPick: day(993)}, []string{"d1@x"}},
-		{"dormant needs a strong tie", []Contact{contact("d1@x", 39, 400, 14, 30)}, PickOptions{}, nil},
+		{"dormant needs the minimum strength", []Contact{contact("d1@x", DefaultMinStrength-1, 400, 14, 30)}, PickOptions{}, nil},
 		{"max contacts", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@x", 70, 60, 14, 30), contact("c@x", 60, 60, 14, 30)},
 			PickOptions{MaxContacts: 2}, []string{"a@x", "b@x"}},
 		{"target company ranks higher", []Contact{contact("a@x", 80, 60, 14, 30), contact("b@acme.com", 60, 60, 14, 30)},

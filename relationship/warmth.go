@@ -12,7 +12,7 @@ const (
 	scoreScale   = 50.0  // X at which the score reaches 63
 	lengthYears  = 3.0   // relationship length at which the length bonus is full
 	cadenceGaps  = 25    // the most recent gaps the cadence is learnt from
-	gapWeightCap = 30.0  // days; see cadence
+	gapWeightCap = 7.0   // days; see cadence
 	dormantAfter = 365.0 // days of silence before a tie is dormant
 	// strengthScale is the X at which strength reaches 63: about twenty
 	// days of two-way personal exchange over a few threads.
@@ -179,15 +179,18 @@ func (l *latencies) factor() float64 {
 // three days, and never less than MinCadence.
 //
 // It is a weighted median of the gaps between exchange days, each gap
-// weighing its length in days up to 30. The median, rather than the mean,
-// so that one long silence (a sabbatical) or one busy week does not
+// weighing its length in days up to a week. The median, rather than the
+// mean, so that one long silence (a sabbatical) or one busy week does not
 // redefine a relationship. The weights, because a plain median is fooled
 // by conversations: a friend greeted once a year who answers the next day
 // has gaps 1, 364, 1, 364, 1, whose plain median says "daily". Weighted by
-// length, a next-day reply counts a thirtieth of a month's silence, so
-// back-and-forth within a conversation does not pass for the rhythm, while
-// past a month every gap weighs the same, so a single long break does not
-// outvote the usual rhythm either.
+// length, a next-day reply counts a seventh of a week's silence, so a
+// yearly greeting stays yearly, while past a week every gap weighs the
+// same, so a few long breaks do not outvote the usual rhythm either. A tie
+// made of intense threads months apart (a question answered over a week,
+// another next season) has the rhythm of its threads: once one has been
+// silent for twice that, it is worth a note, which is what following up
+// means.
 func cadence(days []int32) (float64, string) {
 	if len(days) < 3 {
 		return DefaultCadence.Hours() / 24, CadenceDefault
