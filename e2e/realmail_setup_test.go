@@ -25,12 +25,17 @@ type realSetup struct {
 
 // loadReal opens the named shared mailbox, loads it into a new Dovecot
 // server and writes a config for it; sync is left to the caller. extra is
-// appended to the config (YAML at the top level).
+// appended to the config (YAML at the top level). Without the shared
+// mailboxes it skips, or fails when CI=true.
 func loadReal(t testing.TB, name, extra string) *realSetup {
 	t.Helper()
 	path, err := realmail.Path(name)
 	if err != nil {
-		t.Fatal(err)
+		// Like Dovecot: CI must never skip the real-mail suite silently.
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %v: the real-mail suite must run in CI (shared/mailboxes beside the checkout)", err)
+		}
+		t.Skipf("skipping the real-mail test: %v", err)
 	}
 	mb, err := realmail.Open(path)
 	if err != nil {
@@ -51,19 +56,30 @@ func loadReal(t testing.TB, name, extra string) *realSetup {
 
 func (s *realSetup) writeConfig(t testing.TB, extra string) string {
 	t.Helper()
+	return s.writeConfigAs(t, "config.yaml", "rekindle.db", "", extra)
+}
+
+// writeConfigAs writes the config file name in the setup's directory for
+// the store db there; folders, if not empty, is the account's folders
+// setting in YAML flow style ("{include: [INBOX]}").
+func (s *realSetup) writeConfigAs(t testing.TB, name, db, folders, extra string) string {
+	t.Helper()
 	host, port, _ := strings.Cut(s.srv.Addr, ":")
 	pw := filepath.Join(s.dir, "password")
 	if err := os.WriteFile(pw, []byte(s.srv.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if folders != "" {
+		folders = "\n    folders: " + folders
+	}
 	cfg := fmt.Sprintf(`me: {name: %s, addresses: [%s]}
 accounts:
   - name: real
-    imap: {host: %s, port: %s, security: tls, username: %s, password_file: %s, ca_file: %s}
+    imap: {host: %s, port: %s, security: tls, username: %s, password_file: %s, ca_file: %s}%s
 store: {path: %s}
 %s`, strings.ToUpper(s.mb.Name[:1])+s.mb.Name[1:], strings.Join(s.mb.Manifest.Addresses, ", "),
-		host, port, s.srv.User, pw, s.srv.CAFile, filepath.Join(s.dir, "rekindle.db"), extra)
-	path := filepath.Join(s.dir, "config.yaml")
+		host, port, s.srv.User, pw, s.srv.CAFile, folders, filepath.Join(s.dir, db), extra)
+	path := filepath.Join(s.dir, name)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
