@@ -84,13 +84,17 @@
 //	Λ   = 1.2 if the median answer takes at most a day, 1.1 at most 3 days,
 //	      1 at most a week, 0.85 beyond      (answer: the next day with mail
 //	      the other way, within 30 days; no answers: 1)
-//	Strength = 100 · (1 − e^(−D · B · (0.5 + 0.5·ρ) · L · Λ / 40))
+//	X   = D · B · (0.5 + 0.5·ρ) · L · Λ
+//	Strength = 100 · X / (X + 32)
 //
-// So one short thread (three days of questions and answers) is about 16, a
-// project of two months, weekly, about 50, a weekly correspondence of two
-// years above 90. StrengthRank places a contact among the user's two-way
-// contacts; Contact.Vouches (strength 40 or more and at least four days of
-// personal exchange) marks a tie strong enough to ask for a referral.
+// Four days of exchange both ways in one thread, answered within the week
+// (X = 8), make 20, the digest's minimum (DefaultMinStrength); one short
+// thread of three such days, answered the next day, about 18; two months of weekly exchange in one thread about 38; a
+// weekly correspondence of two years above 90. The curve approaches 100
+// slowly, so the strongest ties stay apart. StrengthRank places a contact
+// among the user's two-way contacts; Contact.Vouches (strength 40 or more
+// and at least four days of personal exchange) marks a tie strong enough
+// to ask for a referral.
 //
 // # The digest's choice
 //

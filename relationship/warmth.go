@@ -14,9 +14,12 @@ const (
 	cadenceGaps  = 25    // the most recent gaps the cadence is learnt from
 	gapWeightCap = 7.0   // days; see cadence
 	dormantAfter = 365.0 // days of silence before a tie is dormant
-	// strengthScale is the X at which strength reaches 63: about twenty
-	// days of two-way personal exchange over a few threads.
-	strengthScale = 40.0
+	// strengthScale is the X at which strength reaches 50 (about fifteen
+	// days of two-way exchange over a few threads); it puts four days of
+	// exchange both ways in one thread (X = 8) at 20, DefaultMinStrength.
+	// Strength approaches 100 as X/(X+32), slowly: the strongest ties stay
+	// apart rather than all reading 100.
+	strengthScale = 32.0
 )
 
 type warmthInput struct {
@@ -100,7 +103,8 @@ func warmth(days []dayRec, in warmthInput) warmthStats {
 	st.score = 100 * (1 - math.Exp(-a*f/scoreScale))
 	st.peak = 100 * (1 - math.Exp(-aPeak*f/scoreScale))
 	if in.twoWay {
-		st.strength = 100 * (1 - math.Exp(-depth*f*lat.factor()/strengthScale))
+		x := depth * f * lat.factor()
+		st.strength = 100 * x / (x + strengthScale)
 	}
 	return st
 }
