@@ -46,6 +46,7 @@
 //	key, name, first_name, email        who (name may be read from the address; first_name may be "")
 //	status                              warm, cooling, cold, dormant or ""
 //	score, peak, overdue                warmth now and at the last exchange; silence in usual gaps
+//	strength, strength_rank, vouches    the tie's strength (0-100), its rank among the user's ties, strong enough to ask for a referral
 //	reasons                             [string], why, in words and numbers
 //	days_silent, ago, silence,
 //	last_month                          49, "7 weeks ago", "7 weeks", "January"

@@ -139,8 +139,10 @@ func followupsCommand() *command {
 		help: `
 Awaiting reply: you wrote to a contact and have had no answer for a while.
 Owes reply: a contact wrote to you directly and you have not answered.
-Both clear as soon as the conversation moves on. The wait is
-digest.followup_after_days (default 5).`,
+Forwards and FYIs, mail among many people, list and machine mail neither
+await nor owe a reply. Both clear as soon as the conversation moves on,
+and lapse after 30 days. The wait is digest.followup_after_days (default
+5). Strongest ties first; the digest shows the first 3 of each.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time")
 			asJSON := fs.Bool("json", false, `print {"awaiting_reply": [...], "owes_reply": [...]}`)
