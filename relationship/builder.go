@@ -61,6 +61,10 @@ const maxThreadParts = 32
 type addrState struct {
 	email string
 	kind  addrKind
+	// list is set for a mailing list's own address: one a list message is
+	// addressed to whose local part names the list in its List-Id
+	// (r-help@r-project.org for List-Id: <r-help.r-project.org>).
+	list  bool
 	names []nameVote // display names in their own From
 	given []nameVote // names the user or others give them in To and Cc
 
@@ -141,6 +145,10 @@ type msgInfo struct {
 	refs    []string
 	parent  string // the message it replies to
 	fromMe  bool
+	// rcpt are the recipients other than the user of a message written
+	// directly (at most directRecipients), so that follow-ups can tell a
+	// post to a mailing list from a private note.
+	rcpt []int32
 }
 
 // newer reports whether a is later than b (nil is earliest). Ties on the
@@ -245,6 +253,9 @@ func (b *Builder) Add(m *Mail) {
 		return
 	}
 	b.people = nil
+	if m.ListID != "" {
+		b.markLists(m)
+	}
 	if IsAutoSubmitted(&m.Header) {
 		return
 	}
@@ -323,6 +334,9 @@ func (b *Builder) addSent(m *Mail, t int64) {
 			a.lastMsg = mi
 		}
 		if !r.cc && n <= directRecipients && !IsForward(m.Subject) && newer(mi, a.lastDirectOut) {
+			if mi.rcpt == nil {
+				mi.rcpt = b.rcptIndexes()
+			}
 			a.lastDirectOut = mi
 		}
 		if t > a.lastOut {
@@ -393,9 +407,53 @@ func (b *Builder) addReceived(m *Mail, t int64, from int32) {
 		a.lastIn = mi
 	}
 	if meTo && n <= directRecipients && !IsForward(m.Subject) && newer(mi, a.lastDirectIn) {
+		mi.rcpt = b.rcptIndexes()
 		a.lastDirectIn = mi
 	}
 	b.threads[b.threadOf(m, from)].add(from)
+}
+
+// rcptIndexes copies the addresses of b.rcpt.
+func (b *Builder) rcptIndexes() []int32 {
+	out := make([]int32, len(b.rcpt))
+	for i, r := range b.rcpt {
+		out[i] = r.addr
+	}
+	return out
+}
+
+// markLists marks the list's own address among the recipients of a
+// message carrying List-Id: the one whose local part is the List-Id's
+// first label (r-help@r-project.org for <r-help.r-project.org>, as Mailman,
+// Google Groups and most list servers make them).
+func (b *Builder) markLists(m *Mail) {
+	id := m.ListID
+	if i := strings.LastIndexByte(id, '<'); i >= 0 {
+		id = id[i+1:]
+	}
+	id = strings.TrimSpace(strings.TrimRight(id, "> "))
+	label, _, ok := strings.Cut(id, ".")
+	if !ok || label == "" {
+		return
+	}
+	for _, list := range [2][]rekindle.Address{m.To, m.Cc} {
+		for _, a := range list {
+			if local, _ := splitAddr(a.Email); strings.EqualFold(local, label) {
+				b.addrs[b.addr(a.Email)].list = true
+			}
+		}
+	}
+}
+
+// public reports whether a message was also addressed to a mailing list:
+// a post, which nobody in particular is expected to answer.
+func (b *Builder) public(mi *msgInfo) bool {
+	for _, i := range mi.rcpt {
+		if b.addrs[i].list {
+			return true
+		}
+	}
+	return false
 }
 
 // nameOf is the display name m gives recipient i.

@@ -52,8 +52,9 @@ type Followups struct {
 // to them since, in any thread. Bulk mail never creates one.
 //
 // Forwards and FYIs (see IsForward) neither await nor owe a reply, and
-// neither do messages to or from many people, machine mail
-// (Auto-Submitted) or list mail.
+// neither do messages to or from many people, posts that also went to a
+// mailing list (the list's address is learnt from the List-Id of its
+// mail), machine mail (Auto-Submitted) or list mail.
 //
 // Both clear as soon as the conversation moves on: any later counted
 // message the other way. Both also lapse after FollowupWindow: a question
@@ -73,12 +74,12 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 		if !ok || !v.TwoWay {
 			continue
 		}
-		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit && nowT-m.when <= window &&
+		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit && nowT-m.when <= window && !b.public(m) &&
 			(v.lastIn == nil || v.lastIn.when < m.when) &&
 			(v.lastIn == nil || m.parent == "" || m.parent != v.lastIn.msgID) {
 			f.AwaitingReply = append(f.AwaitingReply, followup(&v.Contact, m, now))
 		}
-		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && nowT-m.when <= window && v.lastOut < m.when {
+		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && nowT-m.when <= window && v.lastOut < m.when && !b.public(m) {
 			f.OwesReply = append(f.OwesReply, followup(&v.Contact, m, now))
 		}
 	}

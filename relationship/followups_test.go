@@ -45,6 +45,9 @@ func TestFollowups(t *testing.T) {
 		{"bob wrote with the user only in Cc", one(msg(day(10), bob, "a@x.org").cc(me)), 20, "", ""},
 		{"bob wrote to the user and five others", one(msg(day(10), bob, me, "a@x.org", "b@x.org", "c@x.org", "d@x.org")), 20, "", ""},
 		{"bob's bulk mail creates no debt", one(msg(day(10), bob, me).with(func(h *rekindle.Header) { h.ListUnsubscribe = "<u>" })), 20, "", ""},
+		{"a post to a mailing list awaits nothing", one(listMail(), msg(day(10), me, bob).cc("r-help@r-project.org")), 20, "", ""},
+		{"bob's answer on the list is owed nothing", one(listMail(), msg(day(10), bob, me).cc("r-help@r-project.org")), 20, "", ""},
+		{"an address never seen as a list's is a person", one(msg(day(10), me, bob).cc("r-help@r-project.org")), 20, "+", ""},
 		{"a forward from the user awaits nothing", one(msg(day(10), me, bob).subj("Fwd: the slides")), 20, "", ""},
 		{"an FYI from the user awaits nothing", one(msg(day(10), me, bob).subj("FYI: new travel policy")), 20, "", ""},
 		{"a forward from bob is owed nothing", one(msg(day(10), bob, me).subj("FW: Quarterly numbers")), 20, "", ""},
@@ -63,6 +66,9 @@ func TestFollowups(t *testing.T) {
 				if want == "" && len(got) != 0 || want != "" && !slices.Equal(got, []string{want}) {
 					t.Errorf("%s = %v, want [%s]", list, got, want)
 				}
+			}
+			if tt.awaiting == "+" { // the test's last message
+				tt.awaiting = tt.mail[len(tt.mail)-1].MessageID
 			}
 			check("awaiting", f.AwaitingReply, tt.awaiting)
 			check("owes", f.OwesReply, tt.owes)
@@ -121,6 +127,15 @@ func TestFollowupsLapse(t *testing.T) {
 	if f := b.Followups(day.AddDate(0, 0, 31), 0); len(f.OwesReply) != 0 {
 		t.Errorf("after 31 days: owes %v, want none (lapsed)", f.OwesReply)
 	}
+}
+
+// listMail is a message of the r-help list, which tells the model the
+// list's address.
+func listMail() *Mail {
+	return msg(day(1), "someone@else.org", "r-help@r-project.org").with(func(h *rekindle.Header) {
+		h.ListID = "Main R list <r-help.r-project.org>"
+		h.Precedence = "list"
+	})
 }
 
 func TestIsForward(t *testing.T) {
