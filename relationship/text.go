@@ -247,9 +247,14 @@ func displayName(name string) string {
 	last, first, ok := strings.Cut(name, ",")
 	if ok && !strings.Contains(first, ",") {
 		last, first = strings.TrimSpace(last), strings.TrimSpace(first)
+		// "Gram, Gil (IITA)": the bracketed part stays at the end.
+		note := ""
+		if i := strings.IndexAny(first, "(["); i > 0 && strings.HasSuffix(first, ")") || i > 0 && strings.HasSuffix(first, "]") {
+			first, note = strings.TrimSpace(first[:i]), " "+first[i:]
+		}
 		suffix := nameSuffixes[strings.ToLower(strings.Trim(first, "."))]
 		if !suffix && last != "" && first != "" && len(strings.Fields(last)) <= 2 && givenNames(first) {
-			return first + " " + last
+			return first + " " + last + note
 		}
 	}
 	if !utf8.ValidString(name) {
