@@ -1,12 +1,12 @@
 package digest
 
 import (
-	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rekindle/rekindle/relationship"
 )
 
 // Limits on untrusted text from mail, in runes. A display name or subject
@@ -124,35 +124,12 @@ func normaliseBody(s string) string {
 }
 
 // Silence renders a number of days as people say a stretch of time: "5
-// days", "3 weeks", "4 months", "2 years". Zero is "less than a day".
-func Silence(days int) string {
-	d := float64(days)
-	switch {
-	case days <= 0:
-		return "less than a day"
-	case days == 1:
-		return "1 day"
-	case days < 14:
-		return fmt.Sprintf("%d days", days)
-	case days < 60:
-		return fmt.Sprintf("%d weeks", int(math.Round(d/7)))
-	case days < 548:
-		return fmt.Sprintf("%d months", max(2, int(math.Round(d/30.44))))
-	}
-	return fmt.Sprintf("%d years", int(math.Round(d/365.25)))
-}
+// days", "3 weeks", "4 months", "2 years" (relationship.Silence).
+func Silence(days int) string { return relationship.Silence(days) }
 
 // Ago is Silence as a point in the past: "today", "yesterday", "3 weeks
-// ago".
-func Ago(days int) string {
-	switch {
-	case days <= 0:
-		return "today"
-	case days == 1:
-		return "yesterday"
-	}
-	return Silence(days) + " ago"
-}
+// ago" (relationship.Ago).
+func Ago(days int) string { return relationship.Ago(days) }
 
 // monthPhrase names the month of t as seen from now: "January" within the
 // last ten months, else "January 2024", so "since January" is never

@@ -83,21 +83,26 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 			f.OwesReply = append(f.OwesReply, followup(&v.Contact, m, now))
 		}
 	}
-	order := func(x, y Followup) int {
-		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Score, x.Score); c != 0 {
-			return c
-		}
-		if c := x.Date.Compare(y.Date); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Key, y.Key)
-	}
-	slices.SortFunc(f.AwaitingReply, order)
-	slices.SortFunc(f.OwesReply, order)
+	slices.SortFunc(f.AwaitingReply, CompareFollowups)
+	slices.SortFunc(f.OwesReply, CompareFollowups)
 	return f
+}
+
+// CompareFollowups orders follow-ups as the digest and `rekindle
+// followups` show them: the strongest tie first (Strength), then the
+// warmest (Score), then the one that has waited longest (Date), then by
+// Key so the order never depends on the input's.
+func CompareFollowups(x, y Followup) int {
+	if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(y.Score, x.Score); c != 0 {
+		return c
+	}
+	if c := x.Date.Compare(y.Date); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Key, y.Key)
 }
 
 func followup(c *Contact, m *msgInfo, now time.Time) Followup {

@@ -405,24 +405,36 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// Silence says a stretch of days as people say it: "5 days", "3 weeks",
+// "4 months", "2 years". Zero is "less than a day".
+func Silence(days int) string {
+	d := float64(days)
+	switch {
+	case days <= 0:
+		return "less than a day"
+	case days == 1:
+		return "1 day"
+	case days < 14:
+		return fmt.Sprintf("%d days", days)
+	case days < 60:
+		return fmt.Sprintf("%d weeks", int(math.Round(d/7)))
+	case days < 548:
+		return fmt.Sprintf("%d months", max(2, int(math.Round(d/30.44))))
+	}
+	return fmt.Sprintf("%d years", int(math.Round(d/365.25)))
+}
+
 // Ago says how long ago something was, as people say it: "today",
 // "yesterday", "5 days ago", "3 weeks ago", "8 months ago", "17 years
 // ago".
 func Ago(days int) string {
-	d := float64(days)
 	switch {
 	case days <= 0:
 		return "today"
 	case days == 1:
 		return "yesterday"
-	case days < 14:
-		return fmt.Sprintf("%d days ago", days)
-	case days < 60:
-		return fmt.Sprintf("%d weeks ago", int(math.Round(d/7)))
-	case days < 548:
-		return fmt.Sprintf("%d months ago", max(2, int(math.Round(d/30.44))))
 	}
-	return fmt.Sprintf("%d years ago", int(math.Round(d/365.25)))
+	return Silence(days) + " ago"
 }
 
 // days renders a number of days as people say it.
