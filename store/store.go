@@ -36,13 +36,17 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
-// up to date. The directory is created with mode 0700: the store holds who
-// the user writes to, which is private.
+// up to date. The directory is created with mode 0700, and the database
+// and its -wal and -shm files are 0600 whatever the umask: the store holds
+// who the user writes to, which is private.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create store directory: %w", err)
 		}
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	q := url.Values{}
 	// WAL lets readers (a CLI command) run while the daemon writes.
@@ -72,7 +76,35 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// SQLite gives -wal and -shm the database's mode when it creates
+	// them; ones an older rekindle left are tightened here.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		tighten(path + suffix)
+	}
 	return d, nil
+}
+
+// createPrivate creates the database file with mode 0600 (the umask can
+// only take bits away from that) before SQLite opens it, and takes the
+// group and others' bits off an existing one: it holds who the user
+// writes to.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	tighten(path)
+	return nil
+}
+
+// tighten removes the group and others' permission bits from a file, if
+// it exists and has any. Best effort: a file the user cannot chmod (not
+// theirs) is left as it is.
+func tighten(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		os.Chmod(path, fi.Mode().Perm()&^0o077)
+	}
 }
 
 // Path is the database file's path.
