@@ -438,8 +438,8 @@ func (l Loader) parse(data []byte, file, dir string) (*Config, error) {
 	}
 	if d.body != nil {
 		dropNulls(d.body)
-		if err := yaml.NodeToValue(d.body, cfg, yaml.Strict()); err != nil {
-			return nil, d.convert(err)
+		if err := d.decode(cfg); err != nil {
+			return nil, err
 		}
 		if err := d.checkWholeNumbers(); err != nil {
 			return nil, err

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +33,10 @@ type Error struct {
 	Key string
 	// Msg says what is wrong. It never holds a secret's value.
 	Msg string
+
+	// crash is what the YAML library panicked with, when the error
+	// stands for such a panic (see safely); fuzz tests look for it.
+	crash any
 }
 
 // Error formats the error as "FILE:LINE: KEY: MSG", leaving out what is
@@ -74,8 +80,16 @@ type doc struct {
 // parseDoc parses data as one YAML document and indexes it.
 func parseDoc(data []byte, file string) (*doc, error) {
 	d := &doc{file: file, byPath: map[string]ast.Node{}, byToken: map[*token.Token]string{}, nodeOf: map[*token.Token]ast.Node{}}
-	f, err := parser.ParseBytes(data, 0)
+	var f *ast.File
+	err := d.safely(func() (err error) {
+		f, err = parseBytes(data, 0)
+		return err
+	}, func() int { return parsePanicLine(data) })
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
 		return nil, d.convert(err)
 	}
 	var bodies []ast.Node
@@ -90,9 +104,297 @@ func parseDoc(data []byte, file string) (*doc, error) {
 	if len(bodies) == 0 {
 		return d, nil
 	}
-	d.body = bodies[0]
+	body, err := d.resolveTags(bodies[0])
+	if err != nil {
+		return nil, err
+	}
+	d.body = body
 	ast.Walk(indexer{d}, d.body)
 	return d, nil
+}
+
+// decode decodes the document strictly over cfg.
+func (d *doc) decode(cfg *Config) error {
+	err := d.safely(func() error { return nodeToValue(d.body, cfg, yaml.Strict()) },
+		func() int { return decodePanicLine(d.body) })
+	if e := (*Error)(nil); errors.As(err, &e) && e.crash != nil {
+		return err
+	}
+	if err != nil {
+		return d.convert(err)
+	}
+	return nil
+}
+
+// resolveTags returns n with every YAML tag resolved, or an *Error for
+// the first tag the configuration does not take. A tag never reaches the
+// decoder: goccy/go-yaml dereferences nil on some (addresses: !tag
+// followed by another key) and its parser reads a tag at the end of a line
+// as tagging the lines below it. The core tags that only restate the kind
+// of their value (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) are
+// replaced by the value; !!str turns a number or a boolean into a string.
+// Every other tag, application tags (!tag) included, is an error at the
+// tag's line: a configuration has no use for them, and a value starting
+// with ! was most likely meant as text.
+func (d *doc) resolveTags(n ast.Node) (ast.Node, error) {
+	var err error
+	switch v := n.(type) {
+	case *ast.TagNode:
+		r, err := d.resolveTag(v)
+		if err != nil {
+			return nil, err
+		}
+		return d.resolveTags(r)
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			if _, err := d.resolveTags(mv); err != nil {
+				return nil, err
+			}
+		}
+	case *ast.MappingValueNode:
+		if k, ok := v.Key.(*ast.TagNode); ok {
+			return nil, d.at(k, trimPath(k.GetPath()), fmt.Sprintf("a YAML tag (%s) on a key; remove it", tagText(k)))
+		}
+		if v.Value, err = d.resolveTags(v.Value); err != nil {
+			return nil, err
+		}
+	case *ast.MappingKeyNode:
+		if v.Value, err = d.resolveTags(v.Value); err != nil {
+			return nil, err
+		}
+	case *ast.SequenceNode:
+		for i := range v.Values {
+			if v.Values[i], err = d.resolveTags(v.Values[i]); err != nil {
+				return nil, err
+			}
+		}
+	case *ast.AnchorNode:
+		if v.Value, err = d.resolveTags(v.Value); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// resolveTag returns the node standing for tag t: its value, made a
+// string for !!str, or a null for a !!null without one.
+func (d *doc) resolveTag(t *ast.TagNode) (ast.Node, error) {
+	key := trimPath(t.GetPath())
+	v := t.Value
+	inner := v // the value under any anchor
+	for a, ok := inner.(*ast.AnchorNode); ok; a, ok = inner.(*ast.AnchorNode) {
+		inner = a.Value
+	}
+	kind := "nothing"
+	if inner != nil {
+		kind = describeNodeType(inner.Type())
+	}
+	wrong := func(want string) (ast.Node, error) {
+		return nil, d.at(t, key, fmt.Sprintf("the YAML tag %s wants %s, got %s; remove the tag", tagText(t), want, kind))
+	}
+	switch token.ReservedTagKeyword(t.Start.Value) {
+	case token.StringTag:
+		switch s := inner.(type) {
+		case nil:
+			tk := *t.Start
+			tk.Type, tk.Value, tk.Origin = token.StringType, "", ""
+			return withPath(ast.String(&tk), key), nil
+		case *ast.StringNode, *ast.LiteralNode:
+			return v, nil
+		case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
+			str := withPath(ast.String(s.GetToken()), trimPath(s.GetPath()))
+			if a, ok := v.(*ast.AnchorNode); ok && a.Value == inner {
+				a.Value = str
+				return a, nil
+			}
+			if v == inner {
+				return str, nil
+			}
+		}
+		return wrong("a string")
+	case token.IntegerTag:
+		if _, ok := inner.(*ast.IntegerNode); ok {
+			return v, nil
+		}
+		return wrong("a whole number")
+	case token.FloatTag:
+		switch inner.(type) {
+		case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+			return v, nil
+		}
+		return wrong("a number")
+	case token.BooleanTag:
+		if _, ok := inner.(*ast.BoolNode); ok {
+			return v, nil
+		}
+		return wrong("true or false")
+	case token.NullTag:
+		switch inner.(type) {
+		case nil:
+			tk := *t.Start
+			tk.Type, tk.Value, tk.Origin = token.NullType, "null", ""
+			return withPath(ast.Null(&tk), key), nil
+		case *ast.NullNode:
+			return v, nil
+		}
+		return wrong("nothing (null)")
+	case token.SequenceTag:
+		if _, ok := inner.(*ast.SequenceNode); ok {
+			return v, nil
+		}
+		return wrong("a list")
+	case token.MappingTag:
+		switch inner.(type) {
+		case *ast.MappingNode, *ast.MappingValueNode:
+			return v, nil
+		}
+		return wrong("a mapping (key: value)")
+	}
+	if isSecretKey(key) || onPasswordLine(t.Start) {
+		return nil, d.at(t, key, "a value starting with ! reads as a YAML tag; put the password in single quotes, doubling any ' inside")
+	}
+	return nil, d.at(t, key, fmt.Sprintf("%s is a YAML tag, which the configuration does not take; remove it, or quote the value if the ! is part of it", tagText(t)))
+}
+
+// tagText is how a message shows tag t: quoted when it is long or odd.
+func tagText(t *ast.TagNode) string {
+	s := t.Start.Value
+	if len(s) > 40 || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == '"' || r > '~' }) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// withPath sets n's YAML path and returns it.
+func withPath[N ast.Node](n N, key string) N {
+	if key == "" {
+		n.SetPath("$")
+	} else {
+		n.SetPath("$." + key)
+	}
+	return n
+}
+
+// The YAML library's entry points; tests replace them with ones that
+// panic.
+var (
+	parseBytes  = parser.ParseBytes
+	nodeToValue = yaml.NodeToValue
+)
+
+// recoverPanics turns a panic in the YAML library into an error; the fuzz
+// tests set it false to see the panic itself.
+var recoverPanics = true
+
+// safely runs f, a call into the YAML library. The library has panicked
+// on hostile input (a nil dereference decoding `addresses: !tag` before
+// resolveTags caught that), and a panic while reloading would stop the
+// daemon that a broken file must not stop: as a last resort a panic in f
+// becomes an *Error naming the file, at the line line finds (0 when it
+// finds none), and saying it is a bug to report. resolveTags is the fix;
+// this is the backstop.
+func (d *doc) safely(f func() error, line func() int) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if !recoverPanics {
+			panic(r)
+		}
+		// A runtime error says what went wrong without quoting the file;
+		// any other panic value might quote a password.
+		what := fmt.Sprintf("a %T", r)
+		if re, ok := r.(runtime.Error); ok {
+			what = re.Error()
+		}
+		if fr := panicFrame(); fr != "" {
+			what += " in " + fr
+		}
+		err = &Error{File: d.file, Line: line(), crash: r,
+			Msg: fmt.Sprintf("the YAML library failed on this file (panic: %s); this is a bug in rekindle or the library, please report it; meanwhile rewrite the value at this line more plainly", what)}
+	}()
+	return f()
+}
+
+// panicFrame names the function that panicked, from inside a deferred
+// recover: the first frame below the runtime's panic machinery.
+func panicFrame() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		fr, more := frames.Next()
+		if !strings.HasPrefix(fr.Function, "runtime.") && fr.Function != "" {
+			return fmt.Sprintf("%s (%s:%d)", fr.Function, filepath.Base(fr.File), fr.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+// parsePanicLine finds the line at which parsing data starts to panic:
+// the first line whose prefix of the document panics the parser; 0 when
+// none does on its own.
+func parsePanicLine(data []byte) int {
+	lines := 0
+	for i := 0; i <= len(data); i++ {
+		if i < len(data) && data[i] != '\n' {
+			continue
+		}
+		lines++
+		if panics(func() { parseBytes(data[:i], 0) }) {
+			return lines
+		}
+	}
+	return 0
+}
+
+// decodePanicLine finds the line of the deepest value under n whose
+// decoding panics on its own; 0 when none does.
+func decodePanicLine(n ast.Node) int {
+	var children []ast.Node
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			children = append(children, mv.Value)
+		}
+	case *ast.MappingValueNode:
+		children = append(children, v.Value)
+	case *ast.SequenceNode:
+		children = v.Values
+	case *ast.AnchorNode:
+		children = append(children, v.Value)
+	}
+	for _, c := range children {
+		if c == nil {
+			continue
+		}
+		t := typeAt(trimPath(c.GetPath()))
+		if t == nil {
+			continue
+		}
+		if panics(func() { nodeToValue(c, reflect.New(t).Interface()) }) {
+			if l := decodePanicLine(c); l > 0 {
+				return l
+			}
+			if tk := c.GetToken(); tk != nil {
+				return tk.Position.Line
+			}
+		}
+	}
+	return 0
+}
+
+// panics reports whether f panics.
+func panics(f func()) (panicked bool) {
+	defer func() {
+		if recover() != nil {
+			panicked = true
+		}
+	}()
+	f()
+	return false
 }
 
 // indexer fills a doc's index while ast.Walk visits its nodes, parents
