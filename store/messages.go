@@ -170,19 +170,83 @@ func placeholders(rows, cols int) string {
 	return one + strings.Repeat(","+one, rows-1)
 }
 
-// messageKey is a message's key: a 63-bit hash of its identity,
-// the Message-ID, or for mail without one the packed headers. Copies of one
-// message in several folders share it. Two different identities collide
-// with a probability of about n²/2⁶⁴: for a million messages, 1 in 10⁷;
-// the cost of a collision is one message counted as another's copy.
+// messageKey is a message's key: a 63-bit hash of its identity, the
+// Message-ID with the Date header (its Unix seconds, 0 for none), or for
+// mail without a Message-ID the packed headers. Copies of one message in
+// several folders share it: a mailing list's copy of a reply differs from
+// the one sent to the user in its list headers, Sender and Reply-To, often
+// in a subject tag ("[x] ") and, where the list rewrites From for DMARC,
+// in From, but never in its Message-ID or Date. Different messages that
+// share a Message-ID (broken mailers: a constant ID, a counter that
+// restarts) are told apart by their Date; only those sent within the same
+// second collapse. Two different identities collide with a probability of
+// about n²/2⁶⁴: for a million messages, 1 in 10⁷; the cost of a collision
+// is one message counted as another's copy.
+//
+// Until migration 0006 the key was the Message-ID alone; the migration
+// re-keys stored rows (rekindle_message_key).
 func messageKey(h *rekindle.Header, packed []byte) int64 {
 	var sum [32]byte
 	if h.MessageID != "" {
-		sum = sha256.Sum256([]byte(h.MessageID))
+		var b [160]byte
+		id := append(b[:0], h.MessageID...)
+		var date int64
+		if !h.Date.IsZero() {
+			date = h.Date.Unix()
+		}
+		// A Message-ID holds no NUL (imapsync drops control characters):
+		// the NUL ends it unambiguously.
+		id = binary.AppendVarint(append(id, 0), date)
+		sum = sha256.Sum256(id)
 	} else {
 		sum = sha256.Sum256(packed)
 	}
 	return int64(binary.BigEndian.Uint64(sum[:8]) >> 1)
+}
+
+func init() {
+	// rekindle_message_key(header, key) is the key of a stored message
+	// (messageKey of its packed header); key, its key so far, when the
+	// header does not decode. Migration 0006 re-keys rows with it.
+	sqlite.MustRegisterDeterministicScalarFunction("rekindle_message_key", 2,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			b, ok := blobArg(args[0])
+			var h rekindle.Header
+			if !ok || decodeHeader(b, &h) != nil {
+				return args[1], nil
+			}
+			return messageKey(&h, b), nil
+		})
+	// rekindle_plausible_header(header) is a packed header without a Date
+	// before minDate, as imapsync now parses it (such a Date is a broken
+	// clock, and the message's time is its arrival): migration 0006
+	// applies the rule to rows stored before it. A header that does not
+	// decode, or whose Date is fine, comes back as it was.
+	sqlite.MustRegisterDeterministicScalarFunction("rekindle_plausible_header", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			b, ok := blobArg(args[0])
+			var h rekindle.Header
+			if !ok || decodeHeader(b, &h) != nil || h.Date.IsZero() || !h.Date.Before(minDate) {
+				return args[0], nil
+			}
+			h.Date = time.Time{}
+			return encodeHeader(nil, &h), nil
+		})
+}
+
+// minDate is the earliest Date header imapsync keeps (see its toMessage);
+// migration 0006 writes it as 315532800.
+var minDate = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// blobArg is a BLOB (or TEXT) argument of a SQL function as bytes.
+func blobArg(v driver.Value) ([]byte, bool) {
+	switch v := v.(type) {
+	case []byte:
+		return v, true
+	case string:
+		return []byte(v), true
+	}
+	return nil, false
 }
 
 // StoredUIDs returns the UIDs stored for a folder, ascending.
