@@ -2,6 +2,7 @@ package imapsync
 
 import (
 	"bytes"
+	"io"
 	"mime"
 	"net/mail"
 	"slices"
@@ -46,8 +47,20 @@ var fetchOptions = &imap.FetchOptions{
 }
 
 // wordDecoder decodes RFC 2047 encoded words in every charset go-message
-// knows, not only UTF-8 and Latin-1.
-var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+// knows, not only UTF-8 and Latin-1; a word in a charset nobody knows
+// (x-unknown, unknown-8bit, a misspelt name) is read as UTF-8 when its
+// bytes are that, else as Windows-1252, rather than kept raw, so no
+// "=?x-unknown?Q?...?=" reaches a subject or a name.
+var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
+	if d, err := charset.Reader(cs, r); err == nil {
+		return d, nil
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return strings.NewReader(toUTF8(string(b))), nil
+}}
 
 // toMessage turns one FETCH response into a Message. It never fails: a
 // header that does not parse is stored as well as it can be (an empty
@@ -96,20 +109,27 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	m.AutoSubmitted = strings.ToLower(cleanText(h.autoSub))
 	m.RekindleDigest = cleanText(h.digest)
 
-	m.Subject = cleanText(m.Subject)
+	// go-imap decodes ENVELOPE's subject with wordDecoder when Connect
+	// set it up, and leaves it raw when decoding fails: decode what is left.
+	m.Subject = cleanText(decodeWords(m.Subject))
 	m.MessageID = cleanID(m.MessageID)
 	for i := range m.InReplyTo {
 		m.InReplyTo[i] = cleanID(m.InReplyTo[i])
 	}
-	if m.Date.Year() < 1971 || m.Date.Year() > 2200 {
-		// Dates before the epoch or far in the future are broken clocks or
-		// broken parsers; When falls back to the internal date.
+	if m.Date.Before(minDate) || m.Date.Year() > 2200 {
+		// Dates before 1980 (a Unix time of 0 reads 1970) or far in the
+		// future are broken clocks or broken parsers; When falls back to
+		// the internal date.
 		m.Date = time.Time{}
 	} else {
 		m.Date = m.Date.UTC()
 	}
 	return m
 }
+
+// minDate is the earliest Date kept; store migration 0006 applies it to
+// messages stored before.
+var minDate = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // header holds the fields of a HEADER.FIELDS section that rekindle reads,
 // unfolded and trimmed.
