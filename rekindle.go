@@ -25,7 +25,9 @@ type Address struct {
 type Header struct {
 	// MessageID is the Message-ID without angle brackets; empty if absent.
 	MessageID string
-	// Date is the Date header; zero when missing or unparseable.
+	// Date is the Date header; zero when missing or unparseable. A sync
+	// keeps the arrival time instead of a Date more than MaxDateAhead
+	// after it.
 	Date time.Time
 	// Subject is decoded to UTF-8.
 	Subject string
@@ -49,7 +51,43 @@ type Header struct {
 	// rekindle puts on its own digests, so they are never read back as
 	// conversation. Empty on all other mail.
 	RekindleDigest string
+
+	// Auth is what the user's own receiving server found when it checked
+	// where the message came from; zero when the message carries no such
+	// verdict (the user's own Sent copies, old mail, servers that do not
+	// stamp).
+	Auth Auth
 }
+
+// Auth is the verdict of one server on a message's sender, read from the
+// Authentication-Results header it added (RFC 8601): the DMARC, DKIM and
+// SPF results, each with the domain it checked. Results are lower case as
+// the server wrote them ("pass", "fail", "softfail", "none", "neutral",
+// "temperror", "permerror", Microsoft's "bestguesspass", ...); a result is
+// empty when the server gave none for that method, a domain when it named
+// none. Which header is the user's own server's, and what the model makes
+// of the verdict, is documented in imapsync (HeaderFields) and in the
+// relationship package.
+type Auth struct {
+	// Server is the authserv-id of the header the verdict comes from:
+	// the name the server stamps its results with (mx.google.com). Empty
+	// when the header has none, as Microsoft 365 writes them.
+	Server string
+	// DMARC is the DMARC result; DMARCDomain the From domain it was
+	// evaluated for (header.from).
+	DMARC, DMARCDomain string
+	// DKIM is the result of the message's DKIM signatures taken together:
+	// "pass" if one passed (DKIMDomain is then its signing domain,
+	// header.d, one matching the From domain first), else "fail" if one
+	// failed, else the first result given.
+	DKIM, DKIMDomain string
+	// SPF is the SPF result; SPFDomain the domain it was checked for: the
+	// envelope sender's (smtp.mailfrom), else the HELO name (smtp.helo).
+	SPF, SPFDomain string
+}
+
+// IsZero reports whether a carries no verdict at all.
+func (a Auth) IsZero() bool { return a == Auth{} }
 
 // IsBulk reports whether the message carries a mailing-list or bulk
 // marker: a List-Id, a List-Unsubscribe, or a Precedence of bulk, list or
@@ -74,6 +112,14 @@ type Message struct {
 	// Flags are the IMAP flags, e.g. \Seen, \Answered.
 	Flags []string
 }
+
+// MaxDateAhead is how far a message's Date header may be after its arrival
+// (the server's internal date) and still be believed: a day covers any
+// time zone mistake and a slow queue. A Date further ahead is a broken
+// clock or a sender placing mail in the future on purpose, to be the
+// latest exchange for weeks to come; the sync keeps the arrival as the
+// message's Date instead.
+const MaxDateAhead = 24 * time.Hour
 
 // When returns the best known time of a message: its Date header, or the
 // server's internal date when the header is missing or unparseable.

@@ -13,10 +13,29 @@ import (
 // lists as a uvarint count and their items, the date as a varint of Unix
 // seconds (0 for none). A new field goes at the end under a new version
 // byte; decodeHeader keeps reading the old ones.
-const headerV1 = 1
+//
+//   - Version 1: MessageID, Date, Subject, From, To, Cc, ReplyTo (each
+//     address as Email then Name), InReplyTo, References, ListID,
+//     ListUnsubscribe, Precedence, AutoSubmitted, RekindleDigest.
+//   - Version 2: version 1's fields, then the Auth verdict: Server, DMARC,
+//     DMARCDomain, DKIM, DKIMDomain, SPF, SPFDomain.
+//
+// A header without a verdict (Auth zero) is still written as version 1,
+// byte for byte as before version 2 existed: a message without a
+// Message-ID keeps the key derived from its packed header, and a copy
+// keeps the size its rank among copies depends on (see betterCopy). A
+// version 1 record, stored before or after, decodes with Auth zero.
+const (
+	headerV1 = 1
+	headerV2 = 2
+)
 
 func encodeHeader(buf []byte, h *rekindle.Header) []byte {
-	buf = append(buf[:0], headerV1)
+	version := byte(headerV1)
+	if !h.Auth.IsZero() {
+		version = headerV2
+	}
+	buf = append(buf[:0], version)
 	buf = appendString(buf, h.MessageID)
 	var date int64
 	if !h.Date.IsZero() {
@@ -39,6 +58,12 @@ func encodeHeader(buf []byte, h *rekindle.Header) []byte {
 	}
 	for _, s := range []string{h.ListID, h.ListUnsubscribe, h.Precedence, h.AutoSubmitted, h.RekindleDigest} {
 		buf = appendString(buf, s)
+	}
+	if version == headerV2 {
+		a := &h.Auth
+		for _, s := range []string{a.Server, a.DMARC, a.DMARCDomain, a.DKIM, a.DKIMDomain, a.SPF, a.SPFDomain} {
+			buf = appendString(buf, s)
+		}
 	}
 	return buf
 }
@@ -188,7 +213,7 @@ func (hd *headerDecoder) idList(d *decoder) []string {
 // decode decodes the packed header rec into h, overwriting every field.
 // The strings of h are parts of rec.
 func (hd *headerDecoder) decode(rec string, h *rekindle.Header) error {
-	if len(rec) == 0 || rec[0] != headerV1 {
+	if len(rec) == 0 || rec[0] != headerV1 && rec[0] != headerV2 {
 		return errCorrupt
 	}
 	d := decoder{s: rec, i: 1}
@@ -210,5 +235,13 @@ func (hd *headerDecoder) decode(rec string, h *rekindle.Header) error {
 	h.References = hd.idList(&d)
 	h.ListID, h.ListUnsubscribe, h.Precedence = d.string(), d.string(), d.string()
 	h.AutoSubmitted, h.RekindleDigest = d.string(), d.string()
+	h.Auth = rekindle.Auth{}
+	if rec[0] == headerV2 {
+		a := &h.Auth
+		a.Server = d.string()
+		a.DMARC, a.DMARCDomain = d.string(), d.string()
+		a.DKIM, a.DKIMDomain = d.string(), d.string()
+		a.SPF, a.SPFDomain = d.string(), d.string()
+	}
 	return d.err
 }
