@@ -25,9 +25,9 @@ type Address struct {
 type Header struct {
 	// MessageID is the Message-ID without angle brackets; empty if absent.
 	MessageID string
-	// Date is the Date header; zero when missing or unparseable. A sync
-	// keeps the arrival time instead of a Date more than MaxDateAhead
-	// after it.
+	// Date is the Date header; zero when missing or unparseable, and when
+	// a sync finds it more than MaxDateAhead after the message arrived
+	// (Message.When is then the arrival).
 	Date time.Time
 	// Subject is decoded to UTF-8.
 	Subject string
@@ -117,8 +117,8 @@ type Message struct {
 // (the server's internal date) and still be believed: a day covers any
 // time zone mistake and a slow queue. A Date further ahead is a broken
 // clock or a sender placing mail in the future on purpose, to be the
-// latest exchange for weeks to come; the sync keeps the arrival as the
-// message's Date instead.
+// latest exchange for weeks to come; the sync drops it, so that the
+// message's time (When) is its arrival.
 const MaxDateAhead = 24 * time.Hour
 
 // When returns the best known time of a message: its Date header, or the

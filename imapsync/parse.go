@@ -21,14 +21,19 @@ import (
 
 // HeaderFields are the header fields fetched with
 // BODY.PEEK[HEADER.FIELDS]: what ENVELOPE lacks (threading, bulk markers,
-// rekindle's own marker), plus three small ones to fall back on when a
-// server's ENVELOPE leaves them out or go-imap cannot parse its version:
-// From, Date and Message-ID. To and Cc, the bulk of a header, come from
-// ENVELOPE only. With UID, FLAGS, INTERNALDATE and ENVELOPE they are all a
-// sync fetches.
+// rekindle's own marker, the receiving server's authentication verdicts),
+// plus three small ones to fall back on when a server's ENVELOPE leaves
+// them out or go-imap cannot parse its version: From, Date and Message-ID.
+// To and Cc, the bulk of a header, come from ENVELOPE only. With UID,
+// FLAGS, INTERNALDATE and ENVELOPE they are all a sync fetches.
+//
+// Authentication-Results and ARC-Authentication-Results become
+// rekindle.Header.Auth, the verdict of the user's own server; see
+// trustedAuth for which of several headers that is.
 var HeaderFields = []string{
 	"Date", "From", "Message-ID", "References",
 	"List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Rekindle-Digest",
+	"Authentication-Results", "ARC-Authentication-Results",
 }
 
 var headerSection = &imap.FetchItemBodySection{
@@ -102,6 +107,11 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	if len(m.From) == 0 {
 		m.From = headerAddrs(h.from)
 	}
+	var fromDomain string
+	if len(m.From) > 0 {
+		fromDomain = domainOf(m.From[0].Email)
+	}
+	m.Auth = trustedAuth(h.authResults, h.arcResults, fromDomain)
 	m.References = parseMsgIDs(h.references)
 	m.ListID = cleanText(h.listID)
 	m.ListUnsubscribe = cleanText(h.listUnsubscribe)
@@ -116,12 +126,22 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	for i := range m.InReplyTo {
 		m.InReplyTo[i] = cleanID(m.InReplyTo[i])
 	}
-	if m.Date.Before(minDate) || m.Date.Year() > 2200 {
+	switch {
+	case m.Date.Before(minDate) || m.Date.Year() > 2200:
 		// Dates before 1980 (a Unix time of 0 reads 1970) or far in the
 		// future are broken clocks or broken parsers; When falls back to
 		// the internal date.
 		m.Date = time.Time{}
-	} else {
+	case !m.InternalDate.Before(minDate) && m.Date.Sub(m.InternalDate) > rekindle.MaxDateAhead:
+		// Written after it arrived: a clock that is wrong, or a sender
+		// placing the message in the future to be the latest exchange for
+		// weeks to come. When falls back to the arrival. (Zero rather than
+		// the arrival: copies of one message in several folders arrive at
+		// different times but must keep one Date, which the store's key
+		// holds. An internal date before minDate is a server's
+		// placeholder, not an arrival.)
+		m.Date = time.Time{}
+	default:
 		m.Date = m.Date.UTC()
 	}
 	return m
@@ -132,11 +152,32 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 var minDate = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // header holds the fields of a HEADER.FIELDS section that rekindle reads,
-// unfolded and trimmed.
+// unfolded and trimmed: the first occurrence of each, and of the two
+// authentication headers every occurrence (up to maxAuthHeaders), in
+// header order (topmost first), one per line.
 type header struct {
 	date, from, messageID, references            string
 	listID, listUnsubscribe, precedence, autoSub string
 	digest                                       string
+	authResults, arcResults                      string
+}
+
+// maxAuthHeaders bounds the authentication headers kept per message: a
+// real one has a few (ARC allows 50 hops, none has that many), a hostile
+// one may have thousands.
+const maxAuthHeaders = 50
+
+// list returns where the values of a repeated field go, or nil for a field
+// read once.
+func (h *header) list(name []byte) *string {
+	is := func(s string) bool { return len(name) == len(s) && bytes.EqualFold(name, []byte(s)) }
+	switch {
+	case is("authentication-results"):
+		return &h.authResults
+	case is("arc-authentication-results"):
+		return &h.arcResults
+	}
+	return nil
 }
 
 // field returns where the value of a field goes, or nil for a field
@@ -168,19 +209,38 @@ func (h *header) field(name []byte) *string {
 
 // readHeader parses a HEADER.FIELDS section leniently: folded lines are
 // joined, a line that is not a field is skipped rather than failing the
-// whole header, and the first occurrence of a field wins. It is a plain
-// scan, without a reader or a map: it runs once per message of every sync.
+// whole header, and the first occurrence of a field wins, except for the
+// authentication headers, of which every occurrence is kept in order. It
+// is a plain scan, without a reader or a map: it runs once per message of
+// every sync.
 func readHeader(b []byte) header {
 	var (
 		h     header
 		dst   *string
+		multi *string
 		value []byte
+		// how many values of each authentication header are kept
+		nAR, nARC int
 	)
 	flush := func() {
 		if dst != nil && *dst == "" {
 			*dst = string(bytes.TrimSpace(value))
 		}
-		dst, value = nil, value[:0]
+		if multi != nil {
+			n := &nAR
+			if multi == &h.arcResults {
+				n = &nARC
+			}
+			if *n < maxAuthHeaders {
+				// Unfolded, a value holds no line break.
+				if *n > 0 {
+					*multi += "\n"
+				}
+				*multi += string(bytes.TrimSpace(value))
+				*n++
+			}
+		}
+		dst, multi, value = nil, nil, value[:0]
 	}
 	for len(b) > 0 {
 		var line []byte
@@ -195,7 +255,7 @@ func readHeader(b []byte) header {
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if dst != nil {
+			if dst != nil || multi != nil {
 				value = append(value, ' ')
 				value = append(value, bytes.TrimSpace(line)...)
 			}
@@ -203,7 +263,11 @@ func readHeader(b []byte) header {
 		}
 		flush()
 		if name, rest, ok := bytes.Cut(line, []byte(":")); ok {
-			if dst = h.field(bytes.TrimSpace(name)); dst != nil {
+			name = bytes.TrimSpace(name)
+			if dst = h.field(name); dst == nil {
+				multi = h.list(name)
+			}
+			if dst != nil || multi != nil {
 				value = append(value[:0], bytes.TrimSpace(rest)...)
 			}
 		}
@@ -425,4 +489,368 @@ func plainASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// authResult is one method's result in an authentication header.
+type authResult struct {
+	method string // "dkim", "spf" or "dmarc"
+	result string // lower case
+	domain string // the domain checked, lower case; "" when not named
+}
+
+// authHeader is one Authentication-Results or ARC-Authentication-Results
+// value, read.
+type authHeader struct {
+	id       string // the authserv-id, lower case; "" when there is none
+	instance int    // the ARC instance (i=); 0 for Authentication-Results
+	results  []authResult
+}
+
+// Limits on what is kept of one authentication header: real ones name a
+// few results with short values, hostile ones may not.
+const (
+	maxAuthResults = 16
+	maxAuthID      = 255 // a host name's longest
+	maxAuthResult  = 32
+)
+
+// trustedAuth picks the verdict of the user's own server from a message's
+// authentication headers, ar (Authentication-Results) and arc
+// (ARC-Authentication-Results), each one value a line in header order,
+// topmost first, and sums it up. fromDomain, the domain of the message's From, decides which
+// DKIM signature speaks for it when several passed.
+//
+// Every server that checks a message adds its Authentication-Results at
+// the top of the header, above what earlier hops and the sender wrote;
+// the topmost is the last server's, the one that delivered the message
+// into the mailbox or stood in front of it: the user's own. A sender can
+// write Authentication-Results too, claiming anything, but only below
+// that. So the verdict is:
+//
+//   - the topmost Authentication-Results, and those right below it that
+//     carry the same authserv-id (a server that stamps each check in a
+//     header of its own, as opendkim and opendmarc do, adds several); for
+//     each method the first header that gives a result for it wins, so a
+//     header further down never overrules a check the server made. RFC
+//     8601 has the server delete headers arriving with its own
+//     authserv-id, which leaves forgers nothing to add there;
+//   - without any Authentication-Results, the ARC-Authentication-Results
+//     with the highest instance (i=), which the last server to seal the
+//     ARC chain added: a server that records its checks in an ARC set
+//     only;
+//   - without either, nothing: the zero Auth of the user's own Sent
+//     copies, of old mail and of servers that do not check.
+//
+// On a server that stamps nothing, the topmost header is the sender's
+// own: what it claims is read as the verdict. A forger gains nothing by
+// that (a message without a verdict counts as it always has), and can
+// only lose by claiming a failure.
+//
+// It never fails: a header it cannot read adds no result.
+func trustedAuth(ar, arc string, fromDomain string) rekindle.Auth {
+	var hs []authHeader
+	switch {
+	case ar != "":
+		v, rest, _ := strings.Cut(ar, "\n")
+		top := parseAuthResults(v, false)
+		hs = append(hs, top)
+		for top.id != "" && rest != "" {
+			v, rest, _ = strings.Cut(rest, "\n")
+			h := parseAuthResults(v, false)
+			if h.id != top.id {
+				break
+			}
+			hs = append(hs, h)
+		}
+	case arc != "":
+		v, rest, _ := strings.Cut(arc, "\n")
+		best := parseAuthResults(v, true)
+		for rest != "" {
+			v, rest, _ = strings.Cut(rest, "\n")
+			if h := parseAuthResults(v, true); h.instance > best.instance {
+				best = h
+			}
+		}
+		hs = append(hs, best)
+	default:
+		return rekindle.Auth{}
+	}
+	a := rekindle.Auth{Server: hs[0].id}
+	done := map[string]bool{}
+	for _, h := range hs {
+		seen := map[string]bool{}
+		for _, r := range h.results {
+			if done[r.method] {
+				continue
+			}
+			seen[r.method] = true
+			switch r.method {
+			case "dmarc":
+				if a.DMARC == "" {
+					a.DMARC, a.DMARCDomain = r.result, r.domain
+				}
+			case "spf":
+				if a.SPF == "" {
+					a.SPF, a.SPFDomain = r.result, r.domain
+				}
+			case "dkim":
+				a.DKIM, a.DKIMDomain = betterDKIM(a.DKIM, a.DKIMDomain, r, fromDomain)
+			}
+		}
+		for m := range seen {
+			done[m] = true
+		}
+	}
+	return a
+}
+
+// betterDKIM sums up the DKIM results of one header, one at a time: a
+// pass for the From's domain beats any other pass, any pass beats a fail,
+// a fail beats anything else, and otherwise the first result stays.
+func betterDKIM(result, domain string, r authResult, fromDomain string) (string, string) {
+	rank := func(res, dom string) int {
+		switch {
+		case res == "pass" && fromDomain != "" && domainsAlign(dom, fromDomain):
+			return 3
+		case res == "pass":
+			return 2
+		case res == "fail":
+			return 1
+		}
+		return 0
+	}
+	if result == "" || rank(r.result, r.domain) > rank(result, domain) {
+		return r.result, r.domain
+	}
+	return result, domain
+}
+
+// domainsAlign reports whether two domains are the same or one is a
+// subdomain of the other: DMARC's relaxed alignment, without the public
+// suffix list.
+func domainsAlign(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
+}
+
+// domainOf is the domain of an address, lower case; "" without one.
+func domainOf(email string) string {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(email[i+1:])
+}
+
+// parseAuthResults reads one authentication header value (RFC 8601; with
+// arc, an ARC-Authentication-Results one, which begins with its instance,
+// "i=1;"): its authserv-id and its dkim, spf and dmarc results, each with
+// the domain it checked (dkim: header.d, else header.i; spf:
+// smtp.mailfrom, else smtp.helo; dmarc: header.from). It is lenient:
+// comments are dropped, a header without an authserv-id (Microsoft 365's)
+// starts with its first result, and anything it does not understand is
+// skipped. Other methods (arc, iprev, auth, compauth, ...) are skipped with
+// their properties.
+func parseAuthResults(v string, arc bool) authHeader {
+	var ah authHeader
+	segs := authSegments(v)
+	if arc && len(segs) > 0 && len(segs[0]) > 0 && segs[0][0].pair && strings.EqualFold(segs[0][0].key, "i") {
+		ah.instance = smallInt(segs[0][0].val)
+		segs = segs[1:]
+	}
+	for n, seg := range segs {
+		if n == 0 && len(seg) > 0 && !seg[0].pair {
+			ah.id = authID(seg[0].key)
+			seg = seg[1:]
+		}
+		cur := -1 // the result that properties belong to
+		for _, tok := range seg {
+			if !tok.pair {
+				continue // a version number, "none", a stray word
+			}
+			k := strings.ToLower(tok.key)
+			switch {
+			case k == "dkim" || k == "spf" || k == "dmarc":
+				res := authResultValue(tok.val)
+				if res == "" || len(ah.results) >= maxAuthResults {
+					cur = -1
+					continue
+				}
+				ah.results = append(ah.results, authResult{method: k, result: res})
+				cur = len(ah.results) - 1
+			case strings.IndexByte(k, '.') > 0:
+				if cur < 0 {
+					continue
+				}
+				r := &ah.results[cur]
+				switch r.method + " " + k {
+				case "dkim header.d", "spf smtp.mailfrom", "dmarc header.from":
+					if d := authDomain(tok.val); d != "" {
+						r.domain = d
+					}
+				case "dkim header.i", "spf smtp.helo":
+					if r.domain == "" {
+						r.domain = authDomain(tok.val)
+					}
+				}
+			case k == "reason" || k == "action":
+				// The current result's reason, or Microsoft's DMARC action.
+			default:
+				cur = -1 // another method: its properties are not ours
+			}
+		}
+	}
+	return ah
+}
+
+// authToken is a word of an authentication header, or a key=value pair.
+type authToken struct {
+	key, val string
+	pair     bool
+}
+
+// authSegments splits an authentication header value at its semicolons
+// and each part into words and key=value pairs, with comments
+// (parenthesised, nested) dropped, quoted strings unquoted, and spaces
+// around '=' allowed.
+func authSegments(v string) [][]authToken {
+	type atom struct {
+		s  string
+		eq bool
+	}
+	var (
+		segs  [][]authToken
+		atoms []atom
+		depth int // comment nesting
+	)
+	endSeg := func() {
+		var toks []authToken
+		for i := 0; i < len(atoms); i++ {
+			a := atoms[i]
+			if a.eq {
+				continue
+			}
+			if i+1 < len(atoms) && atoms[i+1].eq {
+				t := authToken{key: a.s, pair: true}
+				if i+2 < len(atoms) && !atoms[i+2].eq {
+					t.val = atoms[i+2].s
+					i++
+				}
+				i++
+				toks = append(toks, t)
+				continue
+			}
+			toks = append(toks, authToken{key: a.s})
+		}
+		segs = append(segs, toks)
+		atoms = atoms[:0]
+	}
+	for i := 0; i < len(v); {
+		c := v[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+			i++
+		case c == '(':
+			depth++
+			i++
+		case c == ';':
+			endSeg()
+			i++
+		case c == '=':
+			atoms = append(atoms, atom{eq: true})
+			i++
+		case c == '"':
+			var b strings.Builder
+			for i++; i < len(v) && v[i] != '"'; i++ {
+				if v[i] == '\\' && i+1 < len(v) {
+					i++
+				}
+				b.WriteByte(v[i])
+			}
+			i++ // the closing quote
+			atoms = append(atoms, atom{s: b.String()})
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ')':
+			i++
+		default:
+			j := i
+			for j < len(v) && !strings.ContainsRune(" \t\r\n;=\"()", rune(v[j])) {
+				j++
+			}
+			atoms = append(atoms, atom{s: v[i:j]})
+			i = j
+		}
+	}
+	endSeg()
+	return segs
+}
+
+// authID cleans an authserv-id for keeping.
+func authID(s string) string {
+	s = strings.ToLower(cleanText(s))
+	if len(s) > maxAuthID || strings.ContainsAny(s, " ;") {
+		return ""
+	}
+	return s
+}
+
+// authResultValue cleans a result ("pass", "fail", ...): lower-case
+// letters, digits and '-' only; "" for anything else.
+func authResultValue(s string) string {
+	if s == "" || len(s) > maxAuthResult {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// authDomain reads the domain of a property value: a domain, an address
+// or an "@domain" identity. "" when it is none (Microsoft writes
+// header.d=none) or does not look like one.
+func authDomain(s string) string {
+	s = strings.Trim(s, "<>")
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.Trim(strings.ToLower(toUTF8(s)), ".")
+	if s == "" || s == "none" || len(s) > maxAuthID {
+		return ""
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune(`"(),;<>[]\`, r) || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return ""
+		}
+	}
+	return s
+}
+
+// smallInt reads a small decimal number; 0 when it is not one.
+func smallInt(s string) int {
+	n := 0
+	if s == "" || len(s) > 6 {
+		return 0
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
