@@ -242,10 +242,10 @@ func (b *Builder) classify(email string) addrKind {
 // slices, so the caller may reuse m.
 func (b *Builder) Add(m *Mail) {
 	when := m.When
-	if when.IsZero() {
+	if !plausibleTime(when) {
 		when = m.Date
 	}
-	if when.IsZero() || len(m.From) == 0 || m.RekindleDigest != "" {
+	if !plausibleTime(when) || len(m.From) == 0 || m.RekindleDigest != "" {
 		return
 	}
 	t := when.Unix()

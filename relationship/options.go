@@ -111,6 +111,19 @@ const (
 	FollowupWindow = 30 * 24 * time.Hour
 )
 
+// minTime is the earliest time a message can plausibly carry: before it
+// are broken clocks and parsers (a Unix time of 0 reads 1970), which would
+// show as a first contact decades ago, or as none at all (0 is "no mail"
+// to the model) with the status of a warm tie.
+var minTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// plausibleTime reports whether a message can have been sent at t: not
+// before 1980 and before the year 2200. Mail later than Options.AsOf is
+// dropped on its own account.
+func plausibleTime(t time.Time) bool {
+	return !t.Before(minTime) && t.Year() < 2200
+}
+
 // directRecipients is the most recipients a message may have and still be
 // "written directly" to each of them for follow-ups: beyond three, nobody
 // in particular is expected to answer.
@@ -280,8 +293,24 @@ var robotLocals = map[string]bool{
 	"orders": true, "feedback": true, "abuse": true, "webmaster": true, "hostmaster": true,
 }
 
+// placeholders are what IMAP servers write in ENVELOPE for the parts of an
+// address that do not parse, as imapsync stores them (lower case):
+// Dovecot's MISSING_MAILBOX, MISSING_DOMAIN and SYNTAX_ERROR ("From: <>"
+// reads missing_mailbox, "Bob <bob smith@x.org>" bob@syntax_error),
+// UW-IMAP's .MISSING-HOST-NAME., .SYNTAX-ERROR. and its mailbox markers.
+// A local part or a domain (its dots trimmed) is looked up.
+var placeholders = map[string]bool{
+	"missing_mailbox": true, "missing_domain": true, "syntax_error": true,
+	"missing-host-name": true, "syntax-error": true,
+	"missing_mailbox_terminator": true, "unexpected_data_after_address": true,
+	"invalid_address": true,
+}
+
 // IsRobot reports whether an address belongs to a machine or a shared
-// queue rather than a person: no-reply senders of every spelling
+// queue rather than a person, or is no address at all: one without a
+// domain (a local user such as "root"), and the placeholders IMAP servers
+// put in ENVELOPE for an address that does not parse (see placeholders);
+// no-reply senders of every spelling
 // ("noreply", "no-reply", "do-not-reply", "comments-noreply", ...), bounce
 // and VERP addresses ("bounces+123@", "bounce-abc@"), the local parts in
 // robotLocals (mailer-daemon, postmaster, notifications, calendar,
@@ -290,6 +319,9 @@ var robotLocals = map[string]bool{
 // resource.calendar.google.com).
 func IsRobot(email string) bool {
 	local, domain := splitAddr(strings.ToLower(email))
+	if domain == "" || placeholders[strings.Trim(domain, ".")] || placeholders[local] {
+		return true
+	}
 	if domain == "calendar.google.com" || strings.HasSuffix(domain, ".calendar.google.com") {
 		return true
 	}
