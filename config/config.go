@@ -730,11 +730,13 @@ func (c *checker) hasCredential(name string) bool {
 	return err == nil
 }
 
-// isLoopback reports whether host is localhost or a loopback address
-// (127.0.0.0/8, ::1).
+// isLoopback reports whether host is "localhost" itself or a literal
+// loopback address (127.0.0.0/8, ::1). A name under .localhost is not:
+// rekindle resolves it like any other name, through /etc/hosts or DNS,
+// which may send it anywhere.
 func isLoopback(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
