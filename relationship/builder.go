@@ -253,6 +253,19 @@ func (b *Builder) Add(m *Mail) {
 		return
 	}
 	b.people = nil
+	// The user's own server vouches for where the message came from, or
+	// has nothing to say (see TrustOf and the package doc): a failed
+	// check is a forged or altered message, which teaches nothing, and a
+	// message in the user's name that came in from elsewhere without
+	// authenticating the user's domain was not written by the user.
+	switch TrustOf(&m.Header) {
+	case TrustFail:
+		return
+	case TrustUnauthenticated:
+		if b.isMe(m.From[0].Email) {
+			return
+		}
+	}
 	if m.ListID != "" {
 		b.markLists(m)
 	}
@@ -268,6 +281,16 @@ func (b *Builder) Add(m *Mail) {
 	case kindContact:
 		b.addReceived(m, t, from)
 	}
+}
+
+// isMe reports whether an address is one of the user's, without adding
+// it to the model.
+func (b *Builder) isMe(email string) bool {
+	if i, ok := b.idx[email]; ok {
+		return b.addrs[i].kind == kindMe
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	return email != "" && b.me.match(email, canonical(email))
 }
 
 // recipients fills b.rcpt with the distinct recipients of m that are not

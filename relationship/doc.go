@@ -37,7 +37,48 @@
 // domains; contacts with Override.Ignore; messages to more than
 // Options.MaxRecipients people (an announcement, not a conversation); and
 // mail that reached the user neither in To nor in Cc (a distribution list, a
-// Bcc, an alias missing from Options.Me).
+// Bcc, an alias missing from Options.Me); and forged mail (below).
+//
+// # What is trusted
+//
+// Any sender can write any From and any Date, and the From decides whose
+// mail a message is: five messages "From: the user, To: a stranger" mailed
+// to the user's own inbox would make the stranger a two-way contact, and
+// one "From: a friend" dated three days ago would make the friend look
+// recently in touch. So a message counts as its From says only as far as
+// the user's own receiving server vouches for it. That server checks
+// where each message came from (SPF, DKIM, DMARC) and records the result
+// in an Authentication-Results header at the top, above anything the
+// sender wrote; the sync keeps that verdict (rekindle.Header.Auth; which
+// header is the server's is documented in imapsync) and TrustOf reads it
+// for the From's domain:
+//
+//   - A failed check (TrustFail: DMARC failed; or, with nothing
+//     authenticating the From's domain, SPF or every DKIM signature
+//     failed) means a forged or altered message: it counts for nothing,
+//     in either direction, and teaches nothing (no list address, no name).
+//   - A message from one of the user's addresses that the server checked
+//     as arriving from elsewhere (an SPF result, or a DMARC result other
+//     than none) without authenticating the user's domain
+//     (TrustUnauthenticated) was not written by the user: it counts for
+//     nothing. The user's real mail that comes back in from the server
+//     (a Bcc to oneself) passes DMARC, DKIM or SPF for the user's domain.
+//   - Everything else counts as before: mail the server authenticated;
+//     mail from others that it could not authenticate but that did not
+//     fail (most domains publish no DMARC policy); and mail with no verdict
+//     at all, which is the user's own sent mail wherever it is filed
+//     (Sent copies are saved by the mail program, never received), mail
+//     on servers that do not check, and old mail.
+//
+// What this cannot catch: a server that checks nothing leaves nothing to
+// read, so forged mail there counts as it always has; a sender's own
+// domain without SPF or DMARC cannot be told from a forgery of it.
+//
+// Dates are the sync's: a Date header more than a day after the message
+// arrived (rekindle.MaxDateAhead) is replaced by the arrival, so nobody
+// can be the latest exchange for weeks by dating mail in the future.
+// Back-dated mail is not caught by its date (an old Date is normal for
+// imported mail) but by its verdict.
 //
 // # Weights
 //

@@ -16,8 +16,9 @@ type Mail struct {
 	// the order of Add calls.
 	ID int64
 	// When is the message's date: the Date header, or the server's internal
-	// date when the header is missing. A zero When falls back to Date; mail
-	// with neither is dropped.
+	// date (the arrival) when the header is missing or more than
+	// rekindle.MaxDateAhead after the arrival (the sync applies that rule).
+	// A zero When falls back to Date; mail with neither is dropped.
 	When time.Time
 	rekindle.Header
 }
@@ -359,4 +360,73 @@ func IsAutoSubmitted(h *rekindle.Header) bool {
 	}
 	v = strings.TrimSpace(v)
 	return v != "" && !strings.EqualFold(v, "no")
+}
+
+// Trust is what the model makes of the verdict of the user's own server on
+// a message (rekindle.Header.Auth, see TrustOf).
+type Trust uint8
+
+const (
+	// TrustUnchecked: no verdict, or a verdict that shows no check of
+	// where the message came from (Exchange Online stamps mail between
+	// mailboxes of one organisation "dkim=none; dmarc=none" and checks
+	// no SPF). The message counts as it always has: the user's own Sent
+	// copies, old mail, and every message of a server that does not stamp
+	// are like this.
+	TrustUnchecked Trust = iota
+	// TrustPass: the server authenticated the From's domain: DMARC passed
+	// for it (or Microsoft's bestguesspass), or DKIM or SPF passed for a
+	// domain aligned with it (the same domain, or one a subdomain of the
+	// other).
+	TrustPass
+	// TrustUnauthenticated: the server checked the message as arriving
+	// from elsewhere (it gave an SPF result, or a DMARC result other than
+	// none) and nothing authenticated the From's domain, nothing failed
+	// either. Ordinary for mail from the many domains that publish no
+	// DMARC policy; not for mail the user wrote.
+	TrustUnauthenticated
+	// TrustFail: DMARC failed; or, with nothing authenticating the From's
+	// domain, SPF or every DKIM signature failed. The From is forged or
+	// the message was altered on the way.
+	TrustFail
+)
+
+// TrustOf reads the verdict of the user's own server on a message (see
+// Trust) for the domain of its first From address.
+func TrustOf(h *rekindle.Header) Trust {
+	a := &h.Auth
+	if a.IsZero() {
+		return TrustUnchecked
+	}
+	var from string
+	if len(h.From) > 0 {
+		_, from = splitAddr(strings.ToLower(h.From[0].Email))
+	}
+	if a.DMARC == "fail" {
+		return TrustFail
+	}
+	if from != "" && ((a.DMARC == "pass" || a.DMARC == "bestguesspass") && a.DMARCDomain == from ||
+		a.DKIM == "pass" && aligned(a.DKIMDomain, from) ||
+		a.SPF == "pass" && aligned(a.SPFDomain, from)) {
+		return TrustPass
+	}
+	if a.SPF == "fail" || a.DKIM == "fail" {
+		return TrustFail
+	}
+	if a.SPF != "" || a.DMARC != "" && a.DMARC != "none" {
+		return TrustUnauthenticated
+	}
+	return TrustUnchecked
+}
+
+// aligned reports whether two domains are the same or one is a subdomain
+// of the other: DMARC's relaxed alignment, without the public suffix list.
+func aligned(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
 }
