@@ -53,6 +53,16 @@ type Config struct {
 	Templates Templates `yaml:"templates" json:"templates"`
 	// Log configures logging.
 	Log Log `yaml:"log" json:"log"`
+	// Timeouts bound the waits on things outside rekindle.
+	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
+}
+
+// Timeouts bound the waits on things outside rekindle.
+type Timeouts struct {
+	// SecretCommand is how long a password_command or token_command may
+	// run before it is killed, with every process it started; 1s to 1h,
+	// default 30s.
+	SecretCommand Duration `yaml:"secret_command" json:"secret_command"`
 }
 
 // Me describes the user: who they are, and what they are after.
@@ -406,7 +416,8 @@ func (l Loader) Default() *Config {
 			DraftsByTag:       map[string]string{},
 			FollowupAfterDays: 5,
 		},
-		Log: Log{Format: "text", Level: "info"},
+		Log:      Log{Format: "text", Level: "info"},
+		Timeouts: Timeouts{SecretCommand: Duration(DefaultSecretCommandTimeout)},
 	}
 }
 
@@ -472,7 +483,7 @@ var draftKindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (c *checker) config(cfg *Config) error {
-	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log}
+	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log, c.timeouts}
 	for _, step := range steps {
 		if err := step(cfg); err != nil {
 			return err

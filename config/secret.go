@@ -77,6 +77,25 @@ type SecretSource struct {
 	// getenv reads the environment (PasswordEnv, CREDENTIALS_DIRECTORY);
 	// nil means os.Getenv. A Loader with its own Getenv sets it.
 	getenv func(string) string
+	// key is where the source sits in the configuration
+	// ("accounts[0].imap", "smtp"), for errors; timeout bounds a password
+	// or token command (timeouts.secret_command). Loading sets both; zero
+	// values mean no key path and DefaultSecretCommandTimeout.
+	key     string
+	timeout time.Duration
+}
+
+// DefaultSecretCommandTimeout is how long a password_command or
+// token_command may run when timeouts.secret_command is not set.
+const DefaultSecretCommandTimeout = 30 * time.Second
+
+// command returns a secretCommand for the command at key
+// (password_command, token_command) of this source's section.
+func (s *SecretSource) command(who, key, command string) secretCommand {
+	if s.key != "" {
+		key = s.key + "." + key
+	}
+	return secretCommand{who: who, key: key, command: command, timeout: s.timeout}
 }
 
 // setKeys returns the keys of s that are set, in the order they are
@@ -125,7 +144,7 @@ func (s *SecretSource) resolve(ctx context.Context, who, credential string) (str
 	case s.PasswordFile != "":
 		return readSecretFile(who, "password_file", s.PasswordFile)
 	case s.PasswordCommand != "":
-		return runSecretCommand(ctx, who, "password_command", s.PasswordCommand)
+		return s.command(who, "password_command", s.PasswordCommand).run(ctx)
 	case s.PasswordEnv != "":
 		v := s.env(s.PasswordEnv)
 		if v == "" {
@@ -158,24 +177,43 @@ func readSecretFile(who, key, path string) (string, error) {
 // maxCommandOutput bounds what a secret command may print.
 const maxCommandOutput = 1 << 20
 
-// runSecretCommand runs command with /bin/sh -c and returns its standard
-// output less one trailing newline. A failure is reported with the exit
-// status and the first line of standard error, never standard output,
-// which may hold the secret.
-func runSecretCommand(ctx context.Context, who, key, command string) (string, error) {
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+// secretCommand is a password_command or token_command to run.
+type secretCommand struct {
+	who     string // the owner, for errors: account "work", smtp
+	key     string // the key, for errors: accounts[0].imap.password_command
+	command string
+	timeout time.Duration // 0: DefaultSecretCommandTimeout
+}
+
+// run runs the command with /bin/sh -c and returns its standard output
+// less one trailing newline. The command runs in a process group of its
+// own (given the terminal while it runs, when rekindle has it, so that a
+// passphrase prompt works), and the whole group is killed when the
+// timeout passes or ctx ends: a grandchild waiting on a pinentry or a
+// locked keyring does not outlive it. A failure is reported with the
+// exit status and the first line of standard error, never standard
+// output, which may hold the secret.
+func (c secretCommand) run(ctx context.Context) (string, error) {
+	timeout := c.timeout
+	if timeout <= 0 {
+		timeout = DefaultSecretCommandTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", c.command)
 	var stdout, stderr limitedBuffer
 	stdout.max, stderr.max = maxCommandOutput, 64<<10
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// When the context ends, the shell is killed; a grandchild it started
-	// may keep the pipes open, and must not hold up the caller for long.
-	// (A process group would let us kill it too, but would also cut the
-	// command off the terminal a pinentry may need.)
+	// The group is killed when the context ends; a process that left it
+	// and kept the pipes open must not hold up the caller for long.
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err := runInGroup(cmd)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return "", fmt.Errorf("%s: %s: %w", who, key, ctxErr)
+		switch {
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("%s: %s stopped: %w", c.who, c.key, ctx.Err())
+		case cctx.Err() != nil:
+			return "", &SecretTimeoutError{Who: c.who, Key: c.key, After: timeout}
 		}
 		status := err.Error()
 		var ee *exec.ExitError
@@ -183,19 +221,36 @@ func runSecretCommand(ctx context.Context, who, key, command string) (string, er
 			status = ee.ProcessState.String()
 		}
 		if line := firstLine(stderr.String()); line != "" {
-			return "", fmt.Errorf("%s: %s failed: %s: %s", who, key, status, line)
+			return "", fmt.Errorf("%s: %s failed: %s: %s", c.who, c.key, status, line)
 		}
-		return "", fmt.Errorf("%s: %s failed: %s", who, key, status)
+		return "", fmt.Errorf("%s: %s failed: %s", c.who, c.key, status)
 	}
 	if stdout.overflow {
-		return "", fmt.Errorf("%s: %s printed more than %d bytes", who, key, maxCommandOutput)
+		return "", fmt.Errorf("%s: %s printed more than %d bytes", c.who, c.key, maxCommandOutput)
 	}
 	v := trimNewline(stdout.String())
 	if v == "" {
-		return "", fmt.Errorf("%s: %s printed nothing", who, key)
+		return "", fmt.Errorf("%s: %s printed nothing", c.who, c.key)
 	}
 	return v, nil
 }
+
+// SecretTimeoutError is a password_command or token_command that did not
+// finish in time and was killed, with every process it started.
+type SecretTimeoutError struct {
+	Who   string // account "work", smtp
+	Key   string // accounts[0].imap.password_command
+	After time.Duration
+}
+
+func (e *SecretTimeoutError) Error() string {
+	return fmt.Sprintf("%s: %s did not finish within %s and was stopped, with every process it started: "+
+		"run it in a terminal to see what it waits for (a passphrase prompt, a locked keyring, the network), "+
+		"or raise timeouts.secret_command", e.Who, e.Key, e.After)
+}
+
+// Timeout reports true: the error is a timeout (net.Error's convention).
+func (e *SecretTimeoutError) Timeout() bool { return true }
 
 // limitedBuffer keeps the first max bytes written to it and drops the
 // rest, so a runaway command cannot exhaust memory.
@@ -242,15 +297,16 @@ func firstLine(s string) string {
 // token printed by token_command for auth xoauth2 and oauthbearer, else
 // the password from the account's secret source (or from the systemd
 // credential <account>.password). account is the account's name, used in
-// errors and for the credential's file name. The context bounds a
-// password or token command.
+// errors and for the credential's file name. A password or token command
+// is bounded by timeouts.secret_command and by the context: either
+// ending kills it and every process it started.
 func (c *IMAP) Resolve(ctx context.Context, account string) (string, error) {
 	who := fmt.Sprintf("account %q", account)
 	if c.Auth.token() {
 		if c.TokenCommand == "" {
 			return "", fmt.Errorf("%s: token_command is required with auth: %s", who, c.Auth)
 		}
-		return runSecretCommand(ctx, who, "token_command", c.TokenCommand)
+		return c.command(who, "token_command", c.TokenCommand).run(ctx)
 	}
 	return c.SecretSource.resolve(ctx, who, account+".password")
 }
@@ -258,8 +314,8 @@ func (c *IMAP) Resolve(ctx context.Context, account string) (string, error) {
 // Resolve returns what logging in to the SMTP server needs: the access
 // token printed by token_command for auth xoauth2 and oauthbearer, "" for
 // auth none, else the password from the secret source (or from the
-// systemd credential smtp.password). The context bounds a password or
-// token command.
+// systemd credential smtp.password). A password or token command is
+// bounded as for IMAP.
 func (c *SMTP) Resolve(ctx context.Context) (string, error) {
 	const who = "smtp"
 	switch {
@@ -269,7 +325,24 @@ func (c *SMTP) Resolve(ctx context.Context) (string, error) {
 		if c.TokenCommand == "" {
 			return "", fmt.Errorf("%s: token_command is required with auth: %s", who, c.Auth)
 		}
-		return runSecretCommand(ctx, who, "token_command", c.TokenCommand)
+		return c.command(who, "token_command", c.TokenCommand).run(ctx)
 	}
 	return c.SecretSource.resolve(ctx, who, "smtp.password")
+}
+
+// timeouts checks the timeouts section, and gives every secret source its
+// place in the configuration and its command timeout.
+func (c *checker) timeouts(cfg *Config) error {
+	d := cfg.Timeouts.SecretCommand.Std()
+	if d < time.Second || d > time.Hour {
+		return c.errorf("timeouts.secret_command", "%s is out of range 1s..1h", cfg.Timeouts.SecretCommand)
+	}
+	for i := range cfg.Accounts {
+		s := &cfg.Accounts[i].IMAP.SecretSource
+		s.key, s.timeout = fmt.Sprintf("accounts[%d].imap", i), d
+	}
+	if cfg.SMTP != nil {
+		cfg.SMTP.SecretSource.key, cfg.SMTP.SecretSource.timeout = "smtp", d
+	}
+	return nil
 }

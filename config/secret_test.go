@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -286,5 +287,63 @@ func TestYAMLErrorsHidePasswords(t *testing.T) {
 		if !strings.Contains(err.Error(), "line 7: ") || !strings.Contains(err.Error(), "password") {
 			t.Errorf("%s: error %v does not point at the password's line", line, err)
 		}
+	}
+}
+
+// TestCommandTimeout: a password_command that never finishes is stopped
+// after timeouts.secret_command, and the error names the key, the
+// timeout and what to do.
+func TestCommandTimeout(t *testing.T) {
+	cfg, err := testLoader().Parse([]byte(`
+me: {addresses: [jane@example.com]}
+accounts:
+  - name: work
+    imap: {host: imap.example.com, username: jane, password: pw}
+  - name: home
+    imap: {host: imap.example.org, username: jane, password_command: "sleep 1000"}
+smtp: {host: smtp.example.com, username: jane, auth: xoauth2, token_command: "sleep 1000"}
+timeouts: {secret_command: 1s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key     string
+		resolve func(context.Context) (string, error)
+	}{
+		{"accounts[1].imap.password_command", func(ctx context.Context) (string, error) { return cfg.Accounts[1].IMAP.Resolve(ctx, "home") }},
+		{"smtp.token_command", cfg.SMTP.Resolve},
+	} {
+		start := time.Now()
+		_, err := c.resolve(context.Background())
+		took := time.Since(start)
+		if err == nil {
+			t.Fatalf("%s: Resolve succeeded", c.key)
+		}
+		for _, want := range []string{c.key, "within 1s", "timeouts.secret_command", "run it in a terminal"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", c.key, err, want)
+			}
+		}
+		var te *SecretTimeoutError
+		if !errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: error %v is not a *SecretTimeoutError, or passes for the caller's deadline", c.key, err)
+		}
+		if took > 10*time.Second {
+			t.Errorf("%s: Resolve took %v with a 1s timeout", c.key, took)
+		}
+		t.Logf("%s: failed after %v: %v", c.key, took.Round(time.Millisecond), err)
+	}
+}
+
+func TestTimeoutsRange(t *testing.T) {
+	for _, v := range []string{"0s", "500ms", "2h"} {
+		_, err := testLoader().Parse([]byte("me: {addresses: [jane@example.com]}\naccounts: [{name: w, imap: {host: h, username: u, password: p}}]\ntimeouts: {secret_command: " + v + "}\n"))
+		if err == nil || !strings.Contains(err.Error(), "timeouts.secret_command") || !strings.Contains(err.Error(), "1s..1h") {
+			t.Errorf("secret_command %s: %v, want an out-of-range error naming the key", v, err)
+		}
+	}
+	if d := Default().Timeouts.SecretCommand.Std(); d != 30*time.Second {
+		t.Errorf("default secret_command = %v, want 30s", d)
 	}
 }
