@@ -1,10 +1,16 @@
 package digest
 
 import (
+	"encoding/base64"
+	"io"
+	"mime"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -82,8 +88,117 @@ func untrusted(s string, n int) string { return truncate(oneLine(s), n) }
 
 // HeaderSafe returns s as one line fit for a mail header such as Subject:
 // no CR, LF or other control characters, white space collapsed, at most
-// 200 runes. Templates may write anything; what reaches a header is this.
-func HeaderSafe(s string) string { return untrusted(s, 200) }
+// 200 runes, and no RFC 2047 encoded word (see plainWords). Templates may
+// write anything; what reaches a header is this.
+func HeaderSafe(s string) string { return untrusted(plainWords(s), 200) }
+
+// encodedWord matches an RFC 2047 encoded word as leniently as mail
+// clients read one: charset, encoding, text.
+var encodedWord = regexp.MustCompile(`(?i)=\?([^?]*)\?([bq])\?(.*?)\?=`)
+
+// lenientWords decodes encoded words in any charset: the sync has already
+// decoded every charset it knows, so what is left is read as UTF-8 when
+// it is that, else as Windows-1252.
+var lenientWords = &mime.WordDecoder{CharsetReader: func(_ string, r io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return strings.NewReader(bytesText(b)), nil
+}}
+
+// plainWords decodes the RFC 2047 encoded words left in s, text from mail
+// that the sync could not decode ("=?x-unknown?Q?Caf=E9?=", a base64 word
+// without its padding, a word inside a decoded word): in a header the
+// reader's mail client would decode them itself, or show them raw. Words
+// that decode nowhere lose their syntax and keep their text. Nothing in
+// the result is an encoded word.
+func plainWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	for range 4 {
+		d, err := lenientWords.DecodeHeader(s)
+		if err != nil || d == s {
+			break
+		}
+		s = d
+	}
+	// Each step removes one word; past a few decodings (each may make the
+	// text longer) only the syntax goes, so the loop ends.
+	for i := 0; ; i++ {
+		m := encodedWord.FindStringSubmatchIndex(s)
+		if m == nil {
+			return s
+		}
+		q := s[m[4]] == 'q' || s[m[4]] == 'Q'
+		text := s[m[6]:m[7]]
+		if b, ok := wordBytes(q, text); ok && i < 16 {
+			text = bytesText(b)
+		} else if q {
+			text = strings.ReplaceAll(text, "_", " ")
+		}
+		s = s[:m[0]] + text + s[m[1]:]
+	}
+}
+
+// wordBytes decodes an encoded word's text: Q (underscores are spaces,
+// =XX a byte), or base64 with or without its padding.
+func wordBytes(q bool, text string) ([]byte, bool) {
+	if !q {
+		if b, err := base64.StdEncoding.DecodeString(text); err == nil {
+			return b, true
+		}
+		b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(text, "="))
+		return b, err == nil
+	}
+	b := make([]byte, 0, len(text))
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '_':
+			b = append(b, ' ')
+		case '=':
+			if i+2 >= len(text) {
+				return nil, false
+			}
+			hi, ok1 := unhex(text[i+1])
+			lo, ok2 := unhex(text[i+2])
+			if !ok1 || !ok2 {
+				return nil, false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return b, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// bytesText reads bytes in an unknown charset: UTF-8 when they are that,
+// else Windows-1252 (what 8-bit mail mostly is).
+func bytesText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "")
+	}
+	return string(s)
+}
 
 // normaliseBody tidies a rendered draft or text digest: line endings
 // become LF, control characters other than LF and tab go, trailing spaces
