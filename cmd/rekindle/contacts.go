@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/digest"
@@ -123,12 +125,46 @@ func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool)
 		if c.Pinned {
 			status += " (pinned)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%s\t%d/%d\t%s\t%s\n", orDash(c.Name), c.Email, status, c.Strength, c.Score,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%s\t%d/%d\t%s\t%s\n", capEnd(orDash(c.Name), maxNameCol), capEmail(c.Email, maxEmailCol), status, c.Strength, c.Score,
 			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), digest.Ago(c.DaysSilent))
 	}
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\n%d contacts as of %s\n", len(m.contacts), asOf.Local().Format("2006-01-02 15:04"))
 	return nil
+}
+
+// The contacts table's widest name and address, in runes: one long name
+// must not pad every line of the table. --json has them whole.
+const (
+	maxNameCol  = 30
+	maxEmailCol = 40
+)
+
+// capEnd cuts s to at most n runes, ending a cut with an ellipsis.
+func capEnd(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// capEmail cuts an address to at most n runes by taking runes out of its
+// middle, where an ellipsis marks the cut: it keeps its start and its
+// whole domain when that leaves room for ten runes of the local part,
+// else as much of its end as of its start.
+func capEmail(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	tail := n / 2
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		if d := utf8.RuneCountInString(s[at:]); d <= n-11 {
+			tail = d
+		}
+	}
+	return string(r[:n-1-tail]) + "…" + string(r[len(r)-tail:])
 }
 
 func followupsCommand() *command {
