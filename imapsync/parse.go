@@ -797,11 +797,18 @@ func authSegments(v string) [][]authToken {
 	return segs
 }
 
-// authID cleans an authserv-id for keeping.
+// authID cleans an authserv-id for keeping: a host name, or some such
+// word; "" for anything with white space, control or unprintable
+// characters.
 func authID(s string) string {
-	s = strings.ToLower(cleanText(s))
-	if len(s) > maxAuthID || strings.ContainsAny(s, " ;") {
+	s = strings.ToLower(toUTF8(s))
+	if len(s) > maxAuthID {
 		return ""
+	}
+	for _, r := range s {
+		if r == ';' || !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return ""
+		}
 	}
 	return s
 }
@@ -833,7 +840,7 @@ func authDomain(s string) string {
 		return ""
 	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f || strings.ContainsRune(`"(),;<>[]\`, r) || unicode.IsSpace(r) || unicode.IsControl(r) {
+		if strings.ContainsRune(`"(),;<>[]\`, r) || !unicode.IsPrint(r) || unicode.IsSpace(r) {
 			return ""
 		}
 	}
