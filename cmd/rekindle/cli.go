@@ -216,21 +216,23 @@ func flagsOf(c *command) *flag.FlagSet {
 	return fs
 }
 
-// newLogger logs to w in text or JSON. Under systemd's journal, which
-// stamps every line itself, the time attribute is left out.
+// newLogger logs to w in text or JSON. Durations read as people write
+// them ("1.235s"; JSON would print nanoseconds). Under systemd's journal,
+// which stamps every line itself, the time attribute is left out.
 func newLogger(w io.Writer, format string, verbose, journal bool) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	if journal {
-		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
+	opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+		if journal && len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
 		}
+		if a.Value.Kind() == slog.KindDuration {
+			return slog.String(a.Key, logDuration(a.Value.Duration()))
+		}
+		return a
 	}
 	switch format {
 	case "text", "":
@@ -239,6 +241,18 @@ func newLogger(w io.Writer, format string, verbose, journal bool) (*slog.Logger,
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// logDuration writes d for a log: to the millisecond from a second up, to
+// the microsecond from a millisecond up.
+func logDuration(d time.Duration) string {
+	switch a := d.Abs(); {
+	case a >= time.Second:
+		d = d.Round(time.Millisecond)
+	case a >= time.Millisecond:
+		d = d.Round(time.Microsecond)
+	}
+	return d.String()
 }
 
 // isTerminal tells whether w is an interactive terminal, where progress
