@@ -387,7 +387,8 @@ func parseMsgIDs(v string) []string {
 
 // cleanID makes a message ID safe to store space-separated.
 func cleanID(s string) string {
-	s = strings.Trim(strings.TrimSpace(s), "<>")
+	// To UTF-8 first: a raw 8-bit byte can read as a space (0xA0).
+	s = toUTF8(strings.Trim(strings.TrimSpace(s), "<>"))
 	if !plainASCII(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if unicode.IsSpace(r) || unicode.IsControl(r) {
@@ -396,7 +397,7 @@ func cleanID(s string) string {
 			return r
 		}, s)
 	}
-	return toUTF8(s)
+	return s
 }
 
 func decodeWords(s string) string {
@@ -430,7 +431,11 @@ func cleanText(s string) string {
 	s = toUTF8(s)
 	clean := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') ||
+			// C1 controls (U+0080 to U+009F: NEL is a line break) and
+			// the line and paragraph separators U+2028 and U+2029.
+			(c == 0xc2 && i+1 < len(s) && s[i+1] < 0xa0) ||
+			(c == 0xe2 && (strings.HasPrefix(s[i:], "\u2028") || strings.HasPrefix(s[i:], "\u2029"))) {
 			clean = false
 			break
 		}
@@ -548,20 +553,21 @@ const (
 //
 // It never fails: a header it cannot read adds no result.
 func trustedAuth(ar, arc string, fromDomain string) rekindle.Auth {
-	var hs []authHeader
+	var m authMerge
 	switch {
 	case ar != "":
 		v, rest, _ := strings.Cut(ar, "\n")
 		top := parseAuthResults(v, false)
-		hs = append(hs, top)
+		m.add(&top, fromDomain)
 		for top.id != "" && rest != "" {
 			v, rest, _ = strings.Cut(rest, "\n")
 			h := parseAuthResults(v, false)
 			if h.id != top.id {
 				break
 			}
-			hs = append(hs, h)
+			m.add(&h, fromDomain)
 		}
+		m.a.Server = top.id
 	case arc != "":
 		v, rest, _ := strings.Cut(arc, "\n")
 		best := parseAuthResults(v, true)
@@ -571,37 +577,45 @@ func trustedAuth(ar, arc string, fromDomain string) rekindle.Auth {
 				best = h
 			}
 		}
-		hs = append(hs, best)
-	default:
-		return rekindle.Auth{}
+		m.add(&best, fromDomain)
+		m.a.Server = best.id
 	}
-	a := rekindle.Auth{Server: hs[0].id}
-	done := map[string]bool{}
-	for _, h := range hs {
-		seen := map[string]bool{}
-		for _, r := range h.results {
-			if done[r.method] {
-				continue
+	return m.a
+}
+
+// authMerge sums up the headers of one server, topmost first: for each
+// method, the results of the first header that has any.
+type authMerge struct {
+	a    rekindle.Auth
+	done uint8 // methods an earlier header gave results for
+}
+
+const (
+	authDMARC = 1 << iota
+	authSPF
+	authDKIM
+)
+
+func (m *authMerge) add(h *authHeader, fromDomain string) {
+	var seen uint8
+	for _, r := range h.results {
+		switch {
+		case r.method == "dmarc" && m.done&authDMARC == 0:
+			if seen&authDMARC == 0 {
+				m.a.DMARC, m.a.DMARCDomain = r.result, r.domain
 			}
-			seen[r.method] = true
-			switch r.method {
-			case "dmarc":
-				if a.DMARC == "" {
-					a.DMARC, a.DMARCDomain = r.result, r.domain
-				}
-			case "spf":
-				if a.SPF == "" {
-					a.SPF, a.SPFDomain = r.result, r.domain
-				}
-			case "dkim":
-				a.DKIM, a.DKIMDomain = betterDKIM(a.DKIM, a.DKIMDomain, r, fromDomain)
+			seen |= authDMARC
+		case r.method == "spf" && m.done&authSPF == 0:
+			if seen&authSPF == 0 {
+				m.a.SPF, m.a.SPFDomain = r.result, r.domain
 			}
-		}
-		for m := range seen {
-			done[m] = true
+			seen |= authSPF
+		case r.method == "dkim" && m.done&authDKIM == 0:
+			m.a.DKIM, m.a.DKIMDomain = betterDKIM(m.a.DKIM, m.a.DKIMDomain, r, fromDomain)
+			seen |= authDKIM
 		}
 	}
-	return a
+	m.done |= seen
 }
 
 // betterDKIM sums up the DKIM results of one header, one at a time: a
@@ -657,144 +671,172 @@ func domainOf(email string) string {
 // skipped. Other methods (arc, iprev, auth, compauth, ...) are skipped with
 // their properties.
 func parseAuthResults(v string, arc bool) authHeader {
-	var ah authHeader
-	segs := authSegments(v)
-	if arc && len(segs) > 0 && len(segs[0]) > 0 && segs[0][0].pair && strings.EqualFold(segs[0][0].key, "i") {
-		ah.instance = smallInt(segs[0][0].val)
-		segs = segs[1:]
-	}
-	for n, seg := range segs {
-		if n == 0 && len(seg) > 0 && !seg[0].pair {
-			ah.id = authID(seg[0].key)
-			seg = seg[1:]
+	var (
+		ah    authHeader
+		l     = authLexer{s: v}
+		seg   int    // segment number: parts between semicolons
+		idSeg int    // the segment the authserv-id opens
+		first = true // at a segment's first token
+		cur   = -1   // the result properties belong to
+	)
+	tok, w := l.next()
+	for tok != authEnd {
+		switch tok {
+		case authSemi:
+			seg, first, cur = seg+1, true, -1
+			tok, w = l.next()
+			continue
+		case authEq: // a stray '='
+			first = false
+			tok, w = l.next()
+			continue
 		}
-		cur := -1 // the result that properties belong to
-		for _, tok := range seg {
-			if !tok.pair {
-				continue // a version number, "none", a stray word
+		t2, w2 := l.next()
+		if t2 != authEq {
+			// A word alone: the authserv-id, or a version number, "none"...
+			if first && seg == idSeg {
+				ah.id = authID(w)
 			}
-			k := strings.ToLower(tok.key)
+			first, tok, w = false, t2, w2
+			continue
+		}
+		key, val := w, ""
+		if tok, w = l.next(); tok == authWord {
+			val = w
+			tok, w = l.next()
+		}
+		switch {
+		case arc && seg == 0 && first && strings.EqualFold(key, "i"):
+			ah.instance, idSeg = smallInt(val), 1
+		case strings.EqualFold(key, "dkim") || strings.EqualFold(key, "spf") || strings.EqualFold(key, "dmarc"):
+			cur = -1
+			res := authResultValue(val)
+			if res == "" || len(ah.results) >= maxAuthResults {
+				break
+			}
+			method := "dkim"
+			if strings.EqualFold(key, "spf") {
+				method = "spf"
+			} else if strings.EqualFold(key, "dmarc") {
+				method = "dmarc"
+			}
+			if ah.results == nil {
+				ah.results = make([]authResult, 0, 4)
+			}
+			ah.results = append(ah.results, authResult{method: method, result: res})
+			cur = len(ah.results) - 1
+		case strings.IndexByte(key, '.') > 0:
+			if cur < 0 {
+				break
+			}
+			r := &ah.results[cur]
 			switch {
-			case k == "dkim" || k == "spf" || k == "dmarc":
-				res := authResultValue(tok.val)
-				if res == "" || len(ah.results) >= maxAuthResults {
-					cur = -1
-					continue
+			case r.method == "dkim" && strings.EqualFold(key, "header.d"),
+				r.method == "spf" && strings.EqualFold(key, "smtp.mailfrom"),
+				r.method == "dmarc" && strings.EqualFold(key, "header.from"):
+				if d := authDomain(val); d != "" {
+					r.domain = d
 				}
-				ah.results = append(ah.results, authResult{method: k, result: res})
-				cur = len(ah.results) - 1
-			case strings.IndexByte(k, '.') > 0:
-				if cur < 0 {
-					continue
+			case r.method == "dkim" && strings.EqualFold(key, "header.i"),
+				r.method == "spf" && strings.EqualFold(key, "smtp.helo"):
+				if r.domain == "" {
+					r.domain = authDomain(val)
 				}
-				r := &ah.results[cur]
-				switch r.method + " " + k {
-				case "dkim header.d", "spf smtp.mailfrom", "dmarc header.from":
-					if d := authDomain(tok.val); d != "" {
-						r.domain = d
-					}
-				case "dkim header.i", "spf smtp.helo":
-					if r.domain == "" {
-						r.domain = authDomain(tok.val)
-					}
-				}
-			case k == "reason" || k == "action":
-				// The current result's reason, or Microsoft's DMARC action.
-			default:
-				cur = -1 // another method: its properties are not ours
 			}
+		case strings.EqualFold(key, "reason") || strings.EqualFold(key, "action"):
+			// The current result's reason, or Microsoft's DMARC action.
+		default:
+			cur = -1 // another method: its properties are not ours
 		}
+		first = false
 	}
 	return ah
 }
 
-// authToken is a word of an authentication header, or a key=value pair.
-type authToken struct {
-	key, val string
-	pair     bool
+// Tokens of an authentication header.
+const (
+	authEnd  = iota
+	authWord // a word or a quoted string, unquoted
+	authEq   // '='
+	authSemi // ';'
+)
+
+// authLexer cuts an authentication header value into words, '=' and ';',
+// skipping white space and comments (parenthesised, nested, with
+// backslash escapes). A word is a part of the value unless it is a quoted
+// string with escapes.
+type authLexer struct {
+	s string
+	i int
 }
 
-// authSegments splits an authentication header value at its semicolons
-// and each part into words and key=value pairs, with comments
-// (parenthesised, nested) dropped, quoted strings unquoted, and spaces
-// around '=' allowed.
-func authSegments(v string) [][]authToken {
-	type atom struct {
-		s  string
-		eq bool
-	}
-	var (
-		segs  [][]authToken
-		atoms []atom
-		depth int // comment nesting
-	)
-	endSeg := func() {
-		var toks []authToken
-		for i := 0; i < len(atoms); i++ {
-			a := atoms[i]
-			if a.eq {
-				continue
-			}
-			if i+1 < len(atoms) && atoms[i+1].eq {
-				t := authToken{key: a.s, pair: true}
-				if i+2 < len(atoms) && !atoms[i+2].eq {
-					t.val = atoms[i+2].s
-					i++
-				}
-				i++
-				toks = append(toks, t)
-				continue
-			}
-			toks = append(toks, authToken{key: a.s})
-		}
-		segs = append(segs, toks)
-		atoms = atoms[:0]
-	}
-	for i := 0; i < len(v); {
-		c := v[i]
+func (l *authLexer) next() (int, string) {
+	depth := 0
+	for l.i < len(l.s) {
+		c := l.s[l.i]
 		switch {
 		case depth > 0:
 			switch c {
 			case '\\':
-				i++
+				l.i++
 			case '(':
 				depth++
 			case ')':
 				depth--
 			}
-			i++
+			l.i++
 		case c == '(':
 			depth++
-			i++
-		case c == ';':
-			endSeg()
-			i++
-		case c == '=':
-			atoms = append(atoms, atom{eq: true})
-			i++
-		case c == '"':
-			var b strings.Builder
-			for i++; i < len(v) && v[i] != '"'; i++ {
-				if v[i] == '\\' && i+1 < len(v) {
-					i++
-				}
-				b.WriteByte(v[i])
-			}
-			i++ // the closing quote
-			atoms = append(atoms, atom{s: b.String()})
+			l.i++
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ')':
-			i++
+			l.i++
+		case c == ';':
+			l.i++
+			return authSemi, ""
+		case c == '=':
+			l.i++
+			return authEq, ""
+		case c == '"':
+			j, escaped := l.i+1, false
+			for ; j < len(l.s) && l.s[j] != '"'; j++ {
+				if l.s[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			w := l.s[l.i+1 : min(j, len(l.s))]
+			l.i = j + 1
+			if escaped {
+				var b strings.Builder
+				for k := 0; k < len(w); k++ {
+					if w[k] == '\\' && k+1 < len(w) {
+						k++
+					}
+					b.WriteByte(w[k])
+				}
+				w = b.String()
+			}
+			return authWord, w
 		default:
-			j := i
-			for j < len(v) && !strings.ContainsRune(" \t\r\n;=\"()", rune(v[j])) {
+			j := l.i
+			for j < len(l.s) && !authSpecial(l.s[j]) {
 				j++
 			}
-			atoms = append(atoms, atom{s: v[i:j]})
-			i = j
+			w := l.s[l.i:j]
+			l.i = j
+			return authWord, w
 		}
 	}
-	endSeg()
-	return segs
+	return authEnd, ""
+}
+
+// authSpecial reports whether c ends a word.
+func authSpecial(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', ';', '=', '"', '(', ')':
+		return true
+	}
+	return false
 }
 
 // authID cleans an authserv-id for keeping: a host name, or some such
