@@ -201,7 +201,13 @@ func explainDial(a *Account, err error) error {
 	where := fmt.Sprintf("account %s: connect to %s", a.Name, a.Addr)
 	switch {
 	case errors.As(err, &hostnameErr):
-		return fmt.Errorf("%s: the server's TLS certificate is not valid for %q: %v (set tls_server_name to a name the certificate holds, or fix host)", where, a.host(), err)
+		// The name checked is tls_server_name when it is set, else the
+		// host dialled.
+		hint := "set tls_server_name to a name the certificate holds, or fix host"
+		if a.TLS != nil && a.TLS.ServerName != "" {
+			hint = "tls_server_name is not a name the certificate holds: set it to one that is"
+		}
+		return fmt.Errorf("%s: the server's TLS certificate is not valid for %q: %v (%s)", where, hostnameErr.Host, err, hint)
 	case errors.As(err, &unknownAuthority), errors.As(err, &certInvalid), errors.As(err, &verifyErr):
 		return fmt.Errorf("%s: the server's TLS certificate did not verify: %v (if the server uses a private CA, set ca_file to that CA's certificate)", where, err)
 	case errors.As(err, &recordErr):

@@ -392,7 +392,9 @@ func classify(ctx context.Context, where, security, secret string, err error) *E
 	case errors.As(err, &tp):
 		return &Error{Step: where, Code: tp.Code, Temporary: tp.Code >= 400 && tp.Code < 500, Err: err}
 	case errors.As(err, &hostnameErr):
-		return &Error{Step: where, Err: fmt.Errorf("%w (set tls_server_name to a name the certificate holds, or fix host)", err)}
+		// hostnameErr.Host is the name checked: tls_server_name when it
+		// is set, else the host dialled.
+		return &Error{Step: where, Err: fmt.Errorf("the server's TLS certificate is not valid for %q: %w (set tls_server_name to a name the certificate holds, or fix host)", hostnameErr.Host, err)}
 	case errors.As(err, &authority), errors.As(err, &invalid), errors.As(err, &verifyErr):
 		return &Error{Step: where, Err: fmt.Errorf("the server's TLS certificate did not verify: %w (if the server uses a private CA, set ca_file to that CA's certificate)", err)}
 	case errors.As(err, &recordErr):
