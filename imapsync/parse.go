@@ -522,8 +522,8 @@ const (
 // trustedAuth picks the verdict of the user's own server from a message's
 // authentication headers, ar (Authentication-Results) and arc
 // (ARC-Authentication-Results), each one value a line in header order,
-// topmost first, and sums it up. fromDomain, the domain of the message's From, decides which
-// DKIM signature speaks for it when several passed.
+// topmost first, and sums it up. fromDomain, the domain of the message's
+// From, decides which DKIM signature speaks for it when several passed.
 //
 // Every server that checks a message adds its Authentication-Results at
 // the top of the header, above what earlier hops and the sender wrote;
@@ -549,7 +549,8 @@ const (
 // On a server that stamps nothing, the topmost header is the sender's
 // own: what it claims is read as the verdict. A forger gains nothing by
 // that (a message without a verdict counts as it always has), and can
-// only lose by claiming a failure.
+// only lose by claiming a failure; but a stamp that an honest sender's
+// own servers left in the header is then read as the user's server's.
 //
 // It never fails: a header it cannot read adds no result.
 func trustedAuth(ar, arc string, fromDomain string) rekindle.Auth {
