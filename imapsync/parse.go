@@ -387,7 +387,8 @@ func parseMsgIDs(v string) []string {
 
 // cleanID makes a message ID safe to store space-separated.
 func cleanID(s string) string {
-	s = strings.Trim(strings.TrimSpace(s), "<>")
+	// To UTF-8 first: a raw 8-bit byte can read as a space (0xA0).
+	s = toUTF8(strings.Trim(strings.TrimSpace(s), "<>"))
 	if !plainASCII(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if unicode.IsSpace(r) || unicode.IsControl(r) {
@@ -396,7 +397,7 @@ func cleanID(s string) string {
 			return r
 		}, s)
 	}
-	return toUTF8(s)
+	return s
 }
 
 func decodeWords(s string) string {
@@ -430,7 +431,11 @@ func cleanText(s string) string {
 	s = toUTF8(s)
 	clean := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') ||
+			// C1 controls (U+0080 to U+009F: NEL is a line break) and
+			// the line and paragraph separators U+2028 and U+2029.
+			(c == 0xc2 && i+1 < len(s) && s[i+1] < 0xa0) ||
+			(c == 0xe2 && (strings.HasPrefix(s[i:], "\u2028") || strings.HasPrefix(s[i:], "\u2029"))) {
 			clean = false
 			break
 		}
