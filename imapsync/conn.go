@@ -63,9 +63,24 @@ type Account struct {
 	// Include syncs only the folders it matches (plus the Sent folder);
 	// Exclude wins over everything.
 	Include, Exclude []string
-	// DialTimeout bounds connecting and logging in; default 30s.
+	// DialTimeout bounds connecting: the TCP connection, the TLS
+	// handshake (STARTTLS included) and the server's greeting; default
+	// 30s.
 	DialTimeout time.Duration
+	// CommandTimeout is how long the server may stay silent while
+	// rekindle waits for its answer to a command (LOGIN, SELECT, FETCH,
+	// and every command after login); default DefaultCommandTimeout.
+	// Only silence counts: a FETCH that keeps sending is never cut, however
+	// long it takes. A server silent that long is given up on: the
+	// connection is closed and the command fails with a *StallError.
+	CommandTimeout time.Duration
 }
+
+// Defaults for the zero values of Account's timeouts.
+const (
+	DefaultDialTimeout    = 30 * time.Second
+	DefaultCommandTimeout = 60 * time.Second
+)
 
 func (a *Account) host() string {
 	h, _, err := net.SplitHostPort(a.Addr)
@@ -75,10 +90,19 @@ func (a *Account) host() string {
 	return h
 }
 
+func (a *Account) commandTimeout() time.Duration {
+	if a.CommandTimeout > 0 {
+		return a.CommandTimeout
+	}
+	return DefaultCommandTimeout
+}
+
 // Client is a logged-in connection to an account's server.
 type Client struct {
 	*imapclient.Client
-	stop func() bool
+	stop  func() bool
+	watch *watchConn
+	limit time.Duration
 }
 
 // Close closes the connection.
@@ -87,19 +111,73 @@ func (c *Client) Close() error {
 	return c.Client.Close()
 }
 
+// Do runs f, which sends one command and waits for its answer, while a
+// watchdog gives up on the connection if the server stays silent for
+// longer than the account's CommandTimeout; op names the command in the
+// *StallError returned then ("SELECT INBOX"). Until the first Do, every
+// wait for the server is watched, unnamed; from the first Do on, only the
+// waits within Do are: a caller that does work of its own between
+// commands (writing to the store) runs every command through Do.
+func (c *Client) Do(op string, f func() error) error {
+	c.watch.watchAll("", 0)
+	done := c.watch.arm(op, c.limit)
+	err := f()
+	done()
+	if err != nil {
+		if st := c.watch.stall(); st != nil {
+			return st
+		}
+	}
+	return err
+}
+
+// Stalled returns the *StallError that closed the connection; nil while
+// the server answers.
+func (c *Client) Stalled() *StallError { return c.watch.stall() }
+
+// StallError is a server that stopped answering: it stayed silent for
+// After while rekindle waited for its answer to Op. The connection was
+// closed.
+type StallError struct {
+	Account string
+	Addr    string // host:port
+	// Op is what was being waited for: "SELECT INBOX", "the greeting".
+	Op    string
+	After time.Duration
+}
+
+func (e *StallError) Error() string {
+	return fmt.Sprintf("account %s (%s): no answer to %s for %s: the server or the network stopped responding, "+
+		"so the connection was given up (if this keeps happening, check the server's status)", e.Account, e.Addr, e.Op, seconds(e.After))
+}
+
+// Timeout reports true: a StallError is a timeout (net.Error's convention).
+func (e *StallError) Timeout() bool { return true }
+
+// seconds writes a duration of whole seconds as "60s", others as Go does.
+func seconds(d time.Duration) string {
+	if d >= time.Second && d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}
+
 // Connect dials the account's server and logs in. The connection is closed
-// when ctx is cancelled, which aborts any command in flight.
+// when ctx is cancelled, which aborts any command in flight. Connecting is
+// bounded by the account's DialTimeout, logging in by its CommandTimeout;
+// a server that stops answering on the way is a *StallError naming the
+// step, and an error after ctx ended names the step and wraps ctx's error.
 func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client, error) {
 	timeout := a.DialTimeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
+	if timeout <= 0 {
+		timeout = DefaultDialTimeout
 	}
+	limit := a.commandTimeout()
 	if opts == nil {
 		opts = &imapclient.Options{}
 	}
 	o := *opts
 	o.WordDecoder = wordDecoder
-	o.Dialer = &net.Dialer{Timeout: timeout}
 	if a.TLS != nil {
 		o.TLSConfig = a.TLS.Clone()
 	} else {
@@ -108,44 +186,118 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 	if o.TLSConfig.ServerName == "" {
 		o.TLSConfig.ServerName = a.host()
 	}
-
-	var (
-		c   *imapclient.Client
-		err error
-	)
 	switch a.Security {
-	case TLS, "":
-		c, err = imapclient.DialTLS(a.Addr, &o)
-	case StartTLS:
-		c, err = imapclient.DialStartTLS(a.Addr, &o)
-	case None:
-		c, err = imapclient.DialInsecure(a.Addr, &o)
+	case TLS, "", StartTLS, None:
 	default:
 		return nil, fmt.Errorf("account %s: unknown security %q (want tls, starttls or none)", a.Name, a.Security)
 	}
+	interrupted := func(step string) error {
+		return fmt.Errorf("account %s (%s): interrupted while %s: %w", a.Name, a.Addr, step, ctx.Err())
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	raw, err := (&net.Dialer{}).DialContext(dctx, "tcp", a.Addr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted("connecting")
+		}
 		return nil, explainDial(a, err)
+	}
+	w := newWatchConn(raw, a.Name, a.Addr)
+	var conn net.Conn = w
+	if a.Security == TLS || a.Security == "" {
+		tc := tls.Client(w, tlsWithALPN(o.TLSConfig))
+		if err := tc.HandshakeContext(dctx); err != nil {
+			w.Close()
+			switch {
+			case ctx.Err() != nil:
+				return nil, interrupted("connecting")
+			case dctx.Err() != nil:
+				return nil, &StallError{Account: a.Name, Addr: a.Addr, Op: "the TLS handshake", After: timeout}
+			}
+			return nil, explainDial(a, err)
+		}
+		conn = tc
+	}
+
+	// step waits for the server with a watchdog on the connection.
+	step := func(op string, d time.Duration, f func() error) error {
+		done := w.arm(op, d)
+		err := f()
+		done()
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return interrupted("waiting for " + op)
+		case w.stall() != nil:
+			return w.stall()
+		}
+		return err
+	}
+	var c *imapclient.Client
+	if a.Security == StartTLS {
+		err := step("STARTTLS", timeout, func() (err error) {
+			c, err = imapclient.NewStartTLS(conn, &o)
+			return err
+		})
+		if err != nil {
+			w.Close()
+			var st *StallError
+			if errors.As(err, &st) || ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, explainDial(a, err)
+		}
+	} else {
+		c = imapclient.New(conn, &o)
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	fail := func(err error) (*Client, error) {
 		stop()
 		c.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, err
 	}
-	if err := withDeadline(timeout, c.WaitGreeting); err != nil {
+	if err := step("the greeting", timeout, c.WaitGreeting); err != nil {
+		var st *StallError
+		if errors.As(err, &st) || ctx.Err() != nil {
+			return fail(err)
+		}
 		return fail(explainDial(a, err))
 	}
 	secret, err := a.Secret(ctx)
 	if err != nil {
 		return fail(fmt.Errorf("account %s: %w", a.Name, err))
 	}
-	if err := login(c, a, secret); err != nil {
+	if err := step(loginOp(a), limit, func() error { return login(c, a, secret) }); err != nil {
 		return fail(err)
 	}
-	return &Client{Client: c, stop: stop}, nil
+	// Until the caller names its commands (Client.Do), any wait for the
+	// server longer than limit is a stall.
+	w.watchAll("a command", limit)
+	return &Client{Client: c, stop: stop, watch: w, limit: limit}, nil
+}
+
+// tlsWithALPN returns c asking for the "imap" protocol, as go-imap's
+// DialTLS does.
+func tlsWithALPN(c *tls.Config) *tls.Config {
+	c = c.Clone()
+	if c.NextProtos == nil {
+		c.NextProtos = []string{"imap"}
+	}
+	return c
+}
+
+// loginOp names the login command for errors.
+func loginOp(a *Account) string {
+	switch a.Mechanism {
+	case XOAuth2:
+		return "AUTHENTICATE XOAUTH2"
+	case OAuthBearer:
+		return "AUTHENTICATE OAUTHBEARER"
+	}
+	return "LOGIN"
 }
 
 func withDeadline(d time.Duration, f func() error) error {

@@ -125,7 +125,7 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name)}
 	res, err := s.run(ctx)
 	if err != nil && ctx.Err() != nil {
-		err = ctx.Err()
+		err = fmt.Errorf("account %s: sync stopped: %w", a.Name, ctx.Err())
 	}
 	if s.second != nil {
 		_ = withDeadline(5*time.Second, s.second.Logout().Wait)
@@ -156,8 +156,16 @@ type syncer struct {
 func (s *syncer) run(ctx context.Context) (*Result, error) {
 	s.condstore = s.c.Caps().Has(imap.CapCondStore)
 	statusOpts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: s.condstore}
-	folders, err := listFolders(s.c.Client, statusOpts)
+	var folders []*Folder
+	err := s.c.Do("LIST", func() (err error) {
+		folders, err = listFolders(s.c.Client, statusOpts)
+		return err
+	})
 	if err != nil {
+		var st *StallError
+		if errors.As(err, &st) {
+			return nil, resumeNote(st)
+		}
 		return nil, fmt.Errorf("account %s: %w", s.a.Name, err)
 	}
 	chooseFolders(folders, s.a.Include, s.a.Exclude)
@@ -201,6 +209,11 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, errConnection) {
 				res.Folders = append(res.Folders, fr)
+				var st *StallError
+				if errors.As(err, &st) {
+					// It names the account, the server and the folder.
+					return res, resumeNote(st)
+				}
 				return res, fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
 			}
 			fr.Err = fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
@@ -215,11 +228,27 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 // remaining folders are not tried on it.
 var errConnection = errors.New("connection lost")
 
+// Is makes a stalled server a lost connection for the sync: the watchdog
+// closed it.
+func (e *StallError) Is(target error) bool { return target == errConnection }
+
+// resumeNote adds to a stall what the next sync does about it.
+func resumeNote(st *StallError) error {
+	return fmt.Errorf("%w; the next sync resumes where this one stopped", st)
+}
+
 // connErr classifies an error from an IMAP command. A NO or BAD reply
 // (*imap.Error) is the server refusing one command, and the other folders
-// go on; anything else means the connection itself failed.
+// go on; anything else means the connection itself failed. A server that
+// stopped answering is its *StallError, which names the command.
 func (s *syncer) connErr(err error) error {
-	var imapErr *imap.Error
+	var (
+		imapErr *imap.Error
+		st      *StallError
+	)
+	if errors.As(err, &st) {
+		return st
+	}
 	if errors.As(err, &imapErr) {
 		return err
 	}
@@ -236,7 +265,10 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 
 	status := f.Status
 	if status == nil {
-		status, err = s.c.Status(f.Name, statusOpts).Wait()
+		err = s.c.Do("STATUS "+f.Name, func() (err error) {
+			status, err = s.c.Status(f.Name, statusOpts).Wait()
+			return err
+		})
 		if err != nil {
 			return fr, s.connErr(fmt.Errorf("status: %w", err))
 		}
@@ -246,13 +278,17 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		return fr, nil
 	}
 
-	sel, err := s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
+	var sel *imap.SelectData
+	err = s.c.Do("SELECT "+f.Name, func() (err error) {
+		sel, err = s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
+		return err
+	})
 	if err != nil {
 		return fr, s.connErr(fmt.Errorf("select: %w", err))
 	}
 	defer func() {
 		if s.c.State() == imap.ConnStateSelected {
-			_ = s.c.Unselect().Wait()
+			_ = s.c.Do("UNSELECT "+f.Name, s.c.Unselect().Wait)
 		}
 	}()
 	if state.UIDValidity != sel.UIDValidity {
@@ -407,7 +443,9 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 		if i == 1 {
 			c = second
 		}
-		go func() { errs <- s.fetchRange(c, i, r.lo, r.hi, batches) }()
+		go func() {
+			errs <- c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r.lo, r.hi, batches) })
+		}()
 	}
 	var fetchErr error
 	for range ranges {
@@ -552,7 +590,11 @@ func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint
 		}
 		s.second = c
 	}
-	sel, err := s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	var sel *imap.SelectData
+	err := s.second.Do("SELECT "+folder+" (second connection)", func() (err error) {
+		sel, err = s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		return err
+	})
 	if err != nil || sel.UIDValidity != uidValidity {
 		var imapErr *imap.Error
 		if err != nil && !errors.As(err, &imapErr) {
@@ -579,7 +621,11 @@ func (s *syncer) removeExpunged(ctx context.Context, folder string) (int, error)
 	if s.c.Caps().Has(imap.CapESearch) || s.c.Caps().Has(imap.CapIMAP4rev2) {
 		opts.ReturnAll = true
 	}
-	data, err := s.c.UIDSearch(&imap.SearchCriteria{}, opts).Wait()
+	var data *imap.SearchData
+	err := s.c.Do("UID SEARCH in "+folder, func() (err error) {
+		data, err = s.c.UIDSearch(&imap.SearchCriteria{}, opts).Wait()
+		return err
+	})
 	if err != nil {
 		return 0, s.connErr(fmt.Errorf("search: %w", err))
 	}

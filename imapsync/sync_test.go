@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -325,8 +326,8 @@ func TestSyncCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := imapsync.Sync(ctx, e.acct, e.db, imapsync.Options{})
-	if err != context.Canceled {
-		t.Errorf("err = %v, want context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "account work") {
+		t.Errorf("err = %v, want context.Canceled naming the account", err)
 	}
 }
 

@@ -2,8 +2,10 @@
 // go-imap's imapserver and imapmemserver. Tests use it to talk real IMAP to
 // rekindle's sync, and `rekindle demo` fills it from the synthetic mailbox
 // generator. It adds what imapmemserver lacks: special-use attributes, TLS
-// with a throwaway CA, and connections cut after a number of bytes, to test
-// a sync that is interrupted mid-FETCH.
+// with a throwaway CA, connections cut after a number of bytes, to test
+// a sync that is interrupted mid-FETCH, and servers that stall (stop
+// answering without closing) or send slowly, to test the client's
+// watchdog.
 package memimap
 
 import (
@@ -65,9 +67,16 @@ type Server struct {
 	special map[string][]imap.MailboxAttr
 	names   []string
 	cut     atomic.Int64 // bytes the next connection may write before it is cut; 0: never
-	conns   atomic.Int64
-	cmdMu   sync.Mutex
-	cmds    map[string]int
+	stallAt atomic.Int64 // bytes the next connection may write before it stalls; 0: never
+	// stallLogin makes connections accepted while set stall once logged in.
+	stallLogin atomic.Bool
+	// throttle is how connections accepted while set send: chunk bytes,
+	// then a pause.
+	throttleChunk atomic.Int64
+	throttlePause atomic.Int64
+	conns         atomic.Int64
+	cmdMu         sync.Mutex
+	cmds          map[string]int
 }
 
 // Start starts a server on 127.0.0.1 with one user and an INBOX.
@@ -88,8 +97,10 @@ func Start(opts Options) (*Server, error) {
 		logw = io.Discard
 	}
 	s.srv = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &session{UserSession: imapmemserver.NewUserSession(s.user), s: s, user: opts.User, pass: opts.Password, token: opts.Token}, nil, nil
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			nc, _ := c.NetConn().(*conn)
+			return &session{UserSession: imapmemserver.NewUserSession(s.user), s: s, conn: nc,
+				user: opts.User, pass: opts.Password, token: opts.Token}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
@@ -151,6 +162,25 @@ func (s *Server) Connections() int { return int(s.conns.Load()) }
 // bytes, as a network failure would.
 func (s *Server) CutNextAfter(n int64) { s.cut.Store(n) }
 
+// StallNextAfter makes the next connection stop answering after it has
+// written n bytes, as a hung server would: it goes on reading commands,
+// and what it writes goes nowhere; the connection stays open.
+func (s *Server) StallNextAfter(n int64) { s.stallAt.Store(n) }
+
+// StallAfterLogin makes the connections accepted from now on stall, as
+// StallNextAfter does, once they have logged in: LOGIN (or AUTHENTICATE)
+// is answered, and nothing after it. StallAfterLogin(false) ends that for
+// the connections that follow.
+func (s *Server) StallAfterLogin(on bool) { s.stallLogin.Store(on) }
+
+// Throttle makes the connections accepted from now on send at most chunk
+// bytes at a time, with a pause after each: a slow server that keeps
+// sending. Throttle(0, 0) ends that for the connections that follow.
+func (s *Server) Throttle(chunk int, pause time.Duration) {
+	s.throttleChunk.Store(int64(chunk))
+	s.throttlePause.Store(int64(pause))
+}
+
 // Create creates a folder with optional special-use attributes.
 func (s *Server) Create(name string, special ...imap.MailboxAttr) error {
 	if err := s.user.Create(name, nil); err != nil {
@@ -203,7 +233,15 @@ func (s *Server) Expunge(folder string, uids ...imap.UID) error {
 type session struct {
 	*imapmemserver.UserSession
 	s                 *Server
+	conn              *conn // nil when the listener's conn is not one
 	user, pass, token string
+}
+
+// loggedIn tells the connection its client logged in.
+func (ss *session) loggedIn() {
+	if ss.conn != nil {
+		ss.conn.loggedIn.Store(true)
+	}
 }
 
 func (ss *session) AuthenticateMechanisms() []string {
@@ -237,6 +275,7 @@ func (ss *session) checkToken(user, token string) error {
 	if user != ss.user || token != ss.token {
 		return imapserver.ErrAuthFailed
 	}
+	ss.loggedIn()
 	return nil
 }
 
@@ -268,6 +307,7 @@ func (ss *session) Login(username, password string) error {
 	if username != ss.user || password != ss.pass {
 		return imapserver.ErrAuthFailed
 	}
+	ss.loggedIn()
 	return nil
 }
 
@@ -352,28 +392,46 @@ func (l *cutListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.s.conns.Add(1)
-	c = &countConn{Conn: c, s: l.s}
-	if n := l.s.cut.Swap(0); n > 0 {
-		return &cutConn{Conn: c, left: n}, nil
-	}
-	return c, nil
+	return &conn{
+		Conn: c, s: l.s,
+		cutAt: l.s.cut.Swap(0), stallAt: l.s.stallAt.Swap(0), stallLogin: l.s.stallLogin.Load(),
+		chunk: int(l.s.throttleChunk.Load()), pause: time.Duration(l.s.throttlePause.Load()),
+	}, nil
 }
 
-// countConn counts the commands a client sends, line by line. Literals
-// (an APPEND's message) are counted as lines too; tests count FETCH and
-// SELECT, which no literal line starts with after a tag.
-type countConn struct {
+// conn is a server connection. It counts the commands a client sends,
+// line by line (literals, an APPEND's message, are counted as lines too;
+// tests count FETCH and SELECT, which no literal line starts with after a
+// tag), and breaks as the Server was told when it was accepted.
+type conn struct {
 	net.Conn
 	s    *Server
 	line []byte
+
+	// cutAt and stallAt are the bytes it writes before it is cut or
+	// stalls; 0: never. stallLogin stalls it at the first command after
+	// login. chunk and pause throttle it.
+	cutAt, stallAt int64
+	stallLogin     bool
+	chunk          int
+	pause          time.Duration
+
+	loggedIn atomic.Bool // set by the session
+	stalled  atomic.Bool
+	mu       sync.Mutex
+	written  int64
 }
 
-func (c *countConn) Read(p []byte) (int, error) {
+func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	for _, b := range p[:n] {
 		if b == '\n' {
 			c.s.countLine(c.line)
 			c.line = c.line[:0]
+			if c.stallLogin && c.loggedIn.Load() {
+				// A command after login: it is never answered.
+				c.stalled.Store(true)
+			}
 		} else if len(c.line) < 256 {
 			c.line = append(c.line, b)
 		}
@@ -381,28 +439,50 @@ func (c *countConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// cutConn closes itself after writing its budget of bytes.
-type cutConn struct {
-	net.Conn
-	mu   sync.Mutex
-	left int64
-}
-
-func (c *cutConn) Write(p []byte) (int, error) {
+// Write sends p, unless the connection is stalled (then p goes nowhere)
+// or cut (then it is closed).
+func (c *conn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.left <= 0 {
-		c.Conn.Close()
-		return 0, errors.New("memimap: connection cut")
+	total := len(p)
+	if c.stalled.Load() {
+		return total, nil
 	}
-	if int64(len(p)) > c.left {
-		n, _ := c.Conn.Write(p[:c.left])
-		c.left = 0
+	if c.stallAt > 0 && c.written+int64(len(p)) > c.stallAt {
+		p = p[:c.stallAt-c.written]
+		c.stalled.Store(true)
+	}
+	if c.cutAt > 0 && c.written+int64(len(p)) > c.cutAt {
+		n, _ := c.send(p[:c.cutAt-c.written])
+		c.written += int64(n)
 		c.Conn.Close()
 		return n, errors.New("memimap: connection cut")
 	}
-	c.left -= int64(len(p))
-	return c.Conn.Write(p)
+	n, err := c.send(p)
+	c.written += int64(n)
+	if err != nil {
+		return n, err
+	}
+	return total, nil
+}
+
+// send writes p, in throttled chunks when the connection is throttled.
+func (c *conn) send(p []byte) (int, error) {
+	if c.chunk <= 0 {
+		return c.Conn.Write(p)
+	}
+	var n int
+	for len(p) > 0 {
+		k := min(c.chunk, len(p))
+		m, err := c.Conn.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[k:]
+		time.Sleep(c.pause)
+	}
+	return n, nil
 }
 
 // selfSigned makes a CA and a server certificate for 127.0.0.1 and
