@@ -57,7 +57,10 @@ type Config struct {
 	// certificate is always verified.
 	TLS *tls.Config
 	// Timeout bounds each step: connecting, and each command with its
-	// reply. Default 1 minute.
+	// reply (DATA: the message and the verdict on it; a digest is small).
+	// A server that keeps rekindle waiting longer fails the step with an
+	// error naming the server, the step and the timeout, which counts as
+	// temporary. Default 1 minute.
 	Timeout time.Duration
 }
 
@@ -163,6 +166,7 @@ type session struct {
 	ctx     context.Context
 	c       *smtp.Client
 	conn    net.Conn
+	addr    string // host:port, for errors
 	timeout time.Duration
 	stop    func() bool
 	// security is the connection's protection, for hints in errors.
@@ -217,7 +221,7 @@ func dial(ctx context.Context, cfg Config) (*session, error) {
 	if err != nil {
 		return nil, classify(ctx, where, security, "", err)
 	}
-	s := &session{ctx: ctx, conn: conn, timeout: timeout, security: security}
+	s := &session{ctx: ctx, conn: conn, addr: addr, timeout: timeout, security: security}
 	// Cancelling ctx closes the connection, which aborts a command
 	// waiting for its reply.
 	s.stop = context.AfterFunc(ctx, func() { conn.Close() })
@@ -346,9 +350,28 @@ func (s *session) step(what string, f func() error) error {
 		err = f()
 	}
 	if err != nil {
+		if s.ctx.Err() == nil && isTimeout(err) {
+			return &Error{Step: what, Temporary: true, Err: fmt.Errorf(
+				"%s did not answer for %s: the server or the network stopped responding, so the connection was given up "+
+					"(a later attempt may work; if this keeps happening, check the server)", s.addr, seconds(s.timeout))}
+		}
 		return classify(s.ctx, what, s.security, s.secret, err)
 	}
 	return nil
+}
+
+// isTimeout reports whether err is a deadline passing on the connection.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// seconds writes a duration of whole seconds as "60s", others as Go does.
+func seconds(d time.Duration) string {
+	if d >= time.Second && d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
 }
 
 // quit says goodbye and closes the connection; a failing QUIT is ignored.

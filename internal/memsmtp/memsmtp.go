@@ -2,14 +2,17 @@
 // github.com/emersion/go-smtp. It keeps what it receives in memory. Tests
 // send real mail to it, and "rekindle demo" delivers its digest to it. It
 // can refuse the next deliveries with a temporary (451) or permanent (550)
-// error, to test retries.
+// error, to test retries, and stall (stop answering, without closing) at a
+// given command, to test the client's timeouts.
 package memsmtp
 
 import (
 	"bytes"
 	"io"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -41,6 +44,7 @@ type Server struct {
 	msgs     []Message
 	refuse   []int // SMTP codes for the next deliveries
 	attempts int
+	stallAt  atomic.Value // string: the command new connections stall at
 }
 
 // Start starts a server on 127.0.0.1. It allows authentication without
@@ -55,8 +59,67 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.Addr = ln.Addr().String()
-	go s.srv.Serve(ln)
+	go s.srv.Serve(&stallListener{Listener: ln, s: s})
 	return s, nil
+}
+
+// StallAt makes the connections accepted from now on stop answering once
+// the client sends verb ("EHLO", "AUTH", "MAIL", "RCPT", "DATA", or "."
+// for the end of a message), as a hung server would: it reads on, and
+// what it writes goes nowhere; the connection stays open. At "." the
+// message is delivered, and only the reply is lost. StallAt("") ends that
+// for the connections that follow.
+func (s *Server) StallAt(verb string) { s.stallAt.Store(strings.ToUpper(verb)) }
+
+type stallListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *stallListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	verb, _ := l.s.stallAt.Load().(string)
+	if verb == "" {
+		return c, nil
+	}
+	return &stallConn{Conn: c, verb: verb}, nil
+}
+
+// stallConn stops answering once the client sent a line starting with
+// verb.
+type stallConn struct {
+	net.Conn
+	verb    string
+	line    []byte
+	stalled atomic.Bool
+}
+
+func (c *stallConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	for _, b := range p[:n] {
+		if b != '\n' {
+			if len(c.line) < 64 {
+				c.line = append(c.line, b)
+			}
+			continue
+		}
+		l := strings.ToUpper(strings.TrimRight(string(c.line), "\r"))
+		if l == c.verb || strings.HasPrefix(l, c.verb+" ") {
+			c.stalled.Store(true)
+		}
+		c.line = c.line[:0]
+	}
+	return n, err
+}
+
+func (c *stallConn) Write(p []byte) (int, error) {
+	if c.stalled.Load() {
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
 }
 
 // Close stops the server.
