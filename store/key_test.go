@@ -64,8 +64,9 @@ func oldKey(h *rekindle.Header, packed []byte) int64 {
 // A store keyed by Message-ID alone is re-keyed when opened: its rows and
 // their locations take the new keys (so a copy synced later meets its
 // row), the folders where messages sharing a Message-ID were merged are
-// fetched again to get them back, and a time outside what a message can
-// carry falls back to the arrival time.
+// fetched again to get them back, and a Date imapsync now drops (before
+// 1980, or more than a day after the arrival) gives way to the arrival
+// time, under the key a re-fetch computes.
 func TestMigrateRekeys(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
@@ -91,22 +92,24 @@ func TestMigrateRekeys(t *testing.T) {
 	}
 	const synced = 1767225600
 	if _, err := old.ExecContext(ctx, `INSERT INTO folders (id, account, name, uidvalidity, last_uid, uidnext, highest_modseq, last_sync) VALUES
-			(1, 'w', 'INBOX', 7, 3, 4, 55, ?), (2, 'w', 'Archive', 8, 2, 3, 66, ?)`, synced, synced); err != nil {
+			(1, 'w', 'INBOX', 7, 3, 4, 55, ?), (2, 'w', 'Archive', 8, 3, 4, 66, ?)`, synced, synced); err != nil {
 		t.Fatal(err)
 	}
 	// INBOX 1 and 2: two messages under one Message-ID, merged into one
 	// row. Archive 1: a message without a Message-ID. Archive 2: one whose
-	// Date says 1975.
+	// Date says 1975. Archive 3: one dated a month after it arrived.
 	merged := msg(1, "same@broken.example")
 	noID := msg(1, "")
 	noID.Subject = "no id"
 	old1975 := msg(2, "old@x")
 	old1975.Date = time.Date(1975, 6, 1, 0, 0, 0, 0, time.UTC)
+	ahead := msg(3, "ahead@x")
+	ahead.Date = ahead.InternalDate.AddDate(0, 1, 0)
 	for _, r := range []struct {
 		m      rekindle.Message
 		folder int
 		uids   []uint32
-	}{{merged, 1, []uint32{1, 2}}, {noID, 2, []uint32{1}}, {old1975, 2, []uint32{2}}} {
+	}{{merged, 1, []uint32{1, 2}}, {noID, 2, []uint32{1}}, {old1975, 2, []uint32{2}}, {ahead, 2, []uint32{3}}} {
 		packed := encodeHeader(nil, &r.m.Header)
 		key := oldKey(&r.m.Header, packed)
 		if _, err := old.ExecContext(ctx, `INSERT INTO messages (key, internal_date, sent_at, header, bulk) VALUES (?, ?, ?, ?, 0)`,
@@ -131,19 +134,24 @@ func TestMigrateRekeys(t *testing.T) {
 		t.Errorf("%d locations point at no message (%v)", stale, err)
 	}
 	got := storedAll(t, d)
-	if len(got) != 3 {
-		t.Fatalf("after migrating: %d messages, want 3", len(got))
+	if len(got) != 4 {
+		t.Fatalf("after migrating: %d messages, want 4", len(got))
 	}
 	for _, s := range got {
-		if s.MessageID == "old@x" && !s.When.Equal(old1975.InternalDate) {
-			t.Errorf("the 1975 message's time is %v, want its arrival %v", s.When, old1975.InternalDate)
+		for _, m := range []rekindle.Message{old1975, ahead} {
+			if s.MessageID == m.MessageID && (!s.When.Equal(m.InternalDate) || !s.Date.IsZero()) {
+				t.Errorf("%s: time %v, Date %v; want its arrival %v and no Date", m.MessageID, s.When, s.Date, m.InternalDate)
+			}
+		}
+		if s.MessageID == "same@broken.example" && !s.Date.Equal(merged.Date) {
+			t.Errorf("a plausible Date changed: %v", s.Date)
 		}
 	}
 	st, _ := d.Folder(ctx, "w", "INBOX")
 	if st.LastUID != 0 || st.UIDNext != 0 || !st.LastSync.IsZero() || st.Messages != 2 || st.UIDValidity != 7 {
 		t.Errorf("INBOX after migrating: %+v; want it fetched again from its start, keeping its messages", st)
 	}
-	if st, _ := d.Folder(ctx, "w", "Archive"); st.LastUID != 2 || st.LastSync.Unix() != synced {
+	if st, _ := d.Folder(ctx, "w", "Archive"); st.LastUID != 3 || st.LastSync.Unix() != synced {
 		t.Errorf("Archive after migrating: %+v; a folder without merged messages keeps its state", st)
 	}
 
@@ -154,15 +162,17 @@ func TestMigrateRekeys(t *testing.T) {
 	second.InternalDate = merged.InternalDate.Add(48 * time.Hour)
 	second.Subject = "another message"
 	must(t, d.PutMessages(ctx, "w", "INBOX", []rekindle.Message{merged, second}, 3))
-	must(t, d.PutMessages(ctx, "w", "Archive", []rekindle.Message{noID}, 2))
+	// Archive's messages as imapsync parses them now: their rows too.
+	old1975.Date, ahead.Date = time.Time{}, time.Time{}
+	must(t, d.PutMessages(ctx, "w", "Archive", []rekindle.Message{noID, old1975, ahead}, 3))
 	after := storedAll(t, d)
-	if len(after) != 4 {
-		t.Errorf("after the re-fetch: %d messages, want 4: %+v", len(after), after)
+	if len(after) != 5 {
+		t.Errorf("after the re-fetch: %d messages, want 5: %+v", len(after), after)
 	}
 	if after[0].ID != got[0].ID || after[0].MessageID != got[0].MessageID {
 		t.Errorf("the first message moved: %+v, was %+v", after[0], got[0])
 	}
-	if tot, _ := d.Totals(ctx); tot.Messages != 4 || tot.Locations != 4 {
-		t.Errorf("totals after the re-fetch = %+v, want 4 messages in 4 locations", tot)
+	if tot, _ := d.Totals(ctx); tot.Messages != 5 || tot.Locations != 5 {
+		t.Errorf("totals after the re-fetch = %+v, want 5 messages in 5 locations", tot)
 	}
 }

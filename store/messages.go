@@ -217,16 +217,24 @@ func init() {
 			}
 			return messageKey(&h, b), nil
 		})
-	// rekindle_plausible_header(header) is a packed header without a Date
-	// before minDate, as imapsync now parses it (such a Date is a broken
-	// clock, and the message's time is its arrival): migration 0006
-	// applies the rule to rows stored before it. A header that does not
-	// decode, or whose Date is fine, comes back as it was.
-	sqlite.MustRegisterDeterministicScalarFunction("rekindle_plausible_header", 1,
+	// rekindle_plausible_header(header, internal_date) is a packed header
+	// without the Date imapsync now drops when it parses one: a Date
+	// before minDate (a broken clock), or one more than
+	// rekindle.MaxDateAhead after the arrival, internal_date (Unix
+	// seconds), when that is itself after minDate. The message's time is
+	// then its arrival. Migration 0006 applies the rules to rows stored
+	// before it. A header that does not decode, or whose Date is kept,
+	// comes back as it was.
+	sqlite.MustRegisterDeterministicScalarFunction("rekindle_plausible_header", 2,
 		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			b, ok := blobArg(args[0])
+			internal, isInt := args[1].(int64)
 			var h rekindle.Header
-			if !ok || decodeHeader(b, &h) != nil || h.Date.IsZero() || !h.Date.Before(minDate) {
+			if !ok || !isInt || decodeHeader(b, &h) != nil || h.Date.IsZero() {
+				return args[0], nil
+			}
+			arrived := time.Unix(internal, 0)
+			if !h.Date.Before(minDate) && (arrived.Before(minDate) || h.Date.Sub(arrived) <= rekindle.MaxDateAhead) {
 				return args[0], nil
 			}
 			h.Date = time.Time{}

@@ -7,13 +7,18 @@
 -- in store/messages.go), which the copies of one message in several
 -- folders share whatever a mailing list did to its copy.
 --
--- 1. A Date before 1980 is a broken clock or a broken parser (a Unix time
--- of 0 reads 1970), and imapsync now drops it when it parses a header, as
--- it did those before 1971: the message's time is then its arrival. Rows
--- stored before get the same treatment, so that their keys below are what
--- a re-fetch of them computes. 315532800 is 1980-01-01.
-UPDATE messages SET header = rekindle_plausible_header(header), sent_at = internal_date
-WHERE sent_at < 315532800 AND rekindle_plausible_header(header) != header;
+-- 1. imapsync now drops a Date before 1980 (a broken clock or parser: a
+-- Unix time of 0 reads 1970; it dropped those before 1971) and one more
+-- than a day after the message arrived (rekindle.MaxDateAhead: a wrong
+-- clock, or a sender placing mail in the future to stay the latest
+-- exchange), and the message's time is then its arrival. Rows stored
+-- before get the same treatment, so that their times are right and their
+-- keys below are what a re-fetch of them computes. 315532800 is
+-- 1980-01-01, 86400 a day; rekindle_plausible_header decides, the WHERE
+-- only spares it the rows that are surely fine.
+UPDATE messages SET header = rekindle_plausible_header(header, internal_date), sent_at = internal_date
+WHERE (sent_at < 315532800 OR (internal_date >= 315532800 AND sent_at > internal_date + 86400))
+    AND rekindle_plausible_header(header, internal_date) != header;
 
 -- 2. Every row takes its new key, and every location follows its row. The
 -- keys go through negative values (a stored key is never negative) so
