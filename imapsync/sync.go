@@ -207,7 +207,7 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 		fr, err := s.syncFolder(ctx, f, statusOpts)
 		fr.Folder, fr.Sent, fr.Duration = f.Name, f.Sent, time.Since(start)
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, errConnection) {
+			if ctx.Err() != nil || errors.Is(err, errConnection) || storeFull(err) {
 				res.Folders = append(res.Folders, fr)
 				var st *StallError
 				if errors.As(err, &st) {

@@ -85,7 +85,7 @@ func (d *DB) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
 		last_uid = MAX(last_uid, ?) WHERE account = ? AND name = ?`,
 		st.UIDNext, st.HighestModSeq, d.Now().Unix(), st.LastUID, st.Account, st.Folder)
 	if err != nil {
-		return fmt.Errorf("finish folder %s/%s: %w", st.Account, st.Folder, err)
+		return fmt.Errorf("finish folder %s/%s: %w", st.Account, st.Folder, diskFull(d.path, err))
 	}
 	return nil
 }

@@ -19,9 +19,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 //go:embed migrations/*.sql
@@ -29,8 +30,9 @@ var migrationFS embed.FS
 
 // DB is an open rekindle database.
 type DB struct {
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly bool // opened by OpenReadOnly
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -74,6 +76,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	d := &DB{db: sdb, path: path, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {
 		sdb.Close()
+		if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
+			return nil, err // it names the store
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	// SQLite gives -wal and -shm the database's mode when it creates
@@ -82,6 +87,200 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		tighten(path + suffix)
 	}
 	return d, nil
+}
+
+// ErrNoStore is what errors.Is finds in OpenReadOnly's error when there is
+// no database at the path: nothing has been synced yet.
+var ErrNoStore = errors.New("no store yet")
+
+// ErrNeedsSync is what errors.Is finds in OpenReadOnly's error when the
+// database's schema is older than this rekindle's: Open (a sync) brings
+// it up to date.
+var ErrNeedsSync = errors.New("the store needs updating")
+
+// OpenReadOnly opens the database at path for reading only, for commands
+// that only read (status, contacts, a digest preview, replay): it never
+// writes to the database, creates nothing but SQLite's shared-memory
+// index next to it, applies no migration, and works on a full disk,
+// where Open fails. A database whose schema is older than this
+// rekindle's is an error (ErrNeedsSync) saying to run a sync, which
+// updates it; a missing one is ErrNoStore.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s: run rekindle sync first", ErrNoStore, path)
+	} else if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	d, err := openReadOnly(ctx, path, "")
+	if err != nil && retryReadOnly(err) {
+		// A reader of a WAL database sets up its shared-memory index in
+		// the -shm file, which fails when the disk is full (SQLite says
+		// "disk I/O error") or the directory is not writable. Read
+		// without it: from a -shm file left read-only (SQLite then keeps
+		// the index in memory), or, with neither -shm nor a WAL to read,
+		// from the database file alone.
+		fallback := "readonly_shm=1"
+		if _, serr := os.Stat(path + "-shm"); serr != nil && walEmpty(path) {
+			fallback = "immutable=1"
+		}
+		if d2, err2 := openReadOnly(ctx, path, fallback); err2 == nil {
+			d, err = d2, nil
+		}
+	}
+	if err != nil {
+		if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	current, err := d.schemaVersionRO(ctx)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	switch latest := ms[len(ms)-1].version; {
+	case current > latest:
+		d.Close()
+		return nil, fmt.Errorf("open store %s: schema version %d is newer than this rekindle knows (%d): upgrade rekindle, or point store.path at another file", path, current, latest)
+	case current < latest:
+		d.Close()
+		if current == 0 {
+			return nil, fmt.Errorf("%w: %s holds no rekindle data yet: run rekindle sync first", ErrNeedsSync, path)
+		}
+		return nil, fmt.Errorf("%w: %s was written by an older rekindle (schema %d, this one reads %d): run rekindle sync once to update it (commands that only read never write to the store)",
+			ErrNeedsSync, path, current, latest)
+	}
+	return d, nil
+}
+
+// openReadOnly opens path read-only, with extra URI parameters, and
+// checks that it reads.
+func openReadOnly(ctx context.Context, path, extra string) (*DB, error) {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout(10000)")
+	// Belt and braces over mode=ro: refuse any statement that writes.
+	q.Add("_pragma", "query_only(1)")
+	q.Add("_pragma", "cache_size(-8000)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	dsn := "file:" + path + "?" + q.Encode()
+	if extra != "" {
+		dsn += "&" + extra
+	}
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{db: sdb, path: path, readOnly: true, Now: time.Now}
+	if _, err := d.schemaVersionRO(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// schemaVersionRO is SchemaVersion, 0 for a database without the table
+// (one that Open created but never got to migrate).
+func (d *DB) schemaVersionRO(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&n)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	return d.SchemaVersion(ctx)
+}
+
+// retryReadOnly reports whether a read-only open failed for want of
+// writing SQLite's shared-memory index.
+func retryReadOnly(err error) bool {
+	switch sqliteCode(err) {
+	case sqliteIOErr, sqliteCantOpen, sqliteFull, sqliteReadOnly:
+		return true
+	}
+	return false
+}
+
+// walEmpty reports whether the database at path has no write-ahead log
+// with anything in it.
+func walEmpty(path string) bool {
+	fi, err := os.Stat(path + "-wal")
+	return errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0
+}
+
+// ErrDiskFull is what errors.Is finds in an error from the store when the
+// disk holding it is full; so does errors.Is(err, syscall.ENOSPC), which
+// is how imapsync, which knows nothing of the store, stops a sync at the
+// first full-disk error rather than downloading every other folder.
+var ErrDiskFull = errors.New("disk full")
+
+// DiskFullError is the store's error when the disk holding it is full:
+// SQLite's "database or disk is full", or an I/O error where the disk has
+// no room left. It says so and what to do.
+type DiskFullError struct {
+	// Path is the database file.
+	Path string
+	// Err is the error as it came.
+	Err error
+}
+
+// Error names the store and says what to do.
+func (e *DiskFullError) Error() string {
+	return fmt.Sprintf("disk full: no room left on the disk holding the store %s (%v); free some space there, or set store.path to a disk with room, and run rekindle sync again: it resumes where it stopped", e.Path, e.Err)
+}
+
+// Unwrap returns the error as it came.
+func (e *DiskFullError) Unwrap() error { return e.Err }
+
+// Is matches ErrDiskFull and syscall.ENOSPC.
+func (e *DiskFullError) Is(target error) bool {
+	return target == ErrDiskFull || target == syscall.ENOSPC
+}
+
+// SQLite's primary result codes the store tells apart.
+const (
+	sqliteReadOnly = 8
+	sqliteIOErr    = 10
+	sqliteFull     = 13
+	sqliteCantOpen = 14
+)
+
+// sqliteCode is the primary SQLite result code of err; 0 when err holds
+// no SQLite error.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return 0
+	}
+	return se.Code() & 0xff
+}
+
+// minFree is the free space under which an I/O error from SQLite is put
+// down to a full disk: less than a few pages and a shared-memory index.
+const minFree = 1 << 20
+
+// diskFull returns err as a *DiskFullError when it comes from the disk
+// holding the database at path being full, else err unchanged.
+func diskFull(path string, err error) error {
+	if err == nil || errors.Is(err, ErrDiskFull) {
+		return err
+	}
+	switch sqliteCode(err) {
+	case sqliteFull:
+		return &DiskFullError{Path: path, Err: err}
+	case sqliteIOErr, sqliteCantOpen:
+		if free, ok := freeSpace(filepath.Dir(path)); ok && free < minFree {
+			return &DiskFullError{Path: path, Err: err}
+		}
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return &DiskFullError{Path: path, Err: err}
+	}
+	return err
 }
 
 // createPrivate creates the database file with mode 0600 (the umask can
@@ -201,16 +400,20 @@ func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// tx runs fn in a write transaction, committing if it returns nil.
+// tx runs fn in a write transaction, committing if it returns nil. A full
+// disk is a *DiskFullError.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if d.readOnly {
+		return fmt.Errorf("store %s was opened read-only", d.path)
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return diskFull(d.path, err)
 	}
 	if err := fn(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
+		return diskFull(d.path, errors.Join(err, tx.Rollback()))
 	}
-	return tx.Commit()
+	return diskFull(d.path, tx.Commit())
 }
 
 func unixOrNull(t time.Time) any {
