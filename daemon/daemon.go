@@ -2,8 +2,17 @@
 // accounts every sync interval, sends the digest on its cron schedule
 // (and a missed one at start, within a grace period), reloads its
 // configuration on request, reports to systemd (READY, STATUS, RELOADING,
-// STOPPING and a watchdog pinged only while the store answers), and stops
-// within a bound.
+// STOPPING and a watchdog pinged only while the store answers and no job
+// is stuck), and stops within a bound.
+//
+// Every wait is bounded. A digest that comes due while a sync runs waits
+// for it at most Config.DigestSyncWait, then cancels it and is built from
+// the store as it is; its own sync beforehand gets the same bound. A job
+// running longer than Config.JobTimeout is cancelled. A cancelled job
+// that does not return within Config.ShutdownTimeout is stuck: it is left
+// behind, no sync starts until it returns, the digest still goes out, and
+// the watchdog pings stop (once no digest is due or running), so that
+// systemd restarts rekindle.
 //
 // The daemon knows nothing of IMAP, SMTP or SQLite: its work comes as
 // Jobs, made by a load function the caller supplies, so tests run it
@@ -17,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,24 +38,37 @@ import (
 
 // Jobs is the work the daemon schedules. Its methods are called from one
 // goroutine at a time, except Healthy, which may run while Sync or Digest
-// does.
+// does, and a job left behind as stuck (cancelled, and not returning),
+// which may still run while the next does.
 type Jobs interface {
 	// Sync syncs every account once and returns a one-line summary for
 	// the service status ("3 folders changed").
 	Sync(ctx context.Context) (summary string, err error)
-	// Digest builds and sends the digest for day, the calendar day
-	// (YYYY-MM-DD) in the digest's time zone, as of now; it may sync
-	// first. It says what it did: sent, to whom and with whom in it, or
-	// nothing sent because nobody was due. When that day's digest was
-	// already sent it returns an error matching ErrAlreadySent, which the
-	// daemon counts as success.
-	Digest(ctx context.Context, day string, now time.Time) (DigestResult, error)
+	// Digest builds and sends the digest r asks for, syncing first for
+	// at most r.SyncFor. It says what it did: sent, to whom and with whom
+	// in it, or nothing sent because nobody was due, and whether it was
+	// built without a fresh sync (DigestResult.Stale). When that day's
+	// digest was already sent it returns an error matching ErrAlreadySent,
+	// which the daemon counts as success.
+	Digest(ctx context.Context, r DigestRequest) (DigestResult, error)
 	// DigestSent reports whether day's digest was sent; the daemon asks
 	// before sending a missed digest at start.
 	DigestSent(ctx context.Context, day string) (bool, error)
 	// Healthy returns nil when the store answers; it should be quick.
 	// The watchdog is pinged only after it returns nil.
 	Healthy(ctx context.Context) error
+}
+
+// DigestRequest is a digest the daemon asks Jobs to send.
+type DigestRequest struct {
+	// Day is the calendar day (YYYY-MM-DD) in the digest's time zone.
+	Day string
+	// Now is the moment the digest is built as of.
+	Now time.Time
+	// SyncFor is how long the digest may spend syncing first; past it,
+	// the digest is built from the store as it is. 0 means no sync: a
+	// sync just ran (or was cancelled for the digest), or one is stuck.
+	SyncFor time.Duration
 }
 
 // DigestResult is what a digest run did, for the log and the service
@@ -65,6 +88,10 @@ type DigestResult struct {
 	// Note is anything else worth a line in the log ("8 drafts saved to
 	// work/Drafts."); may be empty.
 	Note string
+	// Stale says why the digest was built from the store as it was,
+	// without a fresh sync ("the sync before it did not finish within
+	// 2m"); empty when it synced first.
+	Stale string
 }
 
 // ErrAlreadySent is matched (errors.Is) by the error Jobs.Digest returns
@@ -91,14 +118,25 @@ type Config struct {
 	// not sent. 0 means a missed digest is never sent late.
 	Grace time.Duration
 	// ShutdownTimeout bounds how long stopping waits for the running
-	// job; 0 means 10 seconds.
+	// job, and how long a job cancelled for overrunning gets to return
+	// before it counts as stuck; 0 means 10 seconds.
 	ShutdownTimeout time.Duration
+	// DigestSyncWait is how long a digest waits for a sync: for the one
+	// running when the digest comes due (which is then cancelled), or for
+	// its own before it is built. Past it, the digest is built from the
+	// store as it is. 0 means 2 minutes.
+	DigestSyncWait time.Duration
+	// JobTimeout bounds a job: one running longer is cancelled. 0 means
+	// 1 hour.
+	JobTimeout time.Duration
 }
 
 // Defaults for the zero values of Config.
 const (
 	DefaultSyncInterval    = 15 * time.Minute
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultDigestSyncWait  = 2 * time.Minute
+	DefaultJobTimeout      = time.Hour
 )
 
 // FromConfig returns the daemon's part of rekindle's configuration. The
@@ -128,6 +166,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.DigestSyncWait <= 0 {
+		c.DigestSyncWait = DefaultDigestSyncWait
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = DefaultJobTimeout
 	}
 	return c
 }
@@ -190,7 +234,8 @@ type Options struct {
 	Notifier Notifier
 	// Watchdog is the interval systemd wants pings within
 	// (sdnotify.Notifier.WatchdogInterval); the daemon pings at half of
-	// it. 0 means no watchdog.
+	// it, while the store answers and no job is stuck. 0 means no
+	// watchdog.
 	Watchdog time.Duration
 	// Logger defaults to one that discards.
 	Logger *slog.Logger
@@ -227,6 +272,8 @@ func Run(ctx context.Context, load LoadFunc, reload <-chan struct{}, opts Option
 		log:      opts.Logger,
 		load:     load,
 		handled:  map[string]bool{},
+		unstuck:  make(chan stuckReturn),
+		quit:     make(chan struct{}),
 	}
 	if d.clock == nil {
 		d.clock = SystemClock{}
@@ -263,6 +310,15 @@ type daemon struct {
 	// send, so that none is tried twice; pruned to the last week.
 	handled map[string]bool
 	running *job
+	// grace runs (in real time) while the running job has been cancelled
+	// for overrunning: when it fires first, the job is stuck.
+	grace *time.Timer
+	// stuck are jobs cancelled that did not return; unstuck receives
+	// them if they do after all. quit ends the goroutines waiting for
+	// them.
+	stuck   []*job
+	unstuck chan stuckReturn
+	quit    chan struct{}
 
 	// What STATUS= shows.
 	lastSync   syncOutcome
@@ -281,6 +337,14 @@ type digestRun struct {
 	// missed is set for the digest found missed at start: the daemon
 	// first asks whether it was sent.
 	missed bool
+	// waitFrom is when the digest began to wait for a running sync;
+	// afterSync is set once that sync ended, so the digest does not sync
+	// again; stale is why it is built from the store as it is.
+	waitFrom  time.Time
+	afterSync bool
+	stale     string
+	// syncFor is the request's SyncFor, set when the digest starts.
+	syncFor time.Duration
 }
 
 // jobsRef holds the Jobs of one load; the daemon compares these
@@ -295,6 +359,17 @@ type job struct {
 	started time.Time
 	cancel  context.CancelFunc
 	done    chan jobResult
+	// cancelled is why the daemon cancelled the job before it returned
+	// ("the digest came due"); empty until then. cancelledAt is when, in
+	// real time.
+	cancelled   string
+	cancelledAt time.Time
+}
+
+// stuckReturn is a stuck job returning after all.
+type stuckReturn struct {
+	j *job
+	r jobResult
 }
 
 // jobResult is what a job reports when it returns.
@@ -321,6 +396,7 @@ type digestOutcome struct {
 	err     error
 	already bool
 	result  DigestResult
+	stale   string
 }
 
 func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
@@ -349,6 +425,7 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 	for {
 		now := d.clock.Now()
 		d.checkDigest(now)
+		d.overrun(now)
 		if d.running == nil {
 			d.startJob(ctx, now)
 		}
@@ -369,6 +446,10 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 			d.reload(ctx)
 		case r := <-d.runningDone():
 			d.finish(r, false)
+		case <-d.graceC():
+			d.markStuck()
+		case u := <-d.unstuck:
+			d.returned(u)
 		case <-timer.C():
 		}
 		timer.Stop()
@@ -387,9 +468,16 @@ func (d *daemon) wake(now time.Time) time.Time {
 	if d.pingEvery > 0 {
 		earliest(d.nextPing)
 	}
-	// A sync due while a job runs starts when that job finishes.
-	if d.running == nil {
+	// A sync due while a job runs starts when that job finishes; none
+	// starts while one is stuck.
+	if d.running == nil && len(d.stuck) == 0 {
 		earliest(d.nextSync)
+	}
+	if j := d.running; j != nil && j.cancelled == "" {
+		earliest(j.started.Add(d.cfg.JobTimeout))
+		if p := d.pending; p != nil && j.kind == "sync" && !p.waitFrom.IsZero() {
+			earliest(p.waitFrom.Add(d.cfg.DigestSyncWait))
+		}
 	}
 	return wake
 }
@@ -490,6 +578,113 @@ func (d *daemon) queueDigest(now time.Time, r *digestRun) {
 	d.pending = r
 }
 
+// overrun bounds the running job: a sync still running when a digest has
+// waited DigestSyncWait for it is cancelled, and so is any job running
+// longer than JobTimeout.
+func (d *daemon) overrun(now time.Time) {
+	j := d.running
+	if j == nil || j.cancelled != "" {
+		return
+	}
+	if p := d.pending; p != nil && j.kind == "sync" {
+		if p.waitFrom.IsZero() {
+			p.waitFrom = now
+			d.log.Info("digest due while a sync runs; waiting for the sync",
+				slog.String("day", p.day), slog.Duration("at_most", d.cfg.DigestSyncWait),
+				slog.Duration("sync_running_for", now.Sub(j.started)))
+			d.updateStatus(now)
+		}
+		if now.Sub(p.waitFrom) >= d.cfg.DigestSyncWait {
+			p.stale = fmt.Sprintf("the sync running since %s was still running %s after the digest came due, and was cancelled",
+				d.clockString(now, j.started), d.cfg.DigestSyncWait)
+			d.log.Warn("sync still running when the digest should go; cancelling it: the digest is built from the store as it is",
+				slog.String("day", p.day), slog.Duration("waited", now.Sub(p.waitFrom)),
+				slog.Duration("sync_running_for", now.Sub(j.started)))
+			d.cancelJob(now, j, "the digest came due")
+		}
+		return
+	}
+	if now.Sub(j.started) >= d.cfg.JobTimeout {
+		d.log.Warn("job running longer than its bound; cancelling it",
+			slog.String("job", j.kind), slog.String("day", j.day()),
+			slog.Duration("running_for", now.Sub(j.started)), slog.Duration("job_timeout", d.cfg.JobTimeout))
+		d.cancelJob(now, j, fmt.Sprintf("it ran longer than %s", d.cfg.JobTimeout))
+	}
+}
+
+// cancelJob cancels the running job, which then has ShutdownTimeout (real
+// time) to return before it counts as stuck.
+func (d *daemon) cancelJob(now time.Time, j *job, why string) {
+	j.cancelled, j.cancelledAt = why, time.Now()
+	j.cancel()
+	d.grace = time.NewTimer(d.cfg.ShutdownTimeout)
+	d.updateStatus(now)
+}
+
+func (d *daemon) graceC() <-chan time.Time {
+	if d.grace == nil {
+		return nil
+	}
+	return d.grace.C
+}
+
+func (d *daemon) stopGrace() {
+	if d.grace != nil {
+		d.grace.Stop()
+		d.grace = nil
+	}
+}
+
+// markStuck leaves behind the running job, cancelled and not returning:
+// the next job may start, no sync starts until it returns, and the
+// watchdog pings stop once no digest is due or running, for systemd to
+// restart rekindle.
+func (d *daemon) markStuck() {
+	d.grace = nil
+	j := d.running
+	if j == nil {
+		return
+	}
+	d.running = nil
+	d.stuck = append(d.stuck, j)
+	now := d.clock.Now()
+	d.log.Error("job did not return after it was cancelled: it is stuck; leaving it behind, starting no sync until it returns, "+
+		"and withholding the watchdog pings so that systemd restarts rekindle",
+		slog.String("job", j.kind), slog.String("day", j.day()), slog.String("cancelled", j.cancelled),
+		slog.Duration("running_for", now.Sub(j.started)),
+		slog.Duration("since_cancel", time.Since(j.cancelledAt).Round(time.Millisecond)))
+	go func() {
+		r := <-j.done
+		select {
+		case d.unstuck <- stuckReturn{j, r}:
+		case <-d.quit:
+		}
+	}()
+	d.updateStatus(now)
+}
+
+// returned takes back a stuck job that returned after all.
+func (d *daemon) returned(u stuckReturn) {
+	d.stuck = slices.DeleteFunc(d.stuck, func(j *job) bool { return j == u.j })
+	d.log.Warn("stuck job returned after all", slog.String("job", u.j.kind), slog.String("day", u.j.day()),
+		slog.Duration("elapsed", u.r.elapsed), slog.Any("error", u.r.err))
+	if len(d.stuck) == 0 {
+		d.log.Info("no job stuck any more; syncs and watchdog pings resume")
+	}
+	d.closeRetired()
+	d.updateStatus(d.clock.Now())
+}
+
+// withholdPings reports whether the watchdog must not be pinged: a job
+// is stuck, and no digest is due or running (a restart must not cut one
+// off).
+func (d *daemon) withholdPings() bool {
+	if len(d.stuck) == 0 {
+		return false
+	}
+	return d.pending == nil && (d.running == nil || d.running.kind != "digest")
+}
+
 // startJob starts the pending digest, or a sync when one is due.
 func (d *daemon) startJob(ctx context.Context, now time.Time) {
 	var (
@@ -502,9 +697,17 @@ func (d *daemon) startJob(ctx context.Context, now time.Time) {
 		d.pending = nil
 		d.handled[r.day] = true
 		d.pruneHandled(now)
+		switch {
+		case r.afterSync || r.stale != "":
+			// The sync that just ran (or was cancelled) is the digest's.
+		case len(d.stuck) > 0:
+			r.stale = fmt.Sprintf("a %s is stuck", d.stuck[0].kind)
+		default:
+			r.syncFor = d.cfg.DigestSyncWait
+		}
 		j.kind, j.digest = "digest", r
 		run = func(ctx context.Context) jobResult { return d.digest(ctx, j.jobs, r, now) }
-	case !now.Before(d.nextSync):
+	case !now.Before(d.nextSync) && len(d.stuck) == 0:
 		j.kind = "sync"
 		// The next sync is due an interval after this one started; if this
 		// one overruns, finish moves it on.
@@ -546,7 +749,7 @@ func (d *daemon) digest(ctx context.Context, jobs Jobs, r *digestRun, now time.T
 				slog.Time("scheduled", r.scheduled), slog.Duration("late", now.Sub(r.scheduled)))
 		}
 	}
-	res, err := jobs.Digest(ctx, r.day, now)
+	res, err := jobs.Digest(ctx, DigestRequest{Day: r.day, Now: now, SyncFor: r.syncFor})
 	if errors.Is(err, ErrAlreadySent) {
 		return jobResult{already: true}
 	}
@@ -582,14 +785,25 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 	j := d.running
 	d.running = nil
 	j.cancel()
+	d.stopGrace()
 	d.closeRetired()
 	now := d.clock.Now()
 	switch j.kind {
 	case "sync":
+		if j.cancelled != "" && r.err != nil {
+			r.err = fmt.Errorf("cancelled: %s: %w", j.cancelled, r.err)
+		}
 		d.lastSync = syncOutcome{at: j.started, summary: r.summary, err: r.err}
 		if stopping {
 			d.log.Info("sync stopped", slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
 			return
+		}
+		if p := d.pending; p != nil && !p.waitFrom.IsZero() {
+			// The digest waited for this sync: it does not sync again.
+			p.afterSync = true
+			if r.err != nil && p.stale == "" {
+				p.stale = "the sync before it failed"
+			}
 		}
 		// When the sync overran its interval, the next starts at the first
 		// interval boundary not before now: once, not once per interval
@@ -597,16 +811,31 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 		if iv := d.cfg.SyncInterval; d.nextSync.Before(now) {
 			d.nextSync = d.nextSync.Add((now.Sub(d.nextSync) + iv - 1) / iv * iv)
 		}
-		if r.err != nil {
+		switch {
+		case j.cancelled != "" && r.err != nil:
+			d.log.Warn("sync cancelled; the next one resumes where it stopped", slog.String("why", j.cancelled),
+				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
+		case r.err != nil:
 			d.log.Error("sync failed; retrying at the next interval", slog.Any("error", r.err),
 				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
-		} else {
+		default:
 			d.log.Info("sync finished", slog.String("summary", r.summary),
 				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
 		}
 	case "digest":
 		day := j.digest.day
-		d.lastDigest = digestOutcome{day: day, at: j.started, err: r.err, already: r.already, result: r.digest}
+		stale := j.digest.stale
+		if stale == "" {
+			stale = r.digest.Stale
+		}
+		if j.cancelled != "" && r.err != nil {
+			r.err = fmt.Errorf("cancelled: %s: %w", j.cancelled, r.err)
+		}
+		d.lastDigest = digestOutcome{day: day, at: j.started, err: r.err, already: r.already, result: r.digest, stale: stale}
+		var staleAttr slog.Attr
+		if stale != "" {
+			staleAttr = slog.String("built_from", "the store as it was: "+stale)
+		}
 		switch {
 		case stopping:
 			d.log.Info("digest stopped", slog.String("day", day), slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
@@ -618,21 +847,21 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 			// would send it twice. A restart within grace tries again, and
 			// the store refuses a second send.
 			d.log.Error("digest failed", slog.String("day", day), slog.Any("error", r.err),
-				slog.Duration("elapsed", r.elapsed))
+				slog.Duration("elapsed", r.elapsed), staleAttr)
 		case r.digest.Sent:
 			attrs := []any{slog.String("day", day), slog.String("to", r.digest.To),
 				slog.Int("people", r.digest.People), slog.Int("followups", r.digest.Followups)}
 			if r.digest.Note != "" {
 				attrs = append(attrs, slog.String("note", r.digest.Note))
 			}
-			d.log.Info("digest sent", append(attrs, slog.Duration("elapsed", r.elapsed))...)
+			d.log.Info("digest sent", append(attrs, slog.Duration("elapsed", r.elapsed), staleAttr)...)
 		default:
 			why := r.digest.NotSent
 			if why == "" {
 				why = "nothing to send"
 			}
 			d.log.Info("no digest sent", slog.String("day", day), slog.String("reason", why),
-				slog.Duration("elapsed", r.elapsed))
+				slog.Duration("elapsed", r.elapsed), staleAttr)
 		}
 		d.log.Info("next digest", d.nextDigestAttr(), d.inAttr(now))
 	}
@@ -681,11 +910,16 @@ func (d *daemon) loadJobs(ctx context.Context) (Config, Jobs, error) {
 	return cfg, jobs, nil
 }
 
-// closeRetired closes the retired Jobs unless the running job uses them.
+// closeRetired closes the retired Jobs unless the running job, or a
+// stuck one, uses them.
 func (d *daemon) closeRetired() {
 	kept := d.retired[:0]
 	for _, j := range d.retired {
-		if d.running != nil && d.running.jobs == j {
+		inUse := d.running != nil && d.running.jobs == j
+		for _, s := range d.stuck {
+			inUse = inUse || s.jobs == j
+		}
+		if inUse {
 			kept = append(kept, j)
 			continue
 		}
@@ -701,8 +935,8 @@ func closeJobs(j Jobs) {
 	}
 }
 
-// ping pings the watchdog if the store answers. It runs on the loop's
-// goroutine, so a stuck loop stops the pings too.
+// ping pings the watchdog if the store answers and no job is stuck. It
+// runs on the loop's goroutine, so a stuck loop stops the pings too.
 func (d *daemon) ping(ctx context.Context) {
 	hctx, cancel := context.WithTimeout(ctx, d.pingEvery)
 	err := d.jobs.Healthy(hctx)
@@ -721,6 +955,9 @@ func (d *daemon) ping(ctx context.Context) {
 		d.healthErr = nil
 		d.updateStatus(now)
 	}
+	if d.withholdPings() {
+		return
+	}
 	d.notify(sdnotify.Watchdog)
 }
 
@@ -728,7 +965,12 @@ func (d *daemon) ping(ctx context.Context) {
 func (d *daemon) stop() error {
 	d.notify(sdnotify.Stopping, sdnotify.Status("stopping"))
 	d.log.Info("stopping")
-	var abandoned *jobsRef
+	close(d.quit)
+	d.stopGrace()
+	abandon := map[*jobsRef]bool{}
+	for _, j := range d.stuck {
+		abandon[j.jobs] = true
+	}
 	if j := d.running; j != nil {
 		j.cancel()
 		// Real time, whatever the Clock: this bounds how long a stop takes.
@@ -737,7 +979,7 @@ func (d *daemon) stop() error {
 		case r := <-j.done:
 			d.finish(r, true)
 		case <-timer.C:
-			abandoned = j.jobs
+			abandon[j.jobs] = true
 			d.log.Warn("job did not stop in time; abandoning it",
 				slog.String("job", j.kind), slog.String("day", j.day()),
 				slog.Duration("running_for", d.clock.Now().Sub(j.started)),
@@ -748,7 +990,7 @@ func (d *daemon) stop() error {
 	// The abandoned job's Jobs stay open: closing a store under a running
 	// query helps no one, and the process is about to exit.
 	for _, j := range append(d.retired, d.jobs) {
-		if j != abandoned {
+		if !abandon[j] {
 			closeJobs(j.Jobs)
 		}
 	}
@@ -786,14 +1028,16 @@ func (d *daemon) notifyStatus(now time.Time, states ...string) {
 // "last sync 07:01 (3 folders changed); next digest Mon 2026-11-23 07:00 CET".
 func (d *daemon) status(now time.Time) string {
 	loc := d.cfg.Location
-	clock := func(t time.Time) string {
-		t = t.In(loc)
-		if n := now.In(loc); t.YearDay() == n.YearDay() && t.Year() == n.Year() {
-			return t.Format("15:04")
-		}
-		return t.Format("Mon 2006-01-02 15:04")
-	}
+	clock := func(t time.Time) string { return d.clockString(now, t) }
 	var parts []string
+	for _, j := range d.stuck {
+		watchdog := "watchdog pings withheld"
+		if !d.withholdPings() {
+			watchdog = "watchdog pings withheld after the digest"
+		}
+		parts = append(parts, fmt.Sprintf("stuck: the %s started %s did not return after it was cancelled (%s); %s",
+			j.kind, clock(j.started), j.cancelled, watchdog))
+	}
 	if d.healthErr != nil {
 		parts = append(parts, "store not answering: "+oneLine(d.healthErr.Error()))
 	}
@@ -801,7 +1045,15 @@ func (d *daemon) status(now time.Time) string {
 		parts = append(parts, "reload failed, running the previous configuration: "+oneLine(d.reloadErr.Error()))
 	}
 	if j := d.running; j != nil && j.kind == "sync" {
-		parts = append(parts, "syncing since "+clock(j.started))
+		switch p := d.pending; {
+		case j.cancelled != "":
+			parts = append(parts, fmt.Sprintf("sync since %s cancelled: %s", clock(j.started), j.cancelled))
+		case p != nil && !p.waitFrom.IsZero():
+			parts = append(parts, fmt.Sprintf("syncing since %s; the digest for %s waits for it until %s",
+				clock(j.started), p.day, clock(p.waitFrom.Add(d.cfg.DigestSyncWait))))
+		default:
+			parts = append(parts, "syncing since "+clock(j.started))
+		}
 	} else if s := d.lastSync; !s.at.IsZero() {
 		switch {
 		case s.err != nil:
@@ -813,8 +1065,13 @@ func (d *daemon) status(now time.Time) string {
 		}
 	}
 	if j := d.running; j != nil && j.kind == "digest" {
-		parts = append(parts, "sending digest for "+j.digest.day)
+		if j.digest.stale != "" {
+			parts = append(parts, "sending digest for "+j.digest.day+" from the store as it is ("+oneLine(j.digest.stale)+")")
+		} else {
+			parts = append(parts, "sending digest for "+j.digest.day)
+		}
 	} else if g := d.lastDigest; g.day != "" {
+		n := len(parts)
 		switch {
 		case g.err != nil:
 			parts = append(parts, fmt.Sprintf("digest for %s failed: %s", g.day, oneLine(g.err.Error())))
@@ -832,6 +1089,9 @@ func (d *daemon) status(now time.Time) string {
 			}
 			parts = append(parts, fmt.Sprintf("no digest for %s: %s", g.day, oneLine(why)))
 		}
+		if g.stale != "" && len(parts) > n {
+			parts[n] += ", built from the store as it was (" + oneLine(g.stale) + ")"
+		}
 	}
 	if d.nextDigest.IsZero() {
 		parts = append(parts, "no digest scheduled")
@@ -839,6 +1099,15 @@ func (d *daemon) status(now time.Time) string {
 		parts = append(parts, "next digest "+d.nextDigest.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// clockString shows t as status does: the time today, else the date too.
+func (d *daemon) clockString(now, t time.Time) string {
+	loc := d.cfg.Location
+	if n := now.In(loc); t.In(loc).YearDay() == n.YearDay() && t.In(loc).Year() == n.Year() {
+		return t.In(loc).Format("15:04")
+	}
+	return t.In(loc).Format("Mon 2006-01-02 15:04")
 }
 
 // count says n things: "1 person", "4 people".

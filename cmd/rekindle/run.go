@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/daemon"
@@ -28,8 +27,11 @@ when still within digest.grace (6h); never two digests for one day, even
 across restarts. SIGHUP reloads the configuration and templates (a bad one
 is logged and the old one kept); SIGTERM or SIGINT stop within seconds.
 Under systemd (Type=notify) it reports READY, STATUS, RELOADING, STOPPING
-and pings the watchdog while the store answers. Logs go to stderr; without
-an smtp section it only syncs.`,
+and pings the watchdog while the store answers. Every wait is bounded: a
+digest waits at most 2 minutes for a sync, then is built from the store as
+it is; a job running over an hour is cancelled, and one that does not stop
+then withholds the watchdog pings, so that systemd restarts rekindle. Logs
+go to stderr; without an smtp section it only syncs.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -60,6 +62,7 @@ func runDaemon(ctx context.Context, e *env) error {
 			return daemon.Config{}, nil, err
 		}
 		dc := daemon.FromConfig(cfg)
+		tuneDaemon(&dc)
 		if cfg.SMTP == nil {
 			e.log.Warn("no smtp section: syncing only, no digest")
 			dc.Schedule = nil
@@ -68,6 +71,10 @@ func runDaemon(ctx context.Context, e *env) error {
 	}
 	return daemon.Run(ctx, load, e.reload, daemon.Options{Notifier: n, Watchdog: n.WatchdogInterval(), Logger: e.log})
 }
+
+// tuneDaemon adjusts the daemon's bounds after they are read from the
+// configuration; tests shorten them.
+var tuneDaemon = func(*daemon.Config) {}
 
 // jobs is the daemon's work, over one loaded configuration and store; a
 // reload makes a new one and the daemon closes the old.
@@ -80,14 +87,35 @@ type jobs struct {
 
 func (j *jobs) Sync(ctx context.Context) (string, error) { return syncAll(ctx, j.e, j.cfg, j.db) }
 
-// Digest sends day's digest and says what happened; the daemon logs it
-// ("digest sent" with to, people and follow-ups, or "no digest sent" with
-// the reason).
-func (j *jobs) Digest(ctx context.Context, day string, now time.Time) (daemon.DigestResult, error) {
-	res, err := sendDigestWith(ctx, j.e, j.cfg, j.db, j.set, now, sendOptions{sync: true})
+// Digest syncs for at most r.SyncFor, then sends r's digest from what
+// the store holds, and says what happened; the daemon logs it ("digest
+// sent" with to, people and follow-ups, or "no digest sent" with the
+// reason, and what it was built from when the sync did not finish).
+func (j *jobs) Digest(ctx context.Context, r daemon.DigestRequest) (daemon.DigestResult, error) {
+	var stale string
+	if r.SyncFor > 0 {
+		sctx, cancel := context.WithTimeout(ctx, r.SyncFor)
+		_, err := syncAll(sctx, j.e, j.cfg, j.db)
+		overran := sctx.Err() != nil
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return daemon.DigestResult{}, ctx.Err()
+		case overran:
+			stale = fmt.Sprintf("the sync before it did not finish within %s", r.SyncFor)
+			j.e.log.Warn("sync before the digest did not finish in time; building the digest from the store as it is",
+				slog.String("day", r.Day), slog.Duration("waited", r.SyncFor))
+		case err != nil:
+			stale = "the sync before it failed"
+			j.e.log.Warn("sync before the digest failed; building the digest from the store as it is",
+				slog.String("day", r.Day), slog.Any("error", err))
+		}
+	}
+	res, err := sendDigestWith(ctx, j.e, j.cfg, j.db, j.set, r.Now, sendOptions{})
 	if errors.Is(err, store.ErrDigestSent) {
 		return daemon.DigestResult{}, fmt.Errorf("%w: %w", daemon.ErrAlreadySent, err)
 	}
+	res.Stale = stale
 	return res.DigestResult, err
 }
 

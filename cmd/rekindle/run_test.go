@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle/daemon"
 )
 
 // notifySocket listens on a unixgram socket as systemd does and collects
@@ -184,7 +186,7 @@ func TestDaemonDigestResult(t *testing.T) {
 
 	// Ten years ago the mailbox was empty: nobody was due.
 	then := time.Now().AddDate(-10, 0, 0)
-	res, err := j.Digest(ctx, then.Format("2006-01-02"), then)
+	res, err := j.Digest(ctx, daemon.DigestRequest{Day: then.Format("2006-01-02"), Now: then, SyncFor: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +197,7 @@ func TestDaemonDigestResult(t *testing.T) {
 		t.Errorf("%d messages sent on a morning with nobody due", n)
 	}
 
-	res, err = j.Digest(ctx, time.Now().Format("2006-01-02"), time.Now())
+	res, err = j.Digest(ctx, daemon.DigestRequest{Day: time.Now().Format("2006-01-02"), Now: time.Now(), SyncFor: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
