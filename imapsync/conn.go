@@ -268,7 +268,11 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 	}
 	secret, err := a.Secret(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("account %s: %w", a.Name, err))
+		if !strings.Contains(err.Error(), fmt.Sprintf("account %q", a.Name)) {
+			// The configuration's secret sources name the account.
+			err = fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		return fail(err)
 	}
 	if err := step(loginOp(a), limit, func() error { return login(c, a, secret) }); err != nil {
 		return fail(err)

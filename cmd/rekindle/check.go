@@ -52,10 +52,18 @@ func runCheck(ctx context.Context, e *env) error {
 	if err != nil {
 		bad(err)
 	}
+	// Each step is bounded by its own timeouts (the secret command's, the
+	// servers'), which name what stalled; limit is a backstop above them.
+	limit := cfg.Timeouts.SecretCommand.Std() + 5*time.Minute
 	for i, a := range accounts {
-		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		folders, err := imapsync.Plan(cctx, a, nil)
-		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var folders []imapsync.Folder
+		err := checkStep(ctx, limit, "account "+a.Name, "logging in to "+a.Addr+" and listing the folders", func(ctx context.Context) (err error) {
+			folders, err = imapsync.Plan(ctx, a, nil)
+			return err
+		})
 		if err != nil {
 			bad(err)
 			continue
@@ -83,7 +91,12 @@ func runCheck(ctx context.Context, e *env) error {
 			fmt.Fprintf(e.stdout, "        sent mail: %s\n", sent)
 		}
 		if cfg.Accounts[i].Drafts {
-			if folder, err := imapsync.FindDrafts(ctx, a, nil); err != nil {
+			var folder string
+			err := checkStep(ctx, limit, "account "+a.Name, "finding the Drafts folder", func(ctx context.Context) (err error) {
+				folder, err = imapsync.FindDrafts(ctx, a, nil)
+				return err
+			})
+			if err != nil {
 				bad(err)
 			} else {
 				ok("account %s: drafts go to %s", a.Name, folder)
@@ -91,16 +104,22 @@ func runCheck(ctx context.Context, e *env) error {
 		}
 	}
 
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if cfg.SMTP == nil {
 		fmt.Fprintln(e.stdout, "note  no smtp section: digests can be previewed (rekindle digest) but not sent")
 	} else if sc, err := smtpConfig(cfg); err != nil {
 		bad(err)
 	} else {
-		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := mailer.Check(cctx, sc)
-		cancel()
+		err := checkStep(ctx, limit, "smtp", fmt.Sprintf("logging in to %s:%d", sc.Host, cfg.SMTP.Port), func(ctx context.Context) error {
+			return mailer.Check(ctx, sc)
+		})
 		if err != nil {
-			bad(fmt.Errorf("smtp: %w", err))
+			if !strings.HasPrefix(err.Error(), "smtp") {
+				err = fmt.Errorf("smtp: %w", err)
+			}
+			bad(err)
 		} else {
 			ok("smtp: logged in to %s:%d (nothing sent)", sc.Host, cfg.SMTP.Port)
 		}
@@ -134,6 +153,20 @@ func runCheck(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintln(e.stdout, "All good.")
 	return nil
+}
+
+// checkStep runs one step of the check under a backstop deadline. The
+// step's own bounds end it first, with an error naming what stalled; if
+// the backstop does, the error names who and what did not finish. An
+// interruption (Ctrl-C) is returned as it is.
+func checkStep(ctx context.Context, limit time.Duration, who, what string, f func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	err := f(cctx)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return fmt.Errorf("%s: %s did not finish within %s: %w", who, what, limit, err)
+	}
+	return err
 }
 
 func plural(n int, one, many string) string {
