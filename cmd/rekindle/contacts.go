@@ -349,7 +349,7 @@ func (e *env) modelAsOf(ctx context.Context, asOfFlag string, all bool) (*config
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, db, err := e.open(ctx)
+	cfg, db, err := e.openReadOnly(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

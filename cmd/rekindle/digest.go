@@ -158,7 +158,7 @@ func previewDigest(ctx context.Context, e *env, asOfFlag, htmlFile, emlFile stri
 	if err != nil {
 		return err
 	}
-	cfg, db, err := e.open(ctx)
+	cfg, db, err := e.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ type replayPickJSON struct {
 const maxReplayDays = 366
 
 func runReplay(ctx context.Context, e *env, fromFlag, toFlag string, asJSON bool) error {
-	cfg, db, err := e.open(ctx)
+	cfg, db, err := e.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

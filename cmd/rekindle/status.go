@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/rekindle/rekindle"
+	"github.com/rekindle/rekindle/store"
 )
 
 func statusCommand() *command {
@@ -53,24 +57,32 @@ func runStatus(ctx context.Context, e *env, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
+	// Read-only: status works on a full disk, and says what a sync
+	// would find without migrating the store itself.
+	var (
+		folders []rekindle.FolderState
+		tot     store.Totals
+		version int
+	)
+	db, err := openStoreReadOnly(ctx, cfg)
+	switch {
+	case errors.Is(err, store.ErrNoStore):
+		// Nothing synced yet: every account shows as never synced.
+	case err != nil:
 		return err
+	default:
+		defer db.Close()
+		if folders, err = db.Folders(ctx, ""); err != nil {
+			return err
+		}
+		if tot, err = db.Totals(ctx); err != nil {
+			return err
+		}
+		if version, err = db.SchemaVersion(ctx); err != nil {
+			return err
+		}
 	}
-	defer db.Close()
-	folders, err := db.Folders(ctx, "")
-	if err != nil {
-		return err
-	}
-	tot, err := db.Totals(ctx)
-	if err != nil {
-		return err
-	}
-	version, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	st := statusJSON{Store: db.Path(), SchemaVersion: version, Messages: tot.Messages, Accounts: []statusAccountJSON{}}
+	st := statusJSON{Store: cfg.Store.Path, SchemaVersion: version, Messages: tot.Messages, Accounts: []statusAccountJSON{}}
 	// Every configured account is listed, synced or not.
 	index := map[string]int{}
 	for _, a := range cfg.Accounts {
@@ -97,7 +109,11 @@ func runStatus(ctx context.Context, e *env, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	fmt.Fprintf(e.stdout, "store: %s (schema %d)\n\n", st.Store, st.SchemaVersion)
+	if db == nil {
+		fmt.Fprintf(e.stdout, "store: %s (not created yet: run \"rekindle sync\")\n\n", st.Store)
+	} else {
+		fmt.Fprintf(e.stdout, "store: %s (schema %d)\n\n", st.Store, st.SchemaVersion)
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tFOLDER\tMESSAGES\tUIDVALIDITY\tLAST SYNC")
 	for _, a := range st.Accounts {

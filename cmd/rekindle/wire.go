@@ -33,6 +33,14 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return store.Open(ctx, cfg.Store.Path)
 }
 
+// openStoreReadOnly opens the store for a command that only reads it:
+// without writing to it, so that it works on a full disk and never
+// migrates it behind a sync's back. A store not synced yet, or written by
+// an older rekindle, is an error saying to run rekindle sync.
+func openStoreReadOnly(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return store.OpenReadOnly(ctx, cfg.Store.Path)
+}
+
 // open loads the configuration and opens the store.
 func (e *env) open(ctx context.Context) (*config.Config, *store.DB, error) {
 	cfg, err := e.loadConfig()
@@ -40,6 +48,20 @@ func (e *env) open(ctx context.Context) (*config.Config, *store.DB, error) {
 		return nil, nil, err
 	}
 	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
+// openReadOnly loads the configuration and opens the store for reading
+// only (openStoreReadOnly).
+func (e *env) openReadOnly(ctx context.Context) (*config.Config, *store.DB, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStoreReadOnly(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
