@@ -152,7 +152,11 @@ func (d *doc) resolveTags(n ast.Node) (ast.Node, error) {
 			}
 		}
 	case *ast.MappingValueNode:
-		if k, ok := v.Key.(*ast.TagNode); ok {
+		key := ast.Node(v.Key)
+		if mk, ok := key.(*ast.MappingKeyNode); ok { // ? key
+			key = mk.Value
+		}
+		if k, ok := key.(*ast.TagNode); ok {
 			return nil, d.at(k, trimPath(k.GetPath()), fmt.Sprintf("a YAML tag (%s) on a key; remove it", tagText(k)))
 		}
 		if v.Value, err = d.resolveTags(v.Value); err != nil {
@@ -186,7 +190,11 @@ func (d *doc) resolveTag(t *ast.TagNode) (ast.Node, error) {
 		inner = a.Value
 	}
 	kind := "nothing"
-	if inner != nil {
+	switch inner.(type) {
+	case nil:
+	case *ast.AliasNode:
+		kind = "an alias"
+	default:
 		kind = describeNodeType(inner.Type())
 	}
 	wrong := func(want string) (ast.Node, error) {

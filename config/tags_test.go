@@ -50,6 +50,8 @@ func TestTags(t *testing.T) {
 			"FILE:1: invalid YAML", nil},
 		{"a key", "me: {addresses: [jane@example.com]}\n!!str log: {level: info}\n" + account,
 			"FILE:2: ", nil},
+		{"a ? key", "? !tag me\n: {addresses: [jane@example.com]}\n" + account,
+			"FILE:1: ", nil},
 		{"!!binary", "me: {addresses: [jane@example.com], name: !!binary SmFuZQ==}\n" + account,
 			"FILE:1: me.name: !!binary is a YAML tag", nil},
 		{"!!timestamp", "me: {addresses: [jane@example.com]}\nsync: {interval: !!timestamp 2026-01-01}\n" + account,
@@ -107,6 +109,8 @@ func TestTags(t *testing.T) {
 			"FILE:2: invalid YAML", nil},
 		{"!!str swallowing the next key", "me:\n  addresses: [jane@example.com]\n  name: !!str\n  pitch: hello\n" + account,
 			"FILE:4: invalid YAML", nil},
+		{"!!str on an alias", "me: {addresses: [jane@example.com], name: &n Jane, pitch: !!str *n}\n" + account,
+			"FILE:1: me.pitch: the YAML tag !!str wants a string, got an alias", nil},
 		{"!!str on a list", "me:\n  addresses: !!str\n    - jane@example.com\n" + account,
 			"FILE:3: invalid YAML", nil},
 	}
