@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -42,7 +43,24 @@ func FuzzLoad(f *testing.F) {
 	f.Cleanup(func() { recoverPanics = true })
 	l := Loader{Getenv: fakeEnv(map[string]string{"HOME": "/home/jane", "PW": "x"})}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := l.parse(data, "config.yaml", "/etc/rekindle")
+		// A hang is a finding too: a file that takes seconds to load would
+		// stall the daemon's reload. Report it, so the fuzzer keeps it.
+		type result struct {
+			cfg *Config
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			cfg, err := l.parse(data, "config.yaml", "/etc/rekindle")
+			done <- result{cfg, err}
+		}()
+		var r result
+		select {
+		case r = <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("loading %d bytes took over 5s: %q", len(data), data)
+		}
+		cfg, err := r.cfg, r.err
 		if err != nil {
 			var ce *Error
 			if !errors.As(err, &ce) {
