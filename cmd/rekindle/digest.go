@@ -388,6 +388,7 @@ func syncAll(ctx context.Context, e *env, cfg *config.Config, db *store.DB) (str
 		if err != nil {
 			errs = append(errs, err)
 		}
+		full := errors.Is(err, store.ErrDiskFull)
 		if res != nil {
 			for _, f := range res.Folders {
 				if !f.Unchanged {
@@ -396,6 +397,9 @@ func syncAll(ctx context.Context, e *env, cfg *config.Config, db *store.DB) (str
 				added += f.Added
 				removed += f.Removed
 			}
+		}
+		if full {
+			break // every other account would fail the same way after downloading
 		}
 	}
 	return fmt.Sprintf("%s changed, +%d -%d messages", plural(changed, "folder", "folders"), added, removed), errors.Join(errs...)

@@ -59,9 +59,11 @@ func TestFullDisk(t *testing.T) {
 accounts:
   - name: work
     imap: {host: %s, port: %s, security: none, username: jane, password: %q}
+  - name: home
+    imap: {host: %s, port: %s, security: none, username: jane, password: %q}
 store: {path: %s}
 sync: {batch_size: 50}
-`, host, port, testPassword, storePath)), 0o600)
+`, host, port, testPassword, host, port, testPassword, storePath)), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +108,9 @@ sync: {batch_size: 50}
 	}
 	if tried == len(folders) {
 		t.Errorf("the sync went through every folder on a full disk:\n%s", out)
+	}
+	if strings.Contains(out, "home  ") {
+		t.Errorf("the sync went on to the next account on a full disk:\n%s", out)
 	}
 	t.Logf("sync on a full disk (%d of %d folders tried):\n%s%s", tried, len(folders), out, errOut)
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/store"
 )
 
 func syncCommand() *command {
@@ -113,6 +114,9 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 			out = append(out, toSyncJSON(res, err))
 		} else {
 			printSync(e.stdout, res, err)
+		}
+		if errors.Is(err, store.ErrDiskFull) || errors.Is(res.Err(), store.ErrDiskFull) {
+			break // every other account would fail the same way after downloading
 		}
 	}
 	if asJSON {
