@@ -24,7 +24,7 @@ const (
 )
 
 // syncWithin runs a sync and fails the test if it outlasts patience.
-func syncWithin(t *testing.T, e *env, opts imapsync.Options) (*imapsync.Result, error, time.Duration) {
+func syncWithin(t *testing.T, e *env, opts imapsync.Options) (*imapsync.Result, time.Duration, error) {
 	t.Helper()
 	type out struct {
 		res *imapsync.Result
@@ -38,10 +38,10 @@ func syncWithin(t *testing.T, e *env, opts imapsync.Options) (*imapsync.Result, 
 	}()
 	select {
 	case o := <-done:
-		return o.res, o.err, time.Since(start)
+		return o.res, time.Since(start), o.err
 	case <-time.After(patience):
 		t.Fatalf("the sync did not return within %v", patience)
-		return nil, nil, 0
+		return nil, 0, nil
 	}
 }
 
@@ -61,7 +61,7 @@ func TestSyncServerStallsAfterLogin(t *testing.T) {
 			e.acct.CommandTimeout = stallLimit
 			e.srv.StallAfterLogin(true)
 
-			_, err, took := syncWithin(t, e, imapsync.Options{})
+			_, took, err := syncWithin(t, e, imapsync.Options{})
 			var st *imapsync.StallError
 			if !errors.As(err, &st) {
 				t.Fatalf("err = %v, want a *StallError", err)
@@ -95,7 +95,7 @@ func TestSyncServerStallsInFetch(t *testing.T) {
 	e.acct.Include = []string{"Archive"}
 	e.srv.StallNextAfter(30_000)
 	opts := imapsync.Options{BatchSize: 50, SplitAt: -1}
-	_, err, took := syncWithin(t, e, opts)
+	_, took, err := syncWithin(t, e, opts)
 	if err == nil || !strings.Contains(err.Error(), "no answer to UID FETCH in Archive for 300ms") || !strings.Contains(err.Error(), "account work") {
 		t.Fatalf("err = %v, want no answer to UID FETCH in Archive", err)
 	}
@@ -119,7 +119,7 @@ func TestSyncSlowServerIsNotCut(t *testing.T) {
 	// A KB every 20ms: the FETCH (about a KB a message) takes about a
 	// second, several times the command timeout.
 	e.srv.Throttle(1024, 20*time.Millisecond)
-	res, err, took := syncWithin(t, e, imapsync.Options{SplitAt: -1})
+	res, took, err := syncWithin(t, e, imapsync.Options{SplitAt: -1})
 	if err != nil {
 		t.Fatalf("a slow but steady server was cut: %v", err)
 	}

@@ -43,14 +43,6 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) take() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.b.String()
-	s.b.Reset()
-	return out
-}
-
 func newEnv(t *testing.T, opts memimap.Options) *env {
 	t.Helper()
 	srv, err := memimap.Start(opts)

@@ -138,12 +138,6 @@ func IsForward(subject string) bool {
 
 func isLetterByte(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
-// subjectKey is the thread-matching form of a subject: cleaned, lower case.
-func subjectKey(s string) string {
-	c, _ := cleanSubject(s)
-	return strings.ToLower(c)
-}
-
 // foldRune maps accented Latin letters to their base letters, so "Zoë",
 // "Zoe" and "ZOË" meet. A table rather than Unicode decomposition keeps the
 // package on the standard library.

@@ -81,12 +81,11 @@ const loaderWorkers = 6
 // loader writes mails with a few goroutines; the order of add calls, not
 // of the writes, decides the UIDs.
 type loader struct {
-	s     *Server
-	work  chan loadItem
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	err   error
-	calls int
+	s    *Server
+	work chan loadItem
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error
 }
 
 type loadItem struct {
@@ -136,15 +135,6 @@ func (l *loader) wait() error {
 	close(l.work)
 	l.wg.Wait()
 	return l.err
-}
-
-// put writes one mail into a folder.
-func (s *Server) put(name string, m *synth.Mail) error {
-	f, seq, err := s.reserve(name, m.Flags)
-	if err != nil {
-		return err
-	}
-	return s.write(f, seq, m)
 }
 
 // reserve returns the folder, creating it, and the mail's sequence number,
