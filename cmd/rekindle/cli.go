@@ -33,7 +33,10 @@ type env struct {
 	configPath     string
 	logFormat      string
 	verbose        bool
-	log            *slog.Logger
+	// logFormatFlag says whether --log-format was given: it wins over the
+	// config's log.format (and --verbose over log.level).
+	logFormatFlag bool
+	log           *slog.Logger
 	// getenv reads the environment and now the clock; tests replace them.
 	getenv func(string) string
 	now    func() time.Time
@@ -136,6 +139,11 @@ func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin 
 		usage(stderr)
 		return 2
 	}
+	global.Visit(func(f *flag.Flag) {
+		if f.Name == "log-format" {
+			e.logFormatFlag = true
+		}
+	})
 	args = global.Args()
 	if len(args) == 0 {
 		usage(stderr)
@@ -224,6 +232,11 @@ func newLogger(w io.Writer, format string, verbose, journal bool) (*slog.Logger,
 	if verbose {
 		level = slog.LevelDebug
 	}
+	return newLevelLogger(w, format, level, journal)
+}
+
+// newLevelLogger is newLogger at a given level.
+func newLevelLogger(w io.Writer, format string, level slog.Level, journal bool) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
 		if journal && len(groups) == 0 && a.Key == slog.TimeKey {

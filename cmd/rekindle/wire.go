@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -26,7 +27,29 @@ func (e *env) loadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	e.configPath = path
+	e.applyLogConfig(cfg.Log)
 	return cfg, nil
+}
+
+// applyLogConfig makes the logger follow the config's log.format and
+// log.level, except where --log-format or --verbose said otherwise. The
+// logger is rebuilt only when they change something.
+func (e *env) applyLogConfig(l config.Log) {
+	format := e.logFormat
+	if !e.logFormatFlag && l.Format != "" {
+		format = l.Format
+	}
+	level, current := l.SlogLevel(), slog.LevelInfo
+	if e.verbose {
+		level, current = slog.LevelDebug, slog.LevelDebug
+	}
+	if e.stderr == nil || (format == e.logFormat && level == current) {
+		return
+	}
+	journal := e.getenv != nil && e.getenv("JOURNAL_STREAM") != ""
+	if log, err := newLevelLogger(e.stderr, format, level, journal); err == nil {
+		e.log = log
+	}
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
