@@ -233,7 +233,9 @@ type Sync struct {
 	// BatchSize is the number of messages per FETCH; 50 to 10000,
 	// default 1000.
 	BatchSize int `yaml:"batch_size" json:"batch_size"`
-	// Idle watches INBOX with IMAP IDLE between syncs.
+	// Idle is reserved for watching INBOX with IMAP IDLE between syncs,
+	// which rekindle does not do yet: true is refused rather than
+	// accepted and ignored.
 	Idle bool `yaml:"idle" json:"idle"`
 }
 
@@ -788,6 +790,9 @@ func (c *checker) sync(cfg *Config) error {
 	}
 	if n := cfg.Sync.BatchSize; n < 50 || n > 10000 {
 		return c.errorf("sync.batch_size", "%d is out of range 50..10000", n)
+	}
+	if cfg.Sync.Idle {
+		return c.errorf("sync.idle", "IMAP IDLE is not supported yet: rekindle reads the accounts every sync.interval; remove the key or set it to false")
 	}
 	return nil
 }

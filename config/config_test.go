@@ -94,6 +94,7 @@ func TestFixtures(t *testing.T) {
 		{"sync.interval minimum", "sync-interval-short.yaml", "sync-interval-short.yaml:11: sync.interval: 30s is out of range 1m..24h"},
 		{"sync.interval unit", "sync-interval-no-unit.yaml", "sync.interval: 15 needs a unit, as in 15m, 15h or 15d"},
 		{"sync.batch_size range", "sync-batch-size-range.yaml", "sync.batch_size: 10 is out of range 50..10000"},
+		{"sync.idle not supported yet", "sync-idle.yaml", "sync-idle.yaml:11: sync.idle: IMAP IDLE is not supported yet"},
 
 		// smtp.
 		{"smtp.host required", "smtp-host-missing.yaml", "smtp.host: required"},

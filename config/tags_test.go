@@ -83,13 +83,13 @@ func TestTags(t *testing.T) {
 					t.Errorf("name = %q", c.Me.Name)
 				}
 			}},
-		{"!!seq, !!int, !!bool, !!map", "me: {addresses: !!seq [jane@example.com]}\nsync: !!map {batch_size: !!int 500, idle: !!bool true}\n" + account, "",
+		{"!!seq, !!int, !!bool, !!map", "me: {addresses: !!seq [jane@example.com]}\nsync: !!map {batch_size: !!int 500}\ndigest: {send_when_empty: !!bool true}\n" + account, "",
 			func(t *testing.T, c *Config) {
-				if c.Sync.BatchSize != 500 || !c.Sync.Idle || len(c.Me.Addresses) != 1 {
+				if c.Sync.BatchSize != 500 || !c.Digest.SendWhenEmpty || len(c.Me.Addresses) != 1 {
 					t.Errorf("sync = %+v, addresses %v", c.Sync, c.Me.Addresses)
 				}
 			}},
-		{"!!null keeps the default", "me: {addresses: [jane@example.com]}\nsync:\n  batch_size: !!null ~\n  idle: true\n" + account, "",
+		{"!!null keeps the default", "me: {addresses: [jane@example.com]}\nsync:\n  batch_size: !!null ~\n  interval: 20m\n" + account, "",
 			func(t *testing.T, c *Config) {
 				if c.Sync.BatchSize != 1000 {
 					t.Errorf("batch_size = %d, want the default", c.Sync.BatchSize)
