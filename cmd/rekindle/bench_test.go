@@ -98,29 +98,38 @@ func benchCommands(b *testing.B, n int) {
 	}
 }
 
-// runBinary runs the binary once and returns its wall time and its peak
+// runBinary runs a command (with --as-of pinned) once, checks that it
+// printed a non-empty JSON array, and returns its wall time and its peak
 // RSS in bytes.
 func runBinary(b *testing.B, bin, cfg string, args []string) (time.Duration, int64) {
 	b.Helper()
 	full := append([]string{"--config", cfg}, args...)
 	full = append(full, "--as-of", asOfArg)
-	cmd := exec.Command(bin, full...)
+	out, wall, rss := execMeasured(b, bin, full)
+	if !bytes.HasPrefix(out, []byte("[")) || bytes.HasPrefix(out, []byte("[]")) {
+		b.Fatalf("rekindle %s: want a non-empty JSON array, got:\n%.300s", strings.Join(args, " "), out)
+	}
+	return wall, rss
+}
+
+// execMeasured runs the binary with args once and returns its standard
+// output, its wall time and its peak RSS in bytes.
+func execMeasured(b *testing.B, bin string, args []string) ([]byte, time.Duration, int64) {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
-		b.Fatalf("rekindle %s: %v\n%s", strings.Join(full, " "), err, stderr.String())
-	}
-	if !bytes.HasPrefix(stdout.Bytes(), []byte("[")) || bytes.HasPrefix(stdout.Bytes(), []byte("[]")) {
-		b.Fatalf("rekindle %s: want a non-empty JSON array, got:\n%.300s", strings.Join(args, " "), stdout.String())
+		b.Fatalf("rekindle %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
 		b.Skip("no rusage on this platform")
 	}
-	return wall, ru.Maxrss * 1024 // kilobytes on Linux
+	return stdout.Bytes(), wall, ru.Maxrss * 1024 // kilobytes on Linux
 }
 
 func benchInProcess(b *testing.B, n int) {
@@ -344,22 +353,14 @@ func BenchmarkReplay50k(b *testing.B) {
 	to := synth.DefaultNow
 	args := []string{"--config", cfg, "replay", "--from", to.AddDate(0, 0, -89).Format("2006-01-02"), "--to", to.Format("2006-01-02"), "--json"}
 	run := func() (time.Duration, int64) {
-		cmd := exec.Command(bin, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
-		if err != nil {
-			b.Fatalf("rekindle %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
+		stdout, wall, rss := execMeasured(b, bin, args)
 		var out struct {
 			Mornings []struct {
 				People []struct{ Key string } `json:"people"`
 			} `json:"mornings"`
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out.Mornings) != 90 {
-			b.Fatalf("replay: %d mornings (%v), want 90:\n%.300s", len(out.Mornings), err, stdout.String())
+		if err := json.Unmarshal(stdout, &out); err != nil || len(out.Mornings) != 90 {
+			b.Fatalf("replay: %d mornings (%v), want 90:\n%.300s", len(out.Mornings), err, stdout)
 		}
 		picks := 0
 		for _, m := range out.Mornings {
@@ -368,11 +369,7 @@ func BenchmarkReplay50k(b *testing.B) {
 		if picks == 0 {
 			b.Fatal("replay picked nobody in 90 mornings")
 		}
-		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		if !ok {
-			b.Skip("no rusage on this platform")
-		}
-		return wall, ru.Maxrss * 1024
+		return wall, rss
 	}
 	run()
 	var walls []time.Duration
