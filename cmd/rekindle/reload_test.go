@@ -22,14 +22,7 @@ func TestReloadHostileConfig(t *testing.T) {
 	ns := listenNotify(t)
 	logs := &syncBuf{}
 	reload := make(chan struct{}, 1)
-	e := &env{stdin: strings.NewReader(""), stdout: logs, stderr: logs, configPath: cfg, now: time.Now, reload: reload,
-		getenv: func(k string) string {
-			if k == "NOTIFY_SOCKET" {
-				return ns.path
-			}
-			return os.Getenv(k)
-		}}
-	e.log, _ = newLogger(logs, "text", false, false)
+	e := daemonEnv(cfg, ns, logs, reload)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

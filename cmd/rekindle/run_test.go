@@ -23,6 +23,20 @@ type notifySocket struct {
 	got  []string
 }
 
+// daemonEnv is the env of a daemon under test: config cfg, sd_notify to
+// ns, output and text logs to logs, reloads on reload (nil: none).
+func daemonEnv(cfg string, ns *notifySocket, logs *syncBuf, reload <-chan struct{}) *env {
+	e := &env{stdin: strings.NewReader(""), stdout: logs, stderr: logs, configPath: cfg, now: time.Now, reload: reload,
+		getenv: func(k string) string {
+			if k == "NOTIFY_SOCKET" {
+				return ns.path
+			}
+			return os.Getenv(k)
+		}}
+	e.log, _ = newLogger(logs, "text", false, false)
+	return e
+}
+
 func listenNotify(t *testing.T) *notifySocket {
 	t.Helper()
 	ns := &notifySocket{path: filepath.Join(t.TempDir(), "notify.sock")}
@@ -87,14 +101,7 @@ func TestRunDaemon(t *testing.T) {
 	ns := listenNotify(t)
 	logs := &syncBuf{}
 	reload := make(chan struct{}, 1)
-	e := &env{stdin: strings.NewReader(""), stdout: logs, stderr: logs, configPath: de.cfg, now: time.Now, reload: reload,
-		getenv: func(k string) string {
-			if k == "NOTIFY_SOCKET" {
-				return ns.path
-			}
-			return os.Getenv(k)
-		}}
-	e.log, _ = newLogger(logs, "text", false, false)
+	e := daemonEnv(de.cfg, ns, logs, reload)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -72,14 +72,7 @@ func TestRunDaemonStalledIMAP(t *testing.T) {
 
 	ns := listenNotify(t)
 	logs := &syncBuf{}
-	e := &env{stdin: strings.NewReader(""), stdout: logs, stderr: logs, configPath: de.cfg, now: time.Now,
-		getenv: func(k string) string {
-			if k == "NOTIFY_SOCKET" {
-				return ns.path
-			}
-			return os.Getenv(k)
-		}}
-	e.log, _ = newLogger(logs, "text", false, false)
+	e := daemonEnv(de.cfg, ns, logs, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	start := time.Now()
