@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -197,25 +196,7 @@ func TestUnrankedRows(t *testing.T) {
 func TestMigrateRefetchesCopies(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
-	old, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	migs, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (4)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migs[:4] {
-		if m.version > 4 {
-			t.Fatalf("migration %s is not among the first four", m.name)
-		}
-		if _, err := old.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	old := oldStore(t, path, 4)
 	direct, list := replyCopies()
 	solo := msg(1, "solo@x")
 	const synced = 1767225600

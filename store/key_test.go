@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/binary"
 	"path/filepath"
 	"testing"
@@ -70,26 +69,8 @@ func oldKey(h *rekindle.Header, packed []byte) int64 {
 func TestMigrateRekeys(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
-	old, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	migs, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const before = 5
-	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (?)`, before); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migs {
-		if m.version > before {
-			break
-		}
-		if _, err := old.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	old := oldStore(t, path, before)
 	const synced = 1767225600
 	if _, err := old.ExecContext(ctx, `INSERT INTO folders (id, account, name, uidvalidity, last_uid, uidnext, highest_modseq, last_sync) VALUES
 			(1, 'w', 'INBOX', 7, 3, 4, 55, ?), (2, 'w', 'Archive', 8, 3, 4, 66, ?)`, synced, synced); err != nil {

@@ -261,11 +261,11 @@ func must(tb testing.TB, err error) {
 	}
 }
 
-// A store written by an older rekindle keeps its messages through the
-// migrations that come after: here 0004, which drops columns.
-func TestMigrateKeepsMessages(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "r.db")
+// oldStore creates at path a store as rekindle wrote it at schema version
+// (the migrations up to it, applied directly) and returns it open; the
+// caller closes it before Open runs the later migrations.
+func oldStore(t *testing.T, path string, version int) *sql.DB {
+	t.Helper()
 	old, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -274,14 +274,26 @@ func TestMigrateKeepsMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)`); err != nil {
+	if _, err := old.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (?)`, version); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migs[:3] {
-		if _, err := old.ExecContext(ctx, m.sql); err != nil {
+	for _, m := range migs {
+		if m.version > version {
+			break
+		}
+		if _, err := old.Exec(m.sql); err != nil {
 			t.Fatalf("%s: %v", m.name, err)
 		}
 	}
+	return old
+}
+
+// A store written by an older rekindle keeps its messages through the
+// migrations that come after: here 0004, which drops columns.
+func TestMigrateKeepsMessages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	old := oldStore(t, path, 3)
 	h := rekindle.Header{
 		MessageID: "a@x", Subject: "Lunch?", Date: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC),
 		From: []rekindle.Address{{Name: "Bob", Email: "bob@example.com"}},
@@ -302,6 +314,10 @@ func TestMigrateKeepsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if v, _ := d.SchemaVersion(ctx); v != migs[len(migs)-1].version {
 		t.Errorf("schema version %d after Open, want %d", v, migs[len(migs)-1].version)
 	}
