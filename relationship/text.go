@@ -28,14 +28,8 @@ func CleanSubject(s string) string {
 func cleanSubject(s string) (string, bool) {
 	reply := false
 	for {
-		s = strings.TrimLeftFunc(s, unicode.IsSpace)
-		if strings.HasPrefix(s, "[") {
-			if i := strings.IndexByte(s, ']'); i > 0 {
-				s = s[i+1:]
-				continue
-			}
-		}
-		n := prefixLen(s)
+		var n int
+		s, n = nextPrefix(s)
 		if n == 0 {
 			break
 		}
@@ -103,6 +97,22 @@ func prefixLen(s string) int {
 	return 0
 }
 
+// nextPrefix skips leading white space and list tags ("[team] ") and
+// returns what remains with the length of the reply or forward prefix it
+// starts with (prefixLen), 0 if none.
+func nextPrefix(s string) (string, int) {
+	for {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if strings.HasPrefix(s, "[") {
+			if i := strings.IndexByte(s, ']'); i > 0 {
+				s = s[i+1:]
+				continue
+			}
+		}
+		return s, prefixLen(s)
+	}
+}
+
 // forwardPrefixes are the forward markers among replyPrefixes.
 var forwardPrefixes = []string{"fwd", "fw", "wg", "tr", "enc"}
 
@@ -113,17 +123,11 @@ var forwardPrefixes = []string{"fwd", "fw", "wg", "tr", "enc"}
 func IsForward(subject string) bool {
 	s := subject
 	for {
-		s = strings.TrimLeftFunc(s, unicode.IsSpace)
-		if strings.HasPrefix(s, "[") {
-			if i := strings.IndexByte(s, ']'); i > 0 {
-				s = s[i+1:]
-				continue
-			}
-		}
+		var n int
+		s, n = nextPrefix(s)
 		if len(s) >= 3 && strings.EqualFold(s[:3], "fyi") && (len(s) == 3 || s[3] == ':' || s[3] == ' ') {
 			return true
 		}
-		n := prefixLen(s)
 		if n == 0 {
 			return false
 		}
