@@ -153,3 +153,16 @@ type FolderState struct {
 	// if it never finished.
 	LastSync time.Time
 }
+
+// DomainsAligned reports whether two domains are the same or one is a
+// subdomain of the other: DMARC's relaxed alignment, without the public
+// suffix list. Both are lower case; an empty one aligns with nothing.
+func DomainsAligned(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
+}

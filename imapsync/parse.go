@@ -625,7 +625,7 @@ func (m *authMerge) add(h *authHeader, fromDomain string) {
 func betterDKIM(result, domain string, r authResult, fromDomain string) (string, string) {
 	rank := func(res, dom string) int {
 		switch {
-		case res == "pass" && fromDomain != "" && domainsAlign(dom, fromDomain):
+		case res == "pass" && fromDomain != "" && rekindle.DomainsAligned(dom, fromDomain):
 			return 3
 		case res == "pass":
 			return 2
@@ -638,19 +638,6 @@ func betterDKIM(result, domain string, r authResult, fromDomain string) (string,
 		return r.result, r.domain
 	}
 	return result, domain
-}
-
-// domainsAlign reports whether two domains are the same or one is a
-// subdomain of the other: DMARC's relaxed alignment, without the public
-// suffix list.
-func domainsAlign(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
 }
 
 // domainOf is the domain of an address, lower case; "" without one.

@@ -406,8 +406,8 @@ func TrustOf(h *rekindle.Header) Trust {
 		return TrustFail
 	}
 	if from != "" && ((a.DMARC == "pass" || a.DMARC == "bestguesspass") && a.DMARCDomain == from ||
-		a.DKIM == "pass" && aligned(a.DKIMDomain, from) ||
-		a.SPF == "pass" && aligned(a.SPFDomain, from)) {
+		a.DKIM == "pass" && rekindle.DomainsAligned(a.DKIMDomain, from) ||
+		a.SPF == "pass" && rekindle.DomainsAligned(a.SPFDomain, from)) {
 		return TrustPass
 	}
 	if a.SPF == "fail" || a.DKIM == "fail" {
@@ -417,16 +417,4 @@ func TrustOf(h *rekindle.Header) Trust {
 		return TrustUnauthenticated
 	}
 	return TrustUnchecked
-}
-
-// aligned reports whether two domains are the same or one is a subdomain
-// of the other: DMARC's relaxed alignment, without the public suffix list.
-func aligned(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
 }
