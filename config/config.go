@@ -305,6 +305,12 @@ type Digest struct {
 	// FollowupAfterDays is when an unanswered thread counts as awaiting a
 	// reply or owing one; 1 to 90, default 5.
 	FollowupAfterDays int `yaml:"followup_after_days" json:"followup_after_days"`
+
+	// Cron is Schedule parsed, and Zone is Timezone loaded: Load sets
+	// both, once, so nothing parses them again. Cron is given times in
+	// Zone (Cron.Next(t.In(Zone))).
+	Cron cron.Schedule  `yaml:"-" json:"-"`
+	Zone *time.Location `yaml:"-" json:"-"`
 }
 
 // Templates locates the user's templates.
@@ -335,31 +341,26 @@ func (l Log) SlogLevel() slog.Level {
 	return slog.LevelInfo
 }
 
-// Location returns the time zone of Timezone, time.Local when it is
-// "Local", empty, or does not load (Load has refused that already).
-func (d *Digest) Location() *time.Location {
-	loc, err := loadLocation(d.Timezone)
-	if err != nil {
-		return time.Local
-	}
-	return loc
-}
-
-// Next returns the first time after t at which the digest is due, in the
-// digest's time zone; the zero time when Schedule does not parse or never
-// fires (Load has refused both already).
+// Next returns the first time after t at which the digest is due, in
+// Zone; the zero time when the schedule never fires.
 func (d *Digest) Next(t time.Time) time.Time {
-	s, err := parseSchedule(d.Schedule)
-	if err != nil {
-		return time.Time{}
-	}
-	return s.Next(t.In(d.Location()))
+	return d.Cron.Next(t.In(d.Zone))
 }
 
 // cronParser reads five fields, or six with seconds first, and
 // descriptors such as @daily.
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
 	cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// defaultCron is the default digest.schedule, 07:00 every day.
+var defaultCron = must(parseSchedule("0 7 * * *"))
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
 
 // parseSchedule parses a digest.schedule value.
 func parseSchedule(spec string) (cron.Schedule, error) {
@@ -417,6 +418,8 @@ func (l Loader) Default() *Config {
 			DraftsByStatus:    map[string]string{"cooling": "checkin", "cold": "checkin", "dormant": "reconnect"},
 			DraftsByTag:       map[string]string{},
 			FollowupAfterDays: 5,
+			Cron:              defaultCron,
+			Zone:              time.Local,
 		},
 		Log:      Log{Format: "text", Level: "info"},
 		Timeouts: Timeouts{SecretCommand: Duration(DefaultSecretCommandTimeout)},
@@ -835,13 +838,14 @@ func (c *checker) digest(cfg *Config) error {
 		return c.errorf("digest.max_contacts", "%d is out of range 1..20", n)
 	}
 	d.Schedule = strings.TrimSpace(d.Schedule)
-	if _, err := parseSchedule(d.Schedule); err != nil {
+	var err error
+	if d.Cron, err = parseSchedule(d.Schedule); err != nil {
 		return c.errorf("digest.schedule", "%v; write a cron expression such as \"0 7 * * *\" (07:00 every day)", err)
 	}
 	if d.Timezone == "" {
 		d.Timezone = "Local"
 	}
-	if _, err := loadLocation(d.Timezone); err != nil {
+	if d.Zone, err = loadLocation(d.Timezone); err != nil {
 		return c.errorf("digest.timezone", "unknown time zone %q; use an IANA name such as Europe/Paris, or Local", d.Timezone)
 	}
 	if g := d.Grace.Std(); g > 7*day {

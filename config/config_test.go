@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -425,7 +426,21 @@ ignore: ["*@LinkedIn.com"]
 }
 
 func TestDigestNext(t *testing.T) {
-	d := Digest{Schedule: "0 7 * * *", Timezone: "Europe/Paris"}
+	// Load parses digest.schedule and digest.timezone once, into Cron and
+	// Zone; Next reads those.
+	digestOf := func(schedule, zone string) Digest {
+		t.Helper()
+		cfg, err := Parse([]byte(fmt.Sprintf(`
+me: {addresses: [jane@example.com]}
+accounts: [{name: w, imap: {host: h, username: u, password: p}}]
+digest: {schedule: %q, timezone: %q}
+`, schedule, zone)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Digest
+	}
+	d := digestOf("0 7 * * *", "Europe/Paris")
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC) // 09:00 in Paris
 	got := d.Next(now)
 	want := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC) // 07:00 in Paris
@@ -433,12 +448,17 @@ func TestDigestNext(t *testing.T) {
 		t.Errorf("Next(%v) = %v, want %v in Europe/Paris", now, got, want)
 	}
 	// Six fields: seconds first.
-	d = Digest{Schedule: "30 0 7 * * *", Timezone: "UTC"}
+	d = digestOf("30 0 7 * * *", "UTC")
 	if got := d.Next(now); !got.Equal(time.Date(2026, 3, 2, 7, 0, 30, 0, time.UTC)) {
 		t.Errorf("six-field Next = %v", got)
 	}
-	if loc := (&Digest{Timezone: "Local"}).Location(); loc != time.Local {
-		t.Errorf("Location(Local) = %v", loc)
+	if loc := digestOf("0 7 * * *", "Local").Zone; loc != time.Local {
+		t.Errorf("Zone(Local) = %v", loc)
+	}
+	// The defaults are parsed too: 07:00 local.
+	def := Default().Digest
+	if got := def.Next(time.Date(2026, 3, 1, 8, 0, 0, 0, time.Local)); !got.Equal(time.Date(2026, 3, 2, 7, 0, 0, 0, time.Local)) {
+		t.Errorf("default Next = %v", got)
 	}
 }
 

@@ -32,7 +32,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/internal/sdnotify"
 )
 
@@ -100,15 +99,14 @@ type DigestResult struct {
 // type whose Is reports both.
 var ErrAlreadySent = errors.New("digest already sent")
 
-// Config is what the daemon does and when. Load functions return one;
-// FromConfig makes one from rekindle's configuration.
+// Config is what the daemon does and when. Load functions return one
+// (app.App.DaemonConfig makes one from rekindle's configuration).
 type Config struct {
 	// SyncInterval is the time between the starts of two syncs; 0 means
 	// 15 minutes.
 	SyncInterval time.Duration
 	// Schedule says when the digest is due; it is given times in
-	// Location. A robfig/cron/v3 schedule, or *config.Digest. Nil means
-	// no digest.
+	// Location (a robfig/cron/v3 schedule). Nil means no digest.
 	Schedule cron.Schedule
 	// Location is the digest's time zone: days are counted and times
 	// shown in it. Nil means time.Local.
@@ -138,20 +136,6 @@ const (
 	DefaultDigestSyncWait  = 2 * time.Minute
 	DefaultJobTimeout      = time.Hour
 )
-
-// FromConfig returns the daemon's part of rekindle's configuration. The
-// caller may set Schedule to nil when no digest can be sent (no smtp
-// section).
-func FromConfig(c *config.Config) Config {
-	return Config{
-		SyncInterval: c.Sync.Interval.Std(),
-		// *config.Digest is a cron.Schedule: its Next reads Schedule in
-		// Timezone.
-		Schedule: &c.Digest,
-		Location: c.Digest.Location(),
-		Grace:    c.Digest.Grace.Std(),
-	}
-}
 
 // withDefaults fills in the zero values.
 func (c Config) withDefaults() Config {

@@ -21,7 +21,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/internal/sdnotify"
 )
 
@@ -950,17 +949,4 @@ func TestNotifySocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	got.wait(t, i, "STOPPING=1", line("STOPPING=1"))
-}
-
-func TestFromConfig(t *testing.T) {
-	c := config.Default()
-	c.Digest.Timezone = "Europe/Paris"
-	got := FromConfig(c)
-	if got.SyncInterval != 15*time.Minute || got.Grace != 6*time.Hour || got.Location.String() != "Europe/Paris" {
-		t.Errorf("FromConfig(Default) = %+v", got)
-	}
-	// Given a time in another zone, the schedule is still read in Paris.
-	if next := got.Schedule.Next(at(6, 0).UTC()); !next.Equal(at(7, 0)) {
-		t.Errorf("next digest after 06:00 = %v, want %v", next, at(7, 0))
-	}
 }

@@ -267,7 +267,7 @@ func Build(in Input) (*Digest, error) {
 		return nil, err
 	}
 	now := in.Now
-	d := &Digest{Date: now, Me: normaliseMe(in.Me)}
+	d := &Digest{Date: now, Me: in.Me.Normalised()}
 
 	contacts := map[string]*relationship.Contact{}
 	for i := range in.Contacts {
@@ -409,9 +409,9 @@ func draft(t Templates, p *Person, d *Digest) error {
 	return nil
 }
 
-// normaliseMe tidies the user's settings and derives FirstName and
-// JobHunting.
-func normaliseMe(m Me) Me {
+// Normalised returns m tidied, with FirstName and JobHunting derived;
+// Build does it to the Me it is given.
+func (m Me) Normalised() Me {
 	m.Name = oneLine(m.Name)
 	if m.FirstName == "" {
 		m.FirstName = FirstName(m.Name, m.Email)

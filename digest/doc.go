@@ -9,13 +9,13 @@
 // imports this package for the data types, so this package cannot import
 // it).
 //
-//	set, err := templates.Load(cfg.Templates.Dir, log)          // at startup
-//	me, rules := digest.Settings(cfg)
-//	err = digest.CheckRules(set, rules)                         // at startup: kinds exist
+//	set, err := templates.Load(dir, log)       // at startup
+//	rules := digest.DraftRules{ByStatus: ..., ByTag: ...}
+//	err = digest.CheckRules(set, rules)         // at startup: kinds exist
 //	d, err := digest.Build(digest.Input{Now: now, Me: me, Rules: rules, Templates: set,
 //		Suggestions: picks, Followups: followups, Contacts: contacts})
 //	r, err := d.Render(set)        // r.Subject, r.Text, r.HTML
-//	if d.Empty && !cfg.Digest.SendWhenEmpty { skip }
+//	if d.Empty && !sendWhenEmpty { skip }
 //
 // Untrusted text (names, addresses, subjects, all from other people's
 // mail) is made one line when it enters a Person: every run of control

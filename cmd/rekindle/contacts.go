@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/rekindle/rekindle/config"
+	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -95,26 +95,27 @@ usual gap), cold (past 4x), dormant (silent over a year and past 2x).`,
 }
 
 func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool) error {
-	_, m, err := e.modelAsOf(ctx, asOfFlag, all)
+	a, m, err := e.modelAsOf(ctx, asOfFlag, all)
 	if err != nil {
 		return err
 	}
-	asOf := m.now
+	defer a.Close()
+	asOf := m.Now
 	if asJSON {
-		out := make([]contactJSON, 0, len(m.contacts))
-		for i := range m.contacts {
-			out = append(out, toContactJSON(&m.contacts[i]))
+		out := make([]contactJSON, 0, len(m.Contacts))
+		for i := range m.Contacts {
+			out = append(out, toContactJSON(&m.Contacts[i]))
 		}
 		return writeJSON(e.stdout, out)
 	}
-	if len(m.contacts) == 0 {
+	if len(m.Contacts) == 0 {
 		fmt.Fprintln(e.stdout, `No two-way relationships found yet. Run "rekindle sync" first; "rekindle status" shows what the store holds.`)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tEMAIL\tSTATUS\tSTRENGTH\tWARMTH\tEVERY\tSENT/RECV\tSINCE\tLAST")
-	for i := range m.contacts {
-		c := &m.contacts[i]
+	for i := range m.Contacts {
+		c := &m.Contacts[i]
 		status := string(c.Status)
 		if !c.TwoWay {
 			status = "one-way"
@@ -129,7 +130,7 @@ func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool)
 			cadence(c.CadenceDays), c.Sent, c.Received, c.FirstContact.Local().Format("2006-01"), digest.Ago(c.DaysSilent))
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "\n%d contacts as of %s\n", len(m.contacts), asOf.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(e.stdout, "\n%d contacts as of %s\n", len(m.Contacts), asOf.Local().Format("2006-01-02 15:04"))
 	return nil
 }
 
@@ -203,16 +204,14 @@ type followupJSON struct {
 }
 
 func runFollowups(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
-	cfg, m, err := e.modelAsOf(ctx, asOfFlag, false)
+	a, m, err := e.modelAsOf(ctx, asOfFlag, false)
 	if err != nil {
 		return err
 	}
-	asOf := m.now
-	f := m.builder.Followups(asOf, days(float64(cfg.Digest.FollowupAfterDays)))
+	defer a.Close()
 	// The digest's order: the strongest ties first. The digest shows the
 	// first few of each list; this lists them all.
-	digest.SortFollowups(f.AwaitingReply)
-	digest.SortFollowups(f.OwesReply)
+	f := a.Followups(m)
 	conv := func(in []relationship.Followup) []followupJSON {
 		out := make([]followupJSON, 0, len(in))
 		for _, x := range in {
@@ -275,12 +274,12 @@ type suggestionJSON struct {
 }
 
 func runSuggest(ctx context.Context, e *env, asOfFlag string, asJSON bool) error {
-	cfg, m, err := e.modelAsOf(ctx, asOfFlag, false)
+	a, m, err := e.modelAsOf(ctx, asOfFlag, false)
 	if err != nil {
 		return err
 	}
-	asOf := m.now
-	picks := relationship.Pick(m.contacts, asOf, pickOptions(cfg, m.history))
+	defer a.Close()
+	picks := a.Suggestions(m)
 	if asJSON {
 		out := make([]suggestionJSON, 0, len(picks))
 		for i := range picks {
@@ -343,17 +342,20 @@ func cadence(d float64) string {
 }
 
 // modelAsOf parses --as-of, loads the configuration and builds the model
-// from the store as of that moment.
-func (e *env) modelAsOf(ctx context.Context, asOfFlag string, all bool) (*config.Config, *model, error) {
+// from the store as of that moment. The caller closes the App.
+func (e *env) modelAsOf(ctx context.Context, asOfFlag string, all bool) (*app.App, *app.Model, error) {
 	asOf, err := parseAsOf(asOfFlag, e.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, db, err := e.openReadOnly(ctx)
+	a, err := e.openReadOnly(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer db.Close()
-	m, err := buildModel(ctx, cfg, db, asOf, all)
-	return cfg, m, err
+	m, err := a.Model(ctx, asOf, all)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, m, nil
 }

@@ -11,11 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
 	gomail "github.com/emersion/go-message/mail"
 
+	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/internal/memimap"
 	"github.com/rekindle/rekindle/internal/memsmtp"
+	"github.com/rekindle/rekindle/internal/synthimap"
 	"github.com/rekindle/rekindle/synth"
 )
 
@@ -76,7 +77,7 @@ func runDemo(ctx context.Context, e *env, messages int, dir string, jobSearch bo
 	}
 	defer ms.Close()
 	mb := synth.Generate(synth.Options{Seed: 1, Now: now, Messages: messages})
-	if err := loadMailbox(srv, mb); err != nil {
+	if err := synthimap.Load(srv, mb); err != nil {
 		return err
 	}
 
@@ -130,7 +131,14 @@ smtp: {host: %s, port: %s, security: none, username: jane, password: demo}
 	// The real digest, sent through the real mailer to an SMTP server
 	// inside this process, drafts appended to the IMAP server's Drafts.
 	htmlFile := filepath.Join(dir, "digest.html")
-	res, err := sendDigest(ctx, e, now, sendOptions{htmlFile: htmlFile})
+	a, err := e.open(ctx)
+	if err != nil {
+		return fmt.Errorf("demo digest: %w", err)
+	}
+	defer a.Close()
+	res, err := a.SendDigest(ctx, now, app.SendOptions{
+		Composed: func(c *app.Composed) error { return writeParts(c, htmlFile, "") },
+	})
 	if err != nil {
 		return fmt.Errorf("demo digest: %w", err)
 	}
@@ -176,31 +184,4 @@ func plainPart(raw []byte) (string, error) {
 			}
 		}
 	}
-}
-
-// loadMailbox creates a generated mailbox's folders, with their special
-// use, in an in-process server and appends its mail.
-func loadMailbox(srv *memimap.Server, mb *synth.Mailbox) error {
-	for _, f := range mb.Folders {
-		if f.Name == "INBOX" {
-			continue
-		}
-		var use []imap.MailboxAttr
-		if f.SpecialUse != "" {
-			use = append(use, imap.MailboxAttr(f.SpecialUse))
-		}
-		if err := srv.Create(f.Name, use...); err != nil {
-			return fmt.Errorf("folder %s: %w", f.Name, err)
-		}
-	}
-	for _, m := range mb.Mails {
-		flags := make([]imap.Flag, len(m.Flags))
-		for i, f := range m.Flags {
-			flags[i] = imap.Flag(f)
-		}
-		if _, err := srv.Append(m.Folder, m.Raw, flags, m.InternalDate); err != nil {
-			return err
-		}
-	}
-	return nil
 }

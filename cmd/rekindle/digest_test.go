@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/rekindle/rekindle/internal/memimap"
 	"github.com/rekindle/rekindle/internal/memsmtp"
-	"github.com/rekindle/rekindle/mailer"
+	"github.com/rekindle/rekindle/internal/synthimap"
 	"github.com/rekindle/rekindle/synth"
 )
 
@@ -37,7 +36,7 @@ func newDigestEnv(t *testing.T) *digestEnv {
 	}
 	t.Cleanup(func() { srv.Close() })
 	mb := synth.Generate(synth.Options{Seed: 1, Now: time.Now(), Messages: 1500})
-	if err := loadMailbox(srv, mb); err != nil {
+	if err := synthimap.Load(srv, mb); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := memsmtp.Start(memsmtp.Options{User: "jane", Password: "smtp-pw"})
@@ -175,36 +174,6 @@ func TestDigestSendOncePerDay(t *testing.T) {
 	}
 	if n := len(e.smtp.Messages()); n != 2 {
 		t.Errorf("%d messages after --force, want 2", n)
-	}
-}
-
-func TestDigestSendRetries(t *testing.T) {
-	e := newDigestEnv(t)
-	ctx := context.Background()
-	env := &env{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, now: time.Now, configPath: e.cfg, log: discardLogger()}
-	fast := mailer.Retry{Attempts: 3, Backoff: time.Millisecond}
-
-	// A temporary refusal is retried.
-	e.smtp.Refuse(451)
-	if _, err := sendDigest(ctx, env, time.Now(), sendOptions{retry: fast}); err != nil {
-		t.Fatalf("send after one 451: %v", err)
-	}
-	if a, n := e.smtp.Attempts(), len(e.smtp.Messages()); a != 2 || n != 1 {
-		t.Errorf("after a 451: %d attempts, %d delivered; want 2, 1", a, n)
-	}
-
-	// A permanent one is not, and the day stays open for a later try.
-	tomorrow := time.Now().Add(24 * time.Hour)
-	e.smtp.Refuse(550)
-	_, err := sendDigest(ctx, env, tomorrow, sendOptions{retry: fast})
-	if err == nil || !strings.Contains(err.Error(), "550") {
-		t.Fatalf("send with a 550: %v", err)
-	}
-	if a := e.smtp.Attempts(); a != 3 {
-		t.Errorf("a 550 was retried: %d attempts in all, want 3", a)
-	}
-	if _, err := sendDigest(ctx, env, tomorrow, sendOptions{retry: fast}); err != nil {
-		t.Errorf("the day after a failed send is not open again: %v", err)
 	}
 }
 

@@ -4,20 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rekindle/rekindle/config"
+	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/relationship"
-	"github.com/rekindle/rekindle/store"
 )
 
 // overrideCommand makes a command that changes one contact's override.
 // WHO is an address, or a name or part of one.
 func overrideCommand(name, args, summary, help string, minArgs int,
-	apply func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, args []string) (string, error)) *command {
+	apply func(ctx context.Context, e *env, a *app.App, who string, args []string) (string, error)) *command {
 	synopsis := args
 	return &command{
 		name: name, args: args, summary: summary, help: help,
@@ -26,16 +23,15 @@ func overrideCommand(name, args, summary, help string, minArgs int,
 				if len(args) < minArgs {
 					return usagef("want %s", synopsis)
 				}
-				cfg, db, err := e.open(ctx)
+				if strings.TrimSpace(args[0]) == "" {
+					return usagef("name a contact by address or name")
+				}
+				a, err := e.open(ctx)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
-				c, err := resolve(ctx, cfg, db, e.now(), args[0])
-				if err != nil {
-					return err
-				}
-				msg, err := apply(ctx, e, db, c, args[1:])
+				defer a.Close()
+				msg, err := apply(ctx, e, a, args[0], args[1:])
 				if err != nil {
 					return err
 				}
@@ -46,26 +42,6 @@ func overrideCommand(name, args, summary, help string, minArgs int,
 	}
 }
 
-// resolve finds the contact the user named, among everyone: one-way
-// correspondents, and people the user ignored (so they can be un-ignored:
-// the model drops ignored people, so the overrides' ignores are lifted
-// for the lookup).
-func resolve(ctx context.Context, cfg *config.Config, db *store.DB, now time.Time, who string) (*relationship.Contact, error) {
-	opts, err := relationshipOptions(ctx, cfg, db, now, true)
-	if err != nil {
-		return nil, err
-	}
-	for k, o := range opts.Overrides {
-		o.Ignore = false
-		opts.Overrides[k] = o
-	}
-	m, err := buildModelWith(ctx, db, opts, now)
-	if err != nil {
-		return nil, err
-	}
-	return findContact(m.contacts, who)
-}
-
 func label(c *relationship.Contact) string {
 	if c.Name == "" {
 		return c.Email
@@ -73,101 +49,71 @@ func label(c *relationship.Contact) string {
 	return fmt.Sprintf("%s <%s>", c.Name, c.Email)
 }
 
-// parseUntil reads a date (YYYY-MM-DD) or a duration from now (30d, 2w).
-func parseUntil(s string, now time.Time) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t, nil
-	}
-	if strings.HasSuffix(s, "w") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "w")); err == nil && n > 0 {
-			return now.AddDate(0, 0, 7*n), nil
-		}
-	}
-	if d, err := config.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(d), nil
-	}
-	return time.Time{}, usagef("%q: want a date (2026-12-01) or a time from now (30d, 6w)", s)
-}
-
-// parseCadence reads a cadence: days as a number, or a duration (30d, 6w).
-func parseCadence(s string) (float64, error) {
-	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 0 {
-		return n, nil
-	}
-	if strings.HasSuffix(s, "w") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "w")); err == nil && n > 0 {
-			return float64(7 * n), nil
-		}
-	}
-	if d, err := config.ParseDuration(s); err == nil && d >= 24*time.Hour {
-		return d.Hours() / 24, nil
-	}
-	return 0, usagef("cadence %q: want days (30), or a duration of at least a day (30d, 6w), or \"off\"", s)
-}
-
 func overrideCommands() []*command {
 	return []*command{
 		overrideCommand("snooze", "WHO UNTIL", "keep someone out of digests until a date (2026-12-01) or for a while (30d, 6w)", "", 2,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, args []string) (string, error) {
+			func(ctx context.Context, e *env, a *app.App, who string, args []string) (string, error) {
 				until, err := parseUntil(args[0], e.now())
 				if err != nil {
 					return "", err
 				}
-				err = db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.SnoozeUntil = until })
-				return fmt.Sprintf("Snoozed %s until %s.", label(c), until.Local().Format("2006-01-02")), err
+				c, err := a.Snooze(ctx, who, until)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Snoozed %s until %s.", label(c), until.Local().Format("2006-01-02")), nil
 			}),
 		overrideCommand("unsnooze", "WHO", "end a snooze", "", 1,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, _ []string) (string, error) {
-				err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.SnoozeUntil = time.Time{} })
-				return fmt.Sprintf("%s is no longer snoozed.", label(c)), err
+			func(ctx context.Context, e *env, a *app.App, who string, _ []string) (string, error) {
+				c, err := a.Snooze(ctx, who, time.Time{})
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%s is no longer snoozed.", label(c)), nil
 			}),
 		ignoreCommand(true),
 		ignoreCommand(false),
 		overrideCommand("pin", "WHO", "always keep someone eligible for the digest, whatever their rhythm", "", 1,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, _ []string) (string, error) {
-				err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.Pinned = true })
-				return fmt.Sprintf("Pinned %s.", label(c)), err
+			func(ctx context.Context, e *env, a *app.App, who string, _ []string) (string, error) {
+				c, err := a.Pin(ctx, who, true)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Pinned %s.", label(c)), nil
 			}),
 		overrideCommand("unpin", "WHO", "undo pin", "", 1,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, _ []string) (string, error) {
-				err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.Pinned = false })
-				return fmt.Sprintf("Unpinned %s.", label(c)), err
+			func(ctx context.Context, e *env, a *app.App, who string, _ []string) (string, error) {
+				c, err := a.Pin(ctx, who, false)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Unpinned %s.", label(c)), nil
 			}),
 		cadenceCommand(),
 		overrideCommand("tag", "WHO TAG...", "label someone (a tag can carry a cadence, and choose the digest's draft)", "", 2,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, tags []string) (string, error) {
+			func(ctx context.Context, e *env, a *app.App, who string, tags []string) (string, error) {
 				for _, t := range tags {
-					if strings.ContainsAny(t, " \t,") {
-						return "", usagef("tag %q: a tag is one word", t)
+					if err := app.CheckTag(t); err != nil {
+						return "", usagef("%v", err)
 					}
 				}
-				err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.Tags = append(o.Tags, lower(tags)...) })
-				return fmt.Sprintf("Tagged %s: %s.", label(c), strings.Join(lower(tags), ", ")), err
+				c, err := a.Tag(ctx, who, tags)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Tagged %s: %s.", label(c), strings.ToLower(strings.Join(tags, ", "))), nil
 			}),
 		overrideCommand("untag", "WHO TAG...", "remove tags", "", 2,
-			func(ctx context.Context, e *env, db *store.DB, c *relationship.Contact, tags []string) (string, error) {
-				err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) {
-					o.Tags = slices.DeleteFunc(o.Tags, func(t string) bool { return slices.Contains(lower(tags), t) })
-				})
-				return fmt.Sprintf("Removed %s from %s.", strings.Join(lower(tags), ", "), label(c)), err
+			func(ctx context.Context, e *env, a *app.App, who string, tags []string) (string, error) {
+				c, err := a.Untag(ctx, who, tags)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Removed %s from %s.", strings.ToLower(strings.Join(tags, ", ")), label(c)), nil
 			}),
 		mergeCommand(),
 		splitCommand(),
 	}
-}
-
-func lower(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToLower(s)
-	}
-	return out
-}
-
-// isPattern tells an address or domain glob ("*@linkedin.com",
-// "example.net") from a name or a plain address.
-func isPattern(s string) bool {
-	return strings.ContainsAny(s, "*?") || !strings.Contains(s, "@") && !strings.Contains(s, " ") && strings.Contains(s, ".")
 }
 
 func ignoreCommand(ignore bool) *command {
@@ -182,52 +128,31 @@ func ignoreCommand(ignore bool) *command {
 				if len(args) != 1 {
 					return usagef("want one contact, address or pattern")
 				}
-				cfg, db, err := e.open(ctx)
+				a, err := e.open(ctx)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
+				defer a.Close()
 				who := args[0]
-				if isPattern(who) {
-					changed, err := db.SetIgnorePattern(ctx, who, ignore)
-					if err != nil {
-						return err
-					}
-					switch {
-					case !changed && ignore:
-						fmt.Fprintf(e.stdout, "%s was already ignored.\n", who)
-					case !changed:
-						fmt.Fprintf(e.stdout, "%s was not ignored from the command line (check the config's ignore list).\n", who)
-					case ignore:
-						fmt.Fprintf(e.stdout, "Ignoring %s.\n", who)
-					default:
-						fmt.Fprintf(e.stdout, "No longer ignoring %s.\n", who)
-					}
-					return nil
-				}
-				c, err := resolve(ctx, cfg, db, e.now(), who)
-				if err != nil && strings.Contains(who, "@") && ignore {
-					// Someone not (yet) a contact can be ignored by address.
-					if err := db.UpdateOverride(ctx, who, func(o *store.Override) { o.Ignored = true }); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Ignoring %s.\n", strings.ToLower(who))
-					return nil
-				} else if err != nil {
+				res, err := a.Ignore(ctx, who, ignore)
+				if err != nil {
 					return err
 				}
-				for _, key := range append([]string{c.Key}, c.Addresses...) {
-					if err := db.UpdateOverride(ctx, key, func(o *store.Override) { o.Ignored = ignore }); err != nil {
-						return err
-					}
-					if ignore {
-						break // the key covers every address
-					}
-				}
-				if ignore {
-					fmt.Fprintf(e.stdout, "Ignoring %s.\n", label(c))
-				} else {
-					fmt.Fprintf(e.stdout, "No longer ignoring %s.\n", label(c))
+				switch {
+				case res.Pattern != "" && !res.Changed && ignore:
+					fmt.Fprintf(e.stdout, "%s was already ignored.\n", who)
+				case res.Pattern != "" && !res.Changed:
+					fmt.Fprintf(e.stdout, "%s was not ignored from the command line (check the config's ignore list).\n", who)
+				case res.Pattern != "" && ignore:
+					fmt.Fprintf(e.stdout, "Ignoring %s.\n", who)
+				case res.Pattern != "":
+					fmt.Fprintf(e.stdout, "No longer ignoring %s.\n", who)
+				case res.Address != "":
+					fmt.Fprintf(e.stdout, "Ignoring %s.\n", res.Address)
+				case ignore:
+					fmt.Fprintf(e.stdout, "Ignoring %s.\n", label(res.Contact))
+				default:
+					fmt.Fprintf(e.stdout, "No longer ignoring %s.\n", label(res.Contact))
 				}
 				return nil
 			}
@@ -261,13 +186,13 @@ with that tag unless they have their own.`,
 						return err
 					}
 				}
-				cfg, db, err := e.open(ctx)
+				a, err := e.open(ctx)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
+				defer a.Close()
 				if *tag != "" {
-					if err := db.SetTagCadence(ctx, strings.ToLower(*tag), days); err != nil {
+					if err := a.SetTagCadence(ctx, *tag, days); err != nil {
 						return err
 					}
 					if days == 0 {
@@ -277,11 +202,8 @@ with that tag unless they have their own.`,
 					}
 					return nil
 				}
-				c, err := resolve(ctx, cfg, db, e.now(), args[0])
+				c, err := a.SetCadence(ctx, args[0], days)
 				if err != nil {
-					return err
-				}
-				if err := db.UpdateOverride(ctx, c.Key, func(o *store.Override) { o.CadenceDays = days }); err != nil {
 					return err
 				}
 				if days == 0 {
@@ -308,15 +230,15 @@ func mergeCommand() *command {
 						return usagef("%q is not an address", a)
 					}
 				}
-				_, db, err := e.open(ctx)
+				a, err := e.open(ctx)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
-				if err := db.Merge(ctx, lower(args)); err != nil {
+				defer a.Close()
+				if err := a.Merge(ctx, args); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s are one person now.\n", strings.Join(lower(args), ", "))
+				fmt.Fprintf(e.stdout, "%s are one person now.\n", strings.ToLower(strings.Join(args, ", ")))
 				return nil
 			}
 		},
@@ -331,12 +253,12 @@ func splitCommand() *command {
 				if len(args) != 2 || !strings.Contains(args[0], "@") || !strings.Contains(args[1], "@") {
 					return usagef("want two addresses")
 				}
-				_, db, err := e.open(ctx)
+				a, err := e.open(ctx)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
-				if err := db.Split(ctx, args[0], args[1]); err != nil {
+				defer a.Close()
+				if err := a.Split(ctx, args[0], args[1]); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "%s and %s are different people now.\n", strings.ToLower(args[0]), strings.ToLower(args[1]))

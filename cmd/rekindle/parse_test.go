@@ -1,11 +1,8 @@
 package main
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/rekindle/rekindle/relationship"
 )
 
 func TestParseAsOf(t *testing.T) {
@@ -49,40 +46,5 @@ func TestParseCadenceAndUntil(t *testing.T) {
 	}
 	if _, err := parseUntil("later", now); err == nil {
 		t.Error("parseUntil(later) accepted")
-	}
-}
-
-func TestFindContact(t *testing.T) {
-	cs := []relationship.Contact{
-		{Key: "bob@x.org", Email: "bob@y.org", Addresses: []string{"bob@x.org", "bob@y.org"}, Name: "Bob Stone"},
-		{Key: "bobby@x.org", Email: "bobby@x.org", Addresses: []string{"bobby@x.org"}, Name: "Bobby Tables"},
-		{Key: "al@x.org", Email: "al@x.org", Addresses: []string{"al@x.org"}, Name: "Al"},
-	}
-	tests := []struct{ who, want, err string }{
-		{"BOB@X.ORG", "bob@x.org", ""},
-		{"bob@y.org", "bob@x.org", ""},
-		{"bob stone", "bob@x.org", ""},
-		{"tables", "bobby@x.org", ""},
-		{"al", "al@x.org", ""}, // an exact name wins over substrings
-		{"bob", "", "matches 2 contacts"},
-		{"carol", "", "no contact is named"},
-		{"carol@x.org", "", "no contact has the address"},
-	}
-	for _, tt := range tests {
-		c, err := findContact(cs, tt.who)
-		switch {
-		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-			t.Errorf("findContact(%q): err = %v, want %q", tt.who, err, tt.err)
-		case tt.err == "" && (err != nil || c.Key != tt.want):
-			t.Errorf("findContact(%q) = %v, %v; want %s", tt.who, c, err, tt.want)
-		}
-	}
-}
-
-func TestIsPattern(t *testing.T) {
-	for in, want := range map[string]bool{"*@linkedin.com": true, "example.net": true, "bob@x.org": false, "Bob Stone": false, "J. Smith": false, "b?b@x.org": true} {
-		if got := isPattern(in); got != want {
-			t.Errorf("isPattern(%q) = %v, want %v", in, got, want)
-		}
 	}
 }

@@ -4,15 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/rekindle/rekindle/config"
-	"github.com/rekindle/rekindle/digest"
-	"github.com/rekindle/rekindle/relationship"
-	"github.com/rekindle/rekindle/store"
+	"github.com/rekindle/rekindle/app"
 )
 
 func replayCommand() *command {
@@ -82,17 +78,13 @@ type replayPickJSON struct {
 	Reasons      []string  `json:"reasons"`
 }
 
-// maxReplayDays bounds a replay: a year of mornings is plenty, and the
-// output of more would be unreadable anyway.
-const maxReplayDays = 366
-
 func runReplay(ctx context.Context, e *env, fromFlag, toFlag string, asJSON bool) error {
-	cfg, db, err := e.openReadOnly(ctx)
+	a, err := e.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	loc := cfg.Digest.Location()
+	defer a.Close()
+	loc := a.Zone()
 	from, err := time.ParseInLocation("2006-01-02", fromFlag, loc)
 	if err != nil {
 		return usagef("--from %q: want a date such as 2026-03-01", fromFlag)
@@ -104,24 +96,31 @@ func runReplay(ctx context.Context, e *env, fromFlag, toFlag string, asJSON bool
 	if to.Before(from) {
 		return usagef("--to %s is before --from %s", toFlag, fromFlag)
 	}
-	if to.Sub(from) > maxReplayDays*24*time.Hour {
-		return usagef("--from %s to --to %s is more than a year; replay at most %d days at a time", fromFlag, toFlag, maxReplayDays)
+	if to.Sub(from) > app.MaxReplayDays*24*time.Hour {
+		return usagef("--from %s to --to %s is more than a year; replay at most %d days at a time", fromFlag, toFlag, app.MaxReplayDays)
 	}
-	mornings := scheduledMornings(&cfg.Digest, from, to.AddDate(0, 0, 1))
+	mornings := a.Mornings(from, to.AddDate(0, 0, 1))
 	if len(mornings) == 0 {
-		return fmt.Errorf("digest.schedule %q has no morning between %s and %s", cfg.Digest.Schedule, fromFlag, toFlag)
+		return fmt.Errorf("digest.schedule %q has no morning between %s and %s", a.Config().Digest.Schedule, fromFlag, toFlag)
 	}
-	days, err := replay(ctx, cfg, db, mornings)
+	days, err := a.Replay(ctx, mornings)
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		out := replayJSON{From: fromFlag, To: toFlag, Mornings: days}
+		out := replayJSON{From: fromFlag, To: toFlag, Mornings: make([]morningJSON, 0, len(days))}
+		for _, d := range days {
+			m := morningJSON{Date: d.Date, People: make([]replayPickJSON, 0, len(d.Picks))}
+			for i := range d.Picks {
+				m.People = append(m.People, replayPick(&d.Picks[i]))
+			}
+			out.Mornings = append(out.Mornings, m)
+		}
 		return writeJSON(e.stdout, out)
 	}
 	for _, d := range days {
 		var names []string
-		for _, p := range d.People {
+		for _, p := range d.Picks {
 			n := p.Name
 			if n == "" {
 				n = p.Email
@@ -137,77 +136,12 @@ func runReplay(ctx context.Context, e *env, fromFlag, toFlag string, asJSON bool
 	return nil
 }
 
-// scheduledMornings lists the digest's scheduled times from from (included)
-// to until (excluded).
-func scheduledMornings(d *config.Digest, from, until time.Time) []time.Time {
-	var out []time.Time
-	for t := d.Next(from.Add(-time.Second)); !t.IsZero() && t.Before(until); t = d.Next(t) {
-		out = append(out, t)
-	}
-	return out
-}
-
-// replay computes the picks of each morning with one pass over the store:
-// the mail up to the last morning streams in date order into one model,
-// which is asked for its picks as each morning passes, so each morning
-// sees only earlier mail. The suggestion history starts from the store's
-// (as of the first morning) and grows in memory.
-func replay(ctx context.Context, cfg *config.Config, db *store.DB, mornings []time.Time) ([]morningJSON, error) {
-	last := mornings[len(mornings)-1]
-	opts, err := relationshipOptions(ctx, cfg, db, last, false)
-	if err != nil {
-		return nil, err
-	}
-	history, err := db.Suggestions(ctx, mornings[0])
-	if err != nil {
-		return nil, err
-	}
-	history.Last = maps.Clone(history.Last)
-	me, rules := digest.Settings(cfg)
-	b := relationship.NewBuilder(opts)
-	out := make([]morningJSON, 0, len(mornings))
-	morning := func(now time.Time) {
-		picks := relationship.Pick(b.Contacts(now), now, pickOptions(cfg, history))
-		day := morningJSON{Date: now, People: make([]replayPickJSON, 0, len(picks))}
-		for i := range picks {
-			p := &picks[i]
-			day.People = append(day.People, replayPick(p, me, rules))
-			history.Last[p.Key] = now
-			for _, a := range p.Addresses {
-				history.Last[a] = now
-			}
-			if p.Status == relationship.StatusDormant {
-				history.LastDormant = now
-			}
-		}
-		out = append(out, day)
-	}
-	var m relationship.Mail
-	err = db.EachMessageByDate(ctx, last, func(s *store.Stored) error {
-		for len(out) < len(mornings) && s.When.After(mornings[len(out)]) {
-			morning(mornings[len(out)])
-		}
-		m.ID, m.When, m.Header = s.ID, s.When, s.Header
-		b.Add(&m)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for len(out) < len(mornings) {
-		morning(mornings[len(out)])
-	}
-	return out, nil
-}
-
-func replayPick(p *relationship.Suggestion, me digest.Me, rules digest.DraftRules) replayPickJSON {
-	person := digest.Person{Status: string(p.Status), Target: p.Target, Tags: p.Tags, Score: p.Score, Strength: p.Strength, Vouches: p.Vouches}
-	kind, _ := digest.ChooseKind(&person, me, rules)
+func replayPick(p *app.Pick) replayPickJSON {
 	return replayPickJSON{
 		Key: p.Key, Name: p.Name, Email: p.Email, Addresses: slices.Clone(p.Addresses),
 		Status: string(p.Status), Strength: p.Strength, StrengthRank: p.StrengthRank, Score: p.Score,
 		ExchangeDays: p.ExchangeDays, PersonalDays: p.PersonalDays, LastContact: p.LastContact,
 		DaysSilent: p.DaysSilent, Overdue: p.Overdue, Target: p.Target, Vouches: p.Vouches,
-		DraftKind: kind, Reasons: slices.Clone(p.Reasons),
+		DraftKind: p.DraftKind, Reasons: slices.Clone(p.Reasons),
 	}
 }

@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 
-	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/daemon"
 	"github.com/rekindle/rekindle/internal/sdnotify"
-	"github.com/rekindle/rekindle/store"
-	"github.com/rekindle/rekindle/templates"
 )
 
 func runCommand() *command {
@@ -46,28 +41,24 @@ go to stderr; without an smtp section it only syncs.`,
 func runDaemon(ctx context.Context, e *env) error {
 	n, err := sdnotify.FromEnv(e.getenv)
 	if err != nil {
-		e.log.Warn("systemd notification disabled", slog.Any("error", err))
+		e.log.Warn("systemd notification disabled", slog.Any("err", err))
 	}
 	load := func(ctx context.Context) (daemon.Config, daemon.Jobs, error) {
-		cfg, err := e.loadConfig()
+		a, err := e.open(ctx)
 		if err != nil {
 			return daemon.Config{}, nil, err
 		}
-		set, err := loadTemplates(cfg, e.log)
-		if err != nil {
+		// A reload with broken templates is refused here, not at 07:00.
+		if _, err := a.Templates(); err != nil {
+			a.Close()
 			return daemon.Config{}, nil, err
 		}
-		db, err := openStore(ctx, cfg)
-		if err != nil {
-			return daemon.Config{}, nil, err
-		}
-		dc := daemon.FromConfig(cfg)
+		dc := a.DaemonConfig()
 		tuneDaemon(&dc)
-		if cfg.SMTP == nil {
+		if dc.Schedule == nil {
 			e.log.Warn("no smtp section: syncing only, no digest")
-			dc.Schedule = nil
 		}
-		return dc, &jobs{e: e, cfg: cfg, db: db, set: set}, nil
+		return dc, a.Jobs(), nil
 	}
 	return daemon.Run(ctx, load, e.reload, daemon.Options{Notifier: n, Watchdog: n.WatchdogInterval(), Logger: e.log})
 }
@@ -75,57 +66,3 @@ func runDaemon(ctx context.Context, e *env) error {
 // tuneDaemon adjusts the daemon's bounds after they are read from the
 // configuration; tests shorten them.
 var tuneDaemon = func(*daemon.Config) {}
-
-// jobs is the daemon's work, over one loaded configuration and store; a
-// reload makes a new one and the daemon closes the old.
-type jobs struct {
-	e   *env
-	cfg *config.Config
-	db  *store.DB
-	set *templates.Set
-}
-
-func (j *jobs) Sync(ctx context.Context) (string, error) { return syncAll(ctx, j.e, j.cfg, j.db) }
-
-// Digest syncs for at most r.SyncFor, then sends r's digest from what
-// the store holds, and says what happened; the daemon logs it ("digest
-// sent" with to, people and follow-ups, or "no digest sent" with the
-// reason, and what it was built from when the sync did not finish).
-func (j *jobs) Digest(ctx context.Context, r daemon.DigestRequest) (daemon.DigestResult, error) {
-	var stale string
-	if r.SyncFor > 0 {
-		sctx, cancel := context.WithTimeout(ctx, r.SyncFor)
-		_, err := syncAll(sctx, j.e, j.cfg, j.db)
-		overran := sctx.Err() != nil
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return daemon.DigestResult{}, ctx.Err()
-		case overran:
-			stale = fmt.Sprintf("the sync before it did not finish within %s", r.SyncFor)
-			j.e.log.Warn("sync before the digest did not finish in time; building the digest from the store as it is",
-				slog.String("day", r.Day), slog.Duration("waited", r.SyncFor))
-		case err != nil:
-			stale = "the sync before it failed"
-			j.e.log.Warn("sync before the digest failed; building the digest from the store as it is",
-				slog.String("day", r.Day), slog.Any("error", err))
-		}
-	}
-	res, err := sendDigestWith(ctx, j.e, j.cfg, j.db, j.set, r.Now, sendOptions{})
-	if errors.Is(err, store.ErrDigestSent) {
-		return daemon.DigestResult{}, fmt.Errorf("%w: %w", daemon.ErrAlreadySent, err)
-	}
-	res.Stale = stale
-	return res.DigestResult, err
-}
-
-func (j *jobs) DigestSent(ctx context.Context, day string) (bool, error) {
-	sd, ok, err := j.db.Digest(ctx, day)
-	return ok && !sd.SentAt.IsZero(), err
-}
-
-func (j *jobs) Healthy(ctx context.Context) error { return j.db.Ping(ctx) }
-
-func (j *jobs) Close() error { return j.db.Close() }
-
-var _ daemon.Jobs = (*jobs)(nil)

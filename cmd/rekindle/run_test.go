@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/rekindle/rekindle/daemon"
 )
 
 // notifySocket listens on a unixgram socket as systemd does and collects
@@ -171,47 +168,4 @@ func lineWith(s, sub string) string {
 		}
 	}
 	return ""
-}
-
-// TestDaemonDigestResult: what the daemon's digest job reports, which
-// it logs. A morning with nobody due sends nothing and says so; a
-// morning with people due says where the digest went and with whom.
-func TestDaemonDigestResult(t *testing.T) {
-	de := newDigestEnv(t)
-	ctx := context.Background()
-	e := &env{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv, now: time.Now, configPath: de.cfg, log: discardLogger()}
-	cfg, db, err := e.open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	set, err := loadTemplates(cfg, e.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := &jobs{e: e, cfg: cfg, db: db, set: set}
-
-	// Ten years ago the mailbox was empty: nobody was due.
-	then := time.Now().AddDate(-10, 0, 0)
-	res, err := j.Digest(ctx, daemon.DigestRequest{Day: then.Format("2006-01-02"), Now: then, SyncFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Sent || !strings.Contains(res.NotSent, "nobody is due") || !strings.Contains(res.NotSent, "send_when_empty") {
-		t.Errorf("a morning with nobody due: %+v", res)
-	}
-	if n := len(de.smtp.Messages()); n != 0 {
-		t.Errorf("%d messages sent on a morning with nobody due", n)
-	}
-
-	res, err = j.Digest(ctx, daemon.DigestRequest{Day: time.Now().Format("2006-01-02"), Now: time.Now(), SyncFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Sent || res.To != "jane@example.com" || res.People == 0 || res.NotSent != "" || !strings.Contains(res.Note, "drafts saved") {
-		t.Errorf("a morning with people due: %+v", res)
-	}
-	if n := len(de.smtp.Messages()); n != 1 {
-		t.Errorf("%d messages sent, want 1", n)
-	}
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
-	"github.com/rekindle/rekindle"
-	"github.com/rekindle/rekindle/store"
+	"github.com/rekindle/rekindle/app"
 )
 
 func statusCommand() *command {
@@ -59,43 +57,19 @@ func runStatus(ctx context.Context, e *env, asJSON bool) error {
 	}
 	// Read-only: status works on a full disk, and says what a sync
 	// would find without migrating the store itself.
-	var (
-		folders []rekindle.FolderState
-		tot     store.Totals
-		version int
-	)
-	db, err := openStoreReadOnly(ctx, cfg)
-	switch {
-	case errors.Is(err, store.ErrNoStore):
-		// Nothing synced yet: every account shows as never synced.
-	case err != nil:
+	ss, err := app.Status(ctx, cfg)
+	if err != nil {
 		return err
-	default:
-		defer db.Close()
-		if folders, err = db.Folders(ctx, ""); err != nil {
-			return err
-		}
-		if tot, err = db.Totals(ctx); err != nil {
-			return err
-		}
-		if version, err = db.SchemaVersion(ctx); err != nil {
-			return err
-		}
 	}
-	st := statusJSON{Store: cfg.Store.Path, SchemaVersion: version, Messages: tot.Messages, Accounts: []statusAccountJSON{}}
+	st := statusJSON{Store: ss.Path, SchemaVersion: ss.SchemaVersion, Messages: ss.Messages, Accounts: []statusAccountJSON{}}
 	// Every configured account is listed, synced or not.
 	index := map[string]int{}
-	for _, a := range cfg.Accounts {
-		index[a.Name] = len(st.Accounts)
-		st.Accounts = append(st.Accounts, statusAccountJSON{Name: a.Name, Folders: []statusFolderJSON{}})
+	for _, name := range ss.Accounts {
+		index[name] = len(st.Accounts)
+		st.Accounts = append(st.Accounts, statusAccountJSON{Name: name, Folders: []statusFolderJSON{}})
 	}
-	for _, f := range folders {
-		i, ok := index[f.Account]
-		if !ok {
-			index[f.Account] = len(st.Accounts)
-			i = len(st.Accounts)
-			st.Accounts = append(st.Accounts, statusAccountJSON{Name: f.Account, Folders: []statusFolderJSON{}})
-		}
+	for _, f := range ss.Folders {
+		i := index[f.Account]
 		fj := statusFolderJSON{Name: f.Folder, Messages: f.Messages, UIDValidity: f.UIDValidity, LastUID: f.LastUID}
 		if !f.LastSync.IsZero() {
 			t := f.LastSync.Local()
@@ -109,7 +83,7 @@ func runStatus(ctx context.Context, e *env, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	if db == nil {
+	if !ss.Created {
 		fmt.Fprintf(e.stdout, "store: %s (not created yet: run \"rekindle sync\")\n\n", st.Store)
 	} else {
 		fmt.Fprintf(e.stdout, "store: %s (schema %d)\n\n", st.Store, st.SchemaVersion)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/imapsync"
-	"github.com/rekindle/rekindle/store"
 )
 
 func syncCommand() *command {
@@ -66,76 +65,39 @@ type skippedJSON struct {
 }
 
 func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
-	cfg, err := e.loadConfig()
+	a, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	accounts, err := imapAccounts(cfg)
-	if err != nil {
-		return err
-	}
-	if only != "" {
-		accounts = filterAccounts(accounts, only)
-		if len(accounts) == 0 {
-			return usagef("no account named %q in %s", only, e.configPath)
-		}
-	}
-
+	defer a.Close()
 	var (
-		out  []syncJSON
-		errs []error
+		out []syncJSON
+		p   = newProgress(e.stderr, isTerminal(e.stderr) && !asJSON)
 	)
-	for _, a := range accounts {
-		p := newProgress(e.stderr, isTerminal(e.stderr) && !asJSON)
-		res, err := imapsync.Sync(ctx, a, db, imapsync.Options{
-			BatchSize: cfg.Sync.BatchSize,
-			Progress:  p.update,
-			Logger:    e.log,
-		})
-		p.done()
-		if res == nil {
-			res = &imapsync.Result{Account: a.Name}
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+	_, err = a.Sync(ctx, app.SyncOptions{
+		Account:  only,
+		Progress: p.update,
+		AccountDone: func(res *imapsync.Result, err error) {
+			p.done()
+			if asJSON {
+				out = append(out, toSyncJSON(res, err))
+			} else {
+				printSync(e.stdout, res, err)
 			}
-			errs = append(errs, err)
-		}
-		if ferr := res.Err(); ferr != nil {
-			errs = append(errs, ferr)
-		}
-		if asJSON {
-			out = append(out, toSyncJSON(res, err))
-		} else {
-			printSync(e.stdout, res, err)
-		}
-		if errors.Is(err, store.ErrDiskFull) || errors.Is(res.Err(), store.ErrDiskFull) {
-			break // every other account would fail the same way after downloading
-		}
+		},
+	})
+	if errors.Is(err, app.ErrNoAccount) {
+		return usagef("no account named %q in %s", only, e.configPath)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(e.stdout, out); err != nil {
 			return err
 		}
 	}
-	return errors.Join(errs...)
-}
-
-func filterAccounts(as []*imapsync.Account, name string) []*imapsync.Account {
-	for _, a := range as {
-		if a.Name == name {
-			return []*imapsync.Account{a}
-		}
-	}
-	return nil
+	return err
 }
 
 func toSyncJSON(res *imapsync.Result, err error) syncJSON {
@@ -241,10 +203,12 @@ func (p *progress) update(ev imapsync.Progress) {
 	}
 }
 
+// done clears the line, if one was drawn.
 func (p *progress) done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
 	}
 }

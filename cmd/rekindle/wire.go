@@ -2,18 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"log/slog"
-	"net"
-	"os"
-	"strconv"
 
+	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/config"
-	"github.com/rekindle/rekindle/imapsync"
-	"github.com/rekindle/rekindle/mailer"
-	"github.com/rekindle/rekindle/store"
 )
 
 // loadConfig finds and loads the configuration, recording its path.
@@ -52,109 +44,27 @@ func (e *env) applyLogConfig(l config.Log) {
 	}
 }
 
-func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.Store.Path)
-}
+// options are what the App takes from the command line's environment.
+func (e *env) options() app.Options { return app.Options{Logger: e.log, Now: e.now} }
 
-// openStoreReadOnly opens the store for a command that only reads it:
-// without writing to it, so that it works on a full disk and never
-// migrates it behind a sync's back. A store not synced yet, or written by
-// an older rekindle, is an error saying to run rekindle sync.
-func openStoreReadOnly(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return store.OpenReadOnly(ctx, cfg.Store.Path)
-}
-
-// open loads the configuration and opens the store.
-func (e *env) open(ctx context.Context) (*config.Config, *store.DB, error) {
+// open loads the configuration and opens the application over it, its
+// store open for reading and writing.
+func (e *env) open(ctx context.Context) (*app.App, error) {
 	cfg, err := e.loadConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, db, nil
+	return app.Open(ctx, cfg, e.options())
 }
 
-// openReadOnly loads the configuration and opens the store for reading
-// only (openStoreReadOnly).
-func (e *env) openReadOnly(ctx context.Context) (*config.Config, *store.DB, error) {
+// openReadOnly is open for a command that only reads the store: without
+// writing to it, so that it works on a full disk and never migrates it
+// behind a sync's back. A store not synced yet, or written by an older
+// rekindle, is an error saying to run rekindle sync.
+func (e *env) openReadOnly(ctx context.Context) (*app.App, error) {
 	cfg, err := e.loadConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	db, err := openStoreReadOnly(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, db, nil
-}
-
-// imapAccounts turns the configured accounts into what imapsync needs.
-func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
-	var out []*imapsync.Account
-	for i := range cfg.Accounts {
-		a := &cfg.Accounts[i]
-		tlsCfg, err := tlsConfig(a.IMAP.CAFile, a.IMAP.TLSServerName, fmt.Sprintf("accounts[%d].imap.ca_file", i))
-		if err != nil {
-			return nil, err
-		}
-		imapCfg := a.IMAP
-		mech := imapsync.Mechanism(a.IMAP.Auth)
-		if a.IMAP.Auth == config.AuthLogin {
-			mech = imapsync.Password // LOGIN is what password auth sends first anyway
-		}
-		out = append(out, &imapsync.Account{
-			Name:      a.Name,
-			Addr:      net.JoinHostPort(a.IMAP.Host, strconv.Itoa(a.IMAP.Port)),
-			Security:  imapsync.Security(a.IMAP.Security),
-			TLS:       tlsCfg,
-			Username:  a.IMAP.Username,
-			Mechanism: mech,
-			Secret:    func(ctx context.Context) (string, error) { return imapCfg.Resolve(ctx, a.Name) },
-			Include:   a.Folders.Include,
-			Exclude:   a.Folders.Exclude,
-		})
-	}
-	return out, nil
-}
-
-// tlsConfig is the TLS configuration for a server: the system's roots plus
-// caFile's CAs, verifying serverName (default: the host dialled). key names
-// the config key in errors.
-func tlsConfig(caFile, serverName, key string) (*tls.Config, error) {
-	c := &tls.Config{ServerName: serverName}
-	if caFile == "" {
-		return c, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: %s holds no PEM certificate", key, caFile)
-	}
-	c.RootCAs = pool
-	return c, nil
-}
-
-// smtpConfig turns the smtp section into what the mailer needs.
-func smtpConfig(cfg *config.Config) (mailer.Config, error) {
-	s := cfg.SMTP
-	if s == nil {
-		return mailer.Config{}, fmt.Errorf("no smtp section in the configuration: add one (see config.example.yaml) to send the digest")
-	}
-	tc, err := tlsConfig(s.CAFile, s.TLSServerName, "smtp.ca_file")
-	if err != nil {
-		return mailer.Config{}, err
-	}
-	return mailer.Config{
-		Host: s.Host, Port: s.Port, Security: string(s.Security), Username: s.Username, Auth: string(s.Auth),
-		Secret: s.Resolve, AllowPlaintextAuth: s.AllowPlaintextAuth, TLS: tc,
-	}, nil
+	return app.OpenReadOnly(ctx, cfg, e.options())
 }

@@ -1,0 +1,286 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/rekindle/rekindle"
+	"github.com/rekindle/rekindle/digest"
+	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/mailer"
+	"github.com/rekindle/rekindle/relationship"
+	"github.com/rekindle/rekindle/store"
+)
+
+// Composed is a digest built and rendered, with the message that carries
+// it.
+type Composed struct {
+	Digest   *digest.Digest
+	Rendered digest.Rendered
+	Message  *mailer.Message
+	// Day is the digest's calendar day (YYYY-MM-DD) in digest.timezone.
+	Day   string
+	model *Model
+}
+
+// Day is now's calendar day (YYYY-MM-DD) in the digest's time zone: one
+// digest a day is counted in it.
+func (a *App) Day(now time.Time) string {
+	return now.In(a.Zone()).Format("2006-01-02")
+}
+
+// Compose builds the digest as of now and the email that carries it. It
+// changes nothing.
+func (a *App) Compose(ctx context.Context, now time.Time) (*Composed, error) {
+	set, err := a.Templates()
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.Model(ctx, now, false)
+	if err != nil {
+		return nil, err
+	}
+	local := now.In(a.Zone())
+	d, err := digest.Build(digest.Input{
+		Now:         local,
+		Me:          a.me,
+		Suggestions: a.Suggestions(m),
+		Followups:   m.builder.Followups(now, days(float64(a.cfg.Digest.FollowupAfterDays))),
+		Contacts:    m.Contacts,
+		Rules:       a.rules,
+		Templates:   set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.Render(set)
+	if err != nil {
+		return nil, err
+	}
+	day := a.Day(now)
+	from, err := a.digestFrom()
+	if err != nil {
+		return nil, err
+	}
+	to, err := mail.ParseAddress(a.cfg.Digest.To)
+	if err != nil {
+		return nil, fmt.Errorf("digest.to %q: %w", a.cfg.Digest.To, err)
+	}
+	msg := &mailer.Message{
+		From: from, To: rekindle.Address{Name: to.Name, Email: to.Address},
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: now,
+		// Marks rekindle's own digests, so a sync never reads one back as
+		// conversation.
+		Headers: map[string]string{"X-Rekindle-Digest": day},
+	}
+	return &Composed{Digest: d, Rendered: r, Message: msg, Day: day, model: m}, nil
+}
+
+// digestFrom is the digest's sender: smtp.from, else the user.
+func (a *App) digestFrom() (rekindle.Address, error) {
+	if s := a.cfg.SMTP; s != nil && s.From != "" {
+		addr, err := mail.ParseAddress(s.From)
+		if err != nil {
+			return rekindle.Address{}, fmt.Errorf("smtp.from %q: %w", s.From, err)
+		}
+		return rekindle.Address{Name: addr.Name, Email: addr.Address}, nil
+	}
+	from := rekindle.Address{Name: "rekindle"}
+	if len(a.cfg.Me.Addresses) > 0 {
+		from.Email = a.cfg.Me.Addresses[0]
+	}
+	return from, nil
+}
+
+// SendOptions change how SendDigest goes about it.
+type SendOptions struct {
+	// Force sends even when the day's digest was sent.
+	Force bool
+	// Sync syncs every account first; a failed sync is logged and the
+	// digest built from what the store holds.
+	Sync bool
+	// Composed, when set, is given the digest once it is built and before
+	// it is sent; an error stops the send (the CLI writes --html and --eml
+	// there).
+	Composed func(*Composed) error
+	// Retry overrides the mailer's retry policy (tests).
+	Retry mailer.Retry
+}
+
+// Sent is what SendDigest did.
+type Sent struct {
+	// Day is the digest's calendar day (YYYY-MM-DD).
+	Day string
+	// Sent is true when a digest went out; false on a morning with nobody
+	// due when empty digests are not sent (NotSent says so).
+	Sent bool
+	// To is the address the digest went to; People counts the people it
+	// suggests and Followups the conversations it lists as waiting.
+	To        string
+	People    int
+	Followups int
+	// NotSent says why nothing was sent; empty when Sent.
+	NotSent string
+	// Note is anything else worth saying ("8 drafts saved to
+	// work/Drafts."); may be empty.
+	Note string
+}
+
+// String is a one-line account for people: "Sent the digest for
+// 2026-03-02 to jane@example.com: 4 people, 2 follow-ups. 6 drafts saved to
+// work/Drafts." or "No digest sent for 2026-03-02: nobody is due, and
+// digest.send_when_empty is off."
+func (s Sent) String() string {
+	if !s.Sent {
+		return fmt.Sprintf("No digest sent for %s: %s.", s.Day, s.NotSent)
+	}
+	msg := fmt.Sprintf("Sent the digest for %s to %s: %s, %s.", s.Day, s.To,
+		Plural(s.People, "person", "people"), Plural(s.Followups, "follow-up", "follow-ups"))
+	if s.Note != "" {
+		msg += " " + s.Note
+	}
+	return msg
+}
+
+// ErrDigestSent is matched (errors.Is) by SendDigest's error when the
+// day's digest was already sent and Force is off.
+var ErrDigestSent = store.ErrDigestSent
+
+// SendDigest syncs (with o.Sync), builds and sends the digest for now's
+// day, at most once a day, appends the drafts to the accounts with
+// drafts: true, and records whom it suggested, for the cool-down and the
+// weekly dormant slot. A day claimed and not sent (an error on the way)
+// is released, so that a later try may send it.
+func (a *App) SendDigest(ctx context.Context, now time.Time, o SendOptions) (Sent, error) {
+	smtp, err := a.SMTP()
+	if err != nil {
+		return Sent{}, err
+	}
+	if _, err := a.Templates(); err != nil {
+		return Sent{}, err
+	}
+	day := a.Day(now)
+	if err := a.db.ClaimDigest(ctx, day, o.Force); err != nil {
+		if errors.Is(err, store.ErrDigestSent) {
+			return Sent{}, fmt.Errorf("%w (use --force to send it again)", err)
+		}
+		return Sent{}, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			// Let a later try (the daemon's next run, or --send again) have it.
+			a.db.ReleaseDigest(context.WithoutCancel(ctx), day)
+		}
+	}()
+	if o.Sync {
+		if _, err := a.Sync(ctx, SyncOptions{}); err != nil {
+			a.log.Warn("sync before the digest failed; building it from what the store has", "err", err)
+		}
+	}
+	c, err := a.Compose(ctx, now)
+	if err != nil {
+		return Sent{}, err
+	}
+	if o.Composed != nil {
+		if err := o.Composed(c); err != nil {
+			return Sent{}, err
+		}
+	}
+	if c.Digest.Empty && !a.cfg.Digest.SendWhenEmpty {
+		// The day is done: the daemon must not try again.
+		if err := a.db.DigestSent(ctx, day, "", 0); err != nil {
+			return Sent{}, err
+		}
+		done = true
+		return Sent{Day: day, NotSent: "nobody is due, and digest.send_when_empty is off"}, nil
+	}
+	if err := mailer.SendWithRetry(ctx, smtp, c.Message, o.Retry); err != nil {
+		return Sent{}, fmt.Errorf("send the digest to %s: %w", c.Message.To.Email, err)
+	}
+	n := len(c.Digest.People)
+	if err := a.db.DigestSent(ctx, day, c.Message.MessageID, n); err != nil {
+		return Sent{}, err
+	}
+	done = true
+	if err := a.db.RecordSuggestions(ctx, now, picksOf(c)); err != nil {
+		return Sent{}, err
+	}
+	return Sent{
+		Day: day, Sent: true, To: c.Message.To.Email, People: n,
+		Followups: len(c.Digest.AwaitingReply) + len(c.Digest.OwesReply),
+		Note:      a.appendDrafts(ctx, c),
+	}, nil
+}
+
+// picksOf are the people c suggests, as the suggestion history records
+// them.
+func picksOf(c *Composed) []store.Suggested {
+	var picks []store.Suggested
+	for _, p := range c.Digest.People {
+		if ct, ok := contactByKey(c.model.Contacts, p.Key); ok && p.Status != "" {
+			picks = append(picks, store.Suggested{Key: ct.Key, Addresses: ct.Addresses, Dormant: ct.Status == relationship.StatusDormant})
+		}
+	}
+	return picks
+}
+
+func contactByKey(cs []relationship.Contact, key string) (*relationship.Contact, bool) {
+	for i := range cs {
+		if cs[i].Key == key {
+			return &cs[i], true
+		}
+	}
+	return nil, false
+}
+
+// appendDrafts puts each drafted message in the Drafts folder of the
+// accounts with drafts: true, and says how that went. A failure is
+// reported, not fatal: the digest went out and carries the drafts too.
+func (a *App) appendDrafts(ctx context.Context, c *Composed) string {
+	var drafts [][]byte
+	from := rekindle.Address{Name: a.cfg.Me.Name}
+	if len(a.cfg.Me.Addresses) > 0 {
+		from.Email = a.cfg.Me.Addresses[0]
+	}
+	all := append(append(append([]digest.Person(nil), c.Digest.People...), c.Digest.AwaitingReply...), c.Digest.OwesReply...)
+	for _, p := range all {
+		d := p.Draft
+		if d.To == "" || d.Body == "" {
+			continue
+		}
+		m := &mailer.Message{From: from, To: rekindle.Address{Name: p.Name, Email: d.To}, Subject: d.Subject, Text: d.Body,
+			InReplyTo: d.InReplyTo, References: d.References, Date: c.Message.Date}
+		b, err := m.Bytes()
+		if err != nil {
+			a.log.Warn("draft not built", "to", d.To, "err", err)
+			continue
+		}
+		drafts = append(drafts, b)
+	}
+	if len(drafts) == 0 {
+		return ""
+	}
+	accounts, err := a.Accounts()
+	if err != nil {
+		return "Drafts not saved: " + err.Error()
+	}
+	var notes []string
+	for _, acct := range accounts {
+		if !acct.Drafts {
+			continue
+		}
+		folder, err := imapsync.AppendDrafts(ctx, acct.Account, drafts, imapsync.DraftOptions{})
+		if err != nil {
+			a.log.Warn("drafts not saved", "account", acct.Name, "err", err)
+			notes = append(notes, fmt.Sprintf("Drafts not saved to %s: %v.", acct.Name, err))
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("%d drafts saved to %s/%s.", len(drafts), acct.Name, folder))
+	}
+	return strings.Join(notes, " ")
+}
