@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +148,3 @@ func TestMissingConfig(t *testing.T) {
 		t.Errorf("missing config (exit %d):\n%s", code, errOut)
 	}
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
