@@ -109,63 +109,6 @@ func dump[T any](items []T) string {
 	return b.String()
 }
 
-// fakeClock is a Clock that moves only when the test sets it.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	clk *fakeClock
-	at  time.Time
-	c   chan time.Time
-}
-
-func newFakeClock(now time.Time) *fakeClock { return &fakeClock{now: now} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(at time.Time) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{clk: c, at: at, c: make(chan time.Time, 1)}
-	if at.After(c.now) {
-		c.timers = append(c.timers, t)
-	} else {
-		t.c <- c.now
-	}
-	return t
-}
-
-// set moves the clock to now and fires the timers due by then.
-func (c *fakeClock) set(now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = now
-	c.timers = slices.DeleteFunc(c.timers, func(t *fakeTimer) bool {
-		if t.at.After(now) {
-			return false
-		}
-		t.c <- now
-		return true
-	})
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.c }
-
-func (t *fakeTimer) Stop() bool {
-	t.clk.mu.Lock()
-	defer t.clk.mu.Unlock()
-	n := len(t.clk.timers)
-	t.clk.timers = slices.DeleteFunc(t.clk.timers, func(o *fakeTimer) bool { return o == t })
-	return len(t.clk.timers) < n
-}
-
 // fakeJobs are Jobs made of functions; nil ones succeed at once. Every
 // call is recorded.
 type fakeJobs struct {
@@ -312,7 +255,7 @@ func msg(m string) func(map[string]any) bool {
 // harness runs the daemon for one test.
 type harness struct {
 	t      *testing.T
-	clk    *fakeClock
+	clk    *ManualClock
 	calls  *recorder[call]
 	notes  notes
 	logs   logs
@@ -335,7 +278,7 @@ func start(t *testing.T, now time.Time, opts Options, results ...loadResult) *ha
 	t.Helper()
 	h := &harness{
 		t:      t,
-		clk:    newFakeClock(now),
+		clk:    NewManualClock(now),
 		calls:  newRecorder[call](),
 		notes:  notes{newRecorder[string]()},
 		logs:   logs{newRecorder[map[string]any]()},
@@ -451,7 +394,7 @@ func TestSyncsOnInterval(t *testing.T) {
 	}
 	h.notes.wait(t, ready, "failed sync status", status("last sync 14:00 failed: imap down; retry at 14:15; next digest Tue 2026-11-24 07:00 CET"))
 
-	h.clk.set(at(14, 15))
+	h.clk.Set(at(14, 15))
 	i = syncAt(i+1, at(14, 15))
 	h.notes.wait(t, ready, "sync status", status("last sync 14:15 (3 folders changed); next digest Tue 2026-11-24 07:00 CET"))
 
@@ -459,15 +402,15 @@ func TestSyncsOnInterval(t *testing.T) {
 	// sync starts meanwhile (fakeJobs fails the test on overlap), and
 	// after it one sync at the next boundary, 15:15, not one per interval
 	// missed.
-	h.clk.set(at(14, 30))
+	h.clk.Set(at(14, 30))
 	i = syncAt(i+1, at(14, 30))
 	h.notes.wait(t, ready, "syncing status", status("syncing since 14:30"))
-	h.clk.set(at(15, 10))
+	h.clk.Set(at(15, 10))
 	close(release)
 	h.notes.wait(t, ready, "status after the long sync", status("last sync 14:30 (3 folders changed)"))
-	h.clk.set(at(15, 15))
+	h.clk.Set(at(15, 15))
 	i = syncAt(i+1, at(15, 15))
-	h.clk.set(at(15, 30))
+	h.clk.Set(at(15, 30))
 	syncAt(i+1, at(15, 30))
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
@@ -522,7 +465,7 @@ func TestOneDigestPerDay(t *testing.T) {
 	h := start(t, at(9, 30).Add(-3*time.Hour), Options{}, loadResult{cfg: cfg, jobs: jobs})
 	h.logs.wait(t, 0, "start log", msg("rekindle daemon started"))
 
-	h.clk.set(at(7, 0))
+	h.clk.Set(at(7, 0))
 	i, c := h.waitCall(0, "Digest")
 	if c.day != "2026-11-23" || !c.now.Equal(at(7, 0)) {
 		t.Errorf("first digest: %v", c)
@@ -536,10 +479,10 @@ func TestOneDigestPerDay(t *testing.T) {
 	}
 
 	// 08:00 is on the schedule too, but the day has had its digest.
-	h.clk.set(at(8, 0))
+	h.clk.Set(at(8, 0))
 	h.logs.wait(t, 0, "second digest of the day refused", msg("digest for this day already handled by this process; not sending another"))
 
-	h.clk.set(at(7, 0).AddDate(0, 0, 1))
+	h.clk.Set(at(7, 0).AddDate(0, 0, 1))
 	_, c = h.waitCall(i+1, "Digest")
 	if c.day != "2026-11-24" {
 		t.Errorf("digest after 2026-11-23's: %v", c)
@@ -588,7 +531,7 @@ func TestDigestLog(t *testing.T) {
 			}}
 			h := start(t, at(6, 0).AddDate(0, 0, 1), Options{}, loadResult{cfg: cfg, jobs: jobs})
 			h.logs.wait(t, 0, "start log", msg("rekindle daemon started"))
-			h.clk.set(at(7, 0).AddDate(0, 0, 1))
+			h.clk.Set(at(7, 0).AddDate(0, 0, 1))
 			_, rec := h.logs.wait(t, 0, "digest log", func(rec map[string]any) bool {
 				return rec["msg"] == "digest sent" || rec["msg"] == "no digest sent"
 			})
@@ -636,7 +579,7 @@ func TestMissedMorning(t *testing.T) {
 			h.waitCall(0, "Sync")
 			// Move to the next scheduled digest: the first digest sent must
 			// be want's, and only once.
-			h.clk.set(at(7, 0).AddDate(0, 0, 1))
+			h.clk.Set(at(7, 0).AddDate(0, 0, 1))
 			i, c := h.waitCall(0, "Digest")
 			if c.day != tc.want {
 				t.Fatalf("first digest for %s, want %s", c.day, tc.want)
@@ -741,7 +684,7 @@ func TestReload(t *testing.T) {
 	if !a.closed.Load() {
 		t.Error("A not closed after its sync ended")
 	}
-	h.clk.set(t0.Add(5 * time.Minute)) // B's interval
+	h.clk.Set(t0.Add(5 * time.Minute)) // B's interval
 	i, c = h.waitCall(i+1, "Sync")
 	if c.jobs != "B" || !c.now.Equal(t0.Add(5*time.Minute)) {
 		t.Errorf("sync after reload: %v, want B's at 10:05", c)
@@ -758,7 +701,7 @@ func TestReload(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(rec["error"]), "sync.interval") || rec["level"] != "ERROR" {
 		t.Errorf("failed reload logged as %v", rec)
 	}
-	h.clk.set(t0.Add(10 * time.Minute))
+	h.clk.Set(t0.Add(10 * time.Minute))
 	_, c = h.waitCall(i+1, "Sync")
 	if c.jobs != "B" || !c.now.Equal(t0.Add(10*time.Minute)) {
 		t.Errorf("sync after failed reload: %v, want B's at 10:10", c)
@@ -848,7 +791,7 @@ func TestStopBeforeStart(t *testing.T) {
 	cancel()
 	done := make(chan error, 1)
 	go func() {
-		clk := newFakeClock(at(9, 0))
+		clk := NewManualClock(at(9, 0))
 		done <- Run(ctx, func(context.Context) (Config, Jobs, error) {
 			return Config{}, (&fakeJobs{name: "A"}).bind(t, clk, newRecorder[call]()), nil
 		}, nil, Options{Clock: clk})

@@ -29,11 +29,11 @@ func TestDigestCancelsOverrunningSync(t *testing.T) {
 	h := start(t, at(6, 58), Options{}, loadResult{cfg: cfg, jobs: jobs})
 	h.waitCall(0, "Sync")
 
-	h.clk.set(at(7, 0))
+	h.clk.Set(at(7, 0))
 	h.logs.wait(t, 0, "the wait", msg("digest due while a sync runs; waiting for the sync"))
 	h.notes.wait(t, 0, "waiting status", status("syncing since 06:58; the digest for 2026-11-23 waits for it until 07:02"))
 
-	h.clk.set(at(7, 2))
+	h.clk.Set(at(7, 2))
 	_, rec := h.logs.wait(t, 0, "the cancel", msg("sync still running when the digest should go; cancelling it: the digest is built from the store as it is"))
 	if rec["level"] != "WARN" {
 		t.Errorf("cancel logged as %v", rec)
@@ -71,9 +71,9 @@ func TestDigestWaitsForSync(t *testing.T) {
 			}}
 			h := start(t, at(6, 58), Options{}, loadResult{cfg: dailyConfig(t), jobs: jobs})
 			h.waitCall(0, "Sync")
-			h.clk.set(at(7, 0))
+			h.clk.Set(at(7, 0))
 			h.logs.wait(t, 0, "the wait", msg("digest due while a sync runs; waiting for the sync"))
-			h.clk.set(at(7, 1))
+			h.clk.Set(at(7, 1))
 			close(release)
 			_, c := h.waitCall(0, "Digest")
 			if c.syncFor != 0 {
@@ -104,7 +104,7 @@ func TestDigestOwnSyncBounded(t *testing.T) {
 	}}
 	h := start(t, at(6, 59), Options{}, loadResult{cfg: cfg, jobs: jobs})
 	h.waitCall(0, "Sync")
-	h.clk.set(at(7, 0))
+	h.clk.Set(at(7, 0))
 	_, c := h.waitCall(0, "Digest")
 	if c.syncFor != 90*time.Second {
 		t.Errorf("digest SyncFor = %v, want DigestSyncWait 1m30s", c.syncFor)
@@ -140,7 +140,7 @@ func TestStuckJobStopsWatchdog(t *testing.T) {
 	first, _ := h.waitCall(0, "Sync")
 	h.notes.wait(t, 0, "a first ping", line("WATCHDOG=1"))
 
-	h.clk.set(at(6, 30))
+	h.clk.Set(at(6, 30))
 	h.logs.wait(t, 0, "the cancel", msg("job running longer than its bound; cancelling it"))
 	_, rec := h.logs.wait(t, 0, "stuck", msg("job did not return after it was cancelled: it is stuck; leaving it behind, starting no sync until it returns, and withholding the watchdog pings so that systemd restarts rekindle"))
 	if rec["level"] != "ERROR" {
@@ -155,7 +155,7 @@ func TestStuckJobStopsWatchdog(t *testing.T) {
 		from := len(h.notes.all())
 		for now := h.clk.Now().Add(time.Minute); !now.After(to); now = now.Add(time.Minute) {
 			calls := len(h.calls.all())
-			h.clk.set(now)
+			h.clk.Set(now)
 			h.calls.wait(t, calls, "the health check at "+now.Format("15:04"), func(c call) bool { return c.method == "Healthy" && c.now.Equal(now) })
 		}
 		return h.notes.all()[from:]
@@ -168,7 +168,7 @@ func TestStuckJobStopsWatchdog(t *testing.T) {
 	}
 
 	// The digest goes out all the same, from the store as it is.
-	h.clk.set(at(7, 0))
+	h.clk.Set(at(7, 0))
 	_, c := h.waitCall(0, "Digest")
 	if c.syncFor != 0 {
 		t.Errorf("the digest syncs for %v while a sync is stuck", c.syncFor)

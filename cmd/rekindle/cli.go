@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/rekindle/rekindle/daemon"
 )
 
 // command is one subcommand of rekindle.
@@ -42,6 +44,9 @@ type env struct {
 	now    func() time.Time
 	// reload receives a value on SIGHUP (main turns signals into it).
 	reload <-chan struct{}
+	// clock drives the daemon's schedule; nil is the system clock.
+	// Tests set a daemon.ManualClock.
+	clock daemon.Clock
 }
 
 // usageError is a mistake in how a command was called; it exits 2 and

@@ -60,7 +60,7 @@ func runDaemon(ctx context.Context, e *env) error {
 		}
 		return dc, a.Jobs(), nil
 	}
-	return daemon.Run(ctx, load, e.reload, daemon.Options{Notifier: n, Watchdog: n.WatchdogInterval(), Logger: e.log})
+	return daemon.Run(ctx, load, e.reload, daemon.Options{Clock: e.clock, Notifier: n, Watchdog: n.WatchdogInterval(), Logger: e.log})
 }
 
 // tuneDaemon adjusts the daemon's bounds after they are read from the

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle/daemon"
 )
 
 // notifySocket listens on a unixgram socket as systemd does and collects
@@ -84,9 +86,9 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 }
 
 // The daemon end to end: in-process IMAP and SMTP, a schedule firing every
-// second; it syncs, sends one digest for the day, reloads (and keeps
-// running on a bad config), talks to systemd's notify socket, and stops
-// within its bound.
+// second of a manual clock; it syncs, sends one digest for the day,
+// reloads (and keeps running on a bad config), talks to systemd's notify
+// socket, and stops within its bound.
 func TestRunDaemon(t *testing.T) {
 	de := newDigestEnv(t)
 	orig, _ := os.ReadFile(de.cfg)
@@ -99,12 +101,16 @@ func TestRunDaemon(t *testing.T) {
 	logs := &syncBuf{}
 	reload := make(chan struct{}, 1)
 	e := daemonEnv(de.cfg, ns, logs, reload)
+	t0 := time.Now().UTC().Truncate(time.Second)
+	clk := daemon.NewManualClock(t0)
+	e.clock = clk
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runDaemon(ctx, e) }()
 
 	waitFor(t, "READY=1", 10*time.Second, func() bool { return strings.Contains(ns.all(), "READY=1") })
+	clk.Set(t0.Add(time.Second))
 	waitFor(t, "the digest", 30*time.Second, func() bool { return len(de.smtp.Messages()) == 1 })
 	checkDigestMessage(t, de.smtp.Messages()[0].Data)
 	// The log says what went where.
@@ -118,7 +124,12 @@ func TestRunDaemon(t *testing.T) {
 		t.Errorf("no STATUS= sent: %q", ns.all())
 	}
 	// The schedule keeps firing every second: the day's digest is not sent again.
-	time.Sleep(2500 * time.Millisecond)
+	const again = "already handled by this process"
+	for i := 2; i <= 3; i++ {
+		before := strings.Count(logs.String(), again)
+		clk.Set(t0.Add(time.Duration(i) * time.Second))
+		waitFor(t, "the digest due again", 10*time.Second, func() bool { return strings.Count(logs.String(), again) > before })
+	}
 	if n := len(de.smtp.Messages()); n != 1 {
 		t.Errorf("%d digests in one day, want 1", n)
 	}
