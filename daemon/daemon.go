@@ -651,7 +651,7 @@ func (d *daemon) markStuck() {
 func (d *daemon) returned(u stuckReturn) {
 	d.stuck = slices.DeleteFunc(d.stuck, func(j *job) bool { return j == u.j })
 	d.log.Warn("stuck job returned after all", slog.String("job", u.j.kind), slog.String("day", u.j.day()),
-		slog.Duration("elapsed", u.r.elapsed), slog.Any("error", u.r.err))
+		slog.Duration("elapsed", u.r.elapsed), slog.Any("err", u.r.err))
 	if len(d.stuck) == 0 {
 		d.log.Info("no job stuck any more; syncs and watchdog pings resume")
 	}
@@ -725,7 +725,7 @@ func (d *daemon) digest(ctx context.Context, jobs Jobs, r *digestRun, now time.T
 			// Sending anyway is safe: the store refuses a second digest
 			// for the day.
 			d.log.Warn("could not tell whether the missed digest was sent; sending it",
-				slog.String("day", r.day), slog.Any("error", err))
+				slog.String("day", r.day), slog.Any("err", err))
 		case sent:
 			return jobResult{already: true}
 		default:
@@ -779,7 +779,7 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 		}
 		d.lastSync = syncOutcome{at: j.started, summary: r.summary, err: r.err}
 		if stopping {
-			d.log.Info("sync stopped", slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
+			d.log.Info("sync stopped", slog.Duration("elapsed", r.elapsed), slog.Any("err", r.err))
 			return
 		}
 		if p := d.pending; p != nil && !p.waitFrom.IsZero() {
@@ -800,7 +800,7 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 			d.log.Warn("sync cancelled; the next one resumes where it stopped", slog.String("why", j.cancelled),
 				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
 		case r.err != nil:
-			d.log.Error("sync failed; retrying at the next interval", slog.Any("error", r.err),
+			d.log.Error("sync failed; retrying at the next interval", slog.Any("err", r.err),
 				slog.Duration("elapsed", r.elapsed), slog.Time("next_sync", d.nextSync))
 		default:
 			d.log.Info("sync finished", slog.String("summary", r.summary),
@@ -822,7 +822,7 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 		}
 		switch {
 		case stopping:
-			d.log.Info("digest stopped", slog.String("day", day), slog.Duration("elapsed", r.elapsed), slog.Any("error", r.err))
+			d.log.Info("digest stopped", slog.String("day", day), slog.Duration("elapsed", r.elapsed), slog.Any("err", r.err))
 			return
 		case r.already:
 			d.log.Info("digest was already sent", slog.String("day", day))
@@ -830,7 +830,7 @@ func (d *daemon) finish(r jobResult, stopping bool) {
 			// Not retried by this process: a failure after the message left
 			// would send it twice. A restart within grace tries again, and
 			// the store refuses a second send.
-			d.log.Error("digest failed", slog.String("day", day), slog.Any("error", r.err),
+			d.log.Error("digest failed", slog.String("day", day), slog.Any("err", r.err),
 				slog.Duration("elapsed", r.elapsed), staleAttr)
 		case r.digest.Sent:
 			attrs := []any{slog.String("day", day), slog.String("to", r.digest.To),
@@ -862,7 +862,7 @@ func (d *daemon) reload(ctx context.Context) {
 	now := d.clock.Now()
 	if err != nil {
 		d.reloadErr = err
-		d.log.Error("reload failed; keeping the previous configuration", slog.Any("error", err))
+		d.log.Error("reload failed; keeping the previous configuration", slog.Any("err", err))
 		d.notifyStatus(now, sdnotify.Ready)
 		return
 	}
@@ -928,7 +928,7 @@ func (d *daemon) ping(ctx context.Context) {
 	now := d.clock.Now()
 	if err != nil {
 		if d.healthErr == nil {
-			d.log.Warn("store not answering; withholding the watchdog ping", slog.Any("error", err))
+			d.log.Warn("store not answering; withholding the watchdog ping", slog.Any("err", err))
 		}
 		d.healthErr = err
 		d.updateStatus(now)
@@ -989,7 +989,7 @@ func (d *daemon) notify(states ...string) {
 	}
 	if err := d.notifier.Notify(states...); err != nil {
 		if !d.notifyFailed {
-			d.log.Warn("cannot notify systemd", slog.Any("error", err))
+			d.log.Warn("cannot notify systemd", slog.Any("err", err))
 		}
 		d.notifyFailed = true
 	}
