@@ -301,7 +301,7 @@ func sendDigestWith(ctx context.Context, e *env, cfg *config.Config, db *store.D
 	var picks []store.Suggested
 	for _, p := range c.digest.People {
 		if c, ok := contactByKey(c.model.contacts, p.Key); ok && p.Status != "" {
-			picks = append(picks, store.Suggested{Key: c.Key, Addresses: c.Addresses, Dormant: c.Status == relationship.StatusDormant})
+			picks = append(picks, store.Suggested{Key: c.Key, Addresses: c.Addresses, Dormant: c.Status == rekindle.StatusDormant})
 		}
 	}
 	if err := db.RecordSuggestions(ctx, now, picks); err != nil {

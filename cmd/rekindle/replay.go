@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
@@ -176,7 +177,7 @@ func replay(ctx context.Context, cfg *config.Config, db *store.DB, mornings []ti
 			for _, a := range p.Addresses {
 				history.Last[a] = now
 			}
-			if p.Status == relationship.StatusDormant {
+			if p.Status == rekindle.StatusDormant {
 				history.LastDormant = now
 			}
 		}
