@@ -19,6 +19,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/rekindle/rekindle"
 	"github.com/robfig/cron/v3"
 )
 
@@ -270,8 +272,28 @@ type SMTP struct {
 	From string `yaml:"from" json:"from"`
 }
 
-// The relationship statuses drafts_by_status may name.
-var draftStatuses = []string{"cooling", "cold", "dormant"}
+// draftStatuses are the relationship statuses drafts_by_status may name,
+// from warmest to coldest: all but warm, as only pinned contacts are
+// picked warm.
+func draftStatuses() []string {
+	var out []string
+	for _, s := range rekindle.Statuses() {
+		if s != rekindle.StatusWarm {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// defaultDraftsByStatus maps each of draftStatuses to its default draft
+// kind.
+func defaultDraftsByStatus() map[string]string {
+	m := map[string]string{}
+	for _, s := range draftStatuses() {
+		m[s] = rekindle.Status(s).DefaultDraftKind()
+	}
+	return m
+}
 
 // Digest says what the morning digest holds, to whom and when it goes.
 type Digest struct {
@@ -414,7 +436,7 @@ func (l Loader) Default() *Config {
 			Grace:             Duration(6 * time.Hour),
 			Cooldown:          Duration(14 * day),
 			QuietDays:         14,
-			DraftsByStatus:    map[string]string{"cooling": "checkin", "cold": "checkin", "dormant": "reconnect"},
+			DraftsByStatus:    defaultDraftsByStatus(),
 			DraftsByTag:       map[string]string{},
 			FollowupAfterDays: 5,
 		},
@@ -477,9 +499,6 @@ type checker struct {
 // accountName is what an account name may be made of: it becomes a store
 // key and a file name.
 var accountName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// draftKindRE is what a draft kind may be: a template's base name.
-var draftKindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // envName is a portable environment variable name.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -856,24 +875,20 @@ func (c *checker) digest(cfg *Config) error {
 	if n := d.FollowupAfterDays; n < 1 || n > 90 {
 		return c.errorf("digest.followup_after_days", "%d is out of range 1..90", n)
 	}
-	defaults := Loader{}.Default().Digest.DraftsByStatus
 	if d.DraftsByStatus == nil {
 		d.DraftsByStatus = map[string]string{}
 	}
+	statuses := draftStatuses()
 	for _, status := range sortedKeys(d.DraftsByStatus) {
 		key := "digest.drafts_by_status." + status
-		known := false
-		for _, s := range draftStatuses {
-			known = known || s == status
-		}
-		if !known {
-			return c.errorf(key, "unknown status %q; the statuses are %s", status, strings.Join(draftStatuses, ", "))
+		if !slices.Contains(statuses, status) {
+			return c.errorf(key, "unknown status %q; the statuses are %s", status, strings.Join(statuses, ", "))
 		}
 		if err := c.checkDraftKind(key, d.DraftsByStatus); err != nil {
 			return err
 		}
 	}
-	for status, kind := range defaults {
+	for status, kind := range defaultDraftsByStatus() {
 		if _, ok := d.DraftsByStatus[status]; !ok {
 			d.DraftsByStatus[status] = kind
 		}
@@ -897,7 +912,7 @@ func (c *checker) digest(cfg *Config) error {
 // its key in m.
 func (c *checker) checkDraftKind(key string, m map[string]string) error {
 	k := m[key[strings.LastIndexByte(key, '.')+1:]]
-	if !draftKindRE.MatchString(k) {
+	if !rekindle.ValidDraftKind(k) {
 		return c.errorf(key, "%q is not a draft kind: write a template name such as checkin, reconnect or referral", k)
 	}
 	return nil
