@@ -154,7 +154,7 @@ func smtpConfig(cfg *config.Config) (mailer.Config, error) {
 		return mailer.Config{}, err
 	}
 	return mailer.Config{
-		Host: s.Host, Port: s.Port, Security: string(s.Security), Username: s.Username, Auth: string(s.Auth),
+		Host: s.Host, Port: s.Port, Security: mailer.Security(s.Security), Username: s.Username, Auth: mailer.Auth(s.Auth),
 		Secret: s.Resolve, AllowPlaintextAuth: s.AllowPlaintextAuth, TLS: tc,
 	}, nil
 }
