@@ -153,6 +153,11 @@ const (
 	SecurityNone Security = "none"
 )
 
+// Securities returns every security, the default (tls) first.
+func Securities() []Security {
+	return []Security{SecurityTLS, SecurityStartTLS, SecurityNone}
+}
+
 // Auth is how rekindle logs in to a mail server.
 type Auth string
 
@@ -173,6 +178,18 @@ const (
 	// AuthNone does not authenticate (SMTP only: a local relay).
 	AuthNone Auth = "none"
 )
+
+// IMAPAuths returns the mechanisms an IMAP account may use, the default
+// (plain) first.
+func IMAPAuths() []Auth {
+	return []Auth{AuthPlain, AuthXOAuth2, AuthOAuthBearer}
+}
+
+// SMTPAuths returns the mechanisms the smtp section may use, the default
+// (plain) first.
+func SMTPAuths() []Auth {
+	return []Auth{AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer, AuthNone}
+}
 
 // password reports whether a logs in with a password.
 func (a Auth) password() bool { return a == AuthPlain || a == AuthLogin || a == "" }
@@ -590,7 +607,7 @@ func (c *checker) accounts(cfg *Config) error {
 			tokenCommand: &a.IMAP.TokenCommand, caFile: &a.IMAP.CAFile,
 			allowPlaintext: a.IMAP.AllowPlaintextAuth, credential: a.Name + ".password",
 			ports: map[Security]int{SecurityTLS: 993, SecurityStartTLS: 143, SecurityNone: 143},
-			auths: []Auth{AuthPlain, AuthXOAuth2, AuthOAuthBearer},
+			auths: IMAPAuths(),
 		}); err != nil {
 			return err
 		}
@@ -637,14 +654,14 @@ func (c *checker) server(s server) error {
 		return c.errorf(k+"host", "%q: write the port under %sport: %s, and only %s here", host, k, p, h)
 	}
 
-	switch *s.security {
-	case "":
+	switch sec := *s.security; {
+	case sec == "":
 		*s.security = SecurityTLS
-	case SecurityTLS, SecurityStartTLS, SecurityNone:
-	case "ssl", "SSL":
-		return c.errorf(k+"security", "%q: write tls (TLS from the first byte) or starttls", *s.security)
+	case slices.Contains(Securities(), sec):
+	case sec == "ssl" || sec == "SSL":
+		return c.errorf(k+"security", "%q: write tls (TLS from the first byte) or starttls", sec)
 	default:
-		return c.errorf(k+"security", "%q: use tls, starttls or none", *s.security)
+		return c.errorf(k+"security", "%q: use %s", sec, orList(stringsOf(Securities())))
 	}
 
 	if c.has(k+"port") || *s.port != 0 {
@@ -661,14 +678,8 @@ func (c *checker) server(s server) error {
 	if *s.auth == "" {
 		*s.auth = s.auths[0]
 	}
-	known := false
-	names := make([]string, len(s.auths))
-	for i, a := range s.auths {
-		names[i] = string(a)
-		known = known || a == *s.auth
-	}
-	if !known {
-		return c.errorf(k+"auth", "%q: use %s", *s.auth, orList(names))
+	if !slices.Contains(s.auths, *s.auth) {
+		return c.errorf(k+"auth", "%q: use %s", *s.auth, orList(stringsOf(s.auths)))
 	}
 	auth := *s.auth
 
@@ -827,7 +838,7 @@ func (c *checker) smtp(cfg *Config) error {
 		tokenCommand: &s.TokenCommand, caFile: &s.CAFile,
 		allowPlaintext: s.AllowPlaintextAuth, credential: "smtp.password",
 		ports: map[Security]int{SecurityTLS: 465, SecurityStartTLS: 587, SecurityNone: 25},
-		auths: []Auth{AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer, AuthNone},
+		auths: SMTPAuths(),
 	}); err != nil {
 		return err
 	}
@@ -965,4 +976,13 @@ func orList(names []string) string {
 		return strings.Join(names, "")
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// stringsOf returns vs as plain strings.
+func stringsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
