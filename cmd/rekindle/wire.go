@@ -101,14 +101,18 @@ func imapAccounts(cfg *config.Config) ([]*imapsync.Account, error) {
 			return nil, err
 		}
 		imapCfg := a.IMAP
-		mech := imapsync.Mechanism(a.IMAP.Auth)
-		if a.IMAP.Auth == config.AuthLogin {
-			mech = imapsync.Password // LOGIN is what password auth sends first anyway
+		security, err := imapSecurity(a.IMAP.Security)
+		if err != nil {
+			return nil, fmt.Errorf("accounts[%d].imap.security: %w", i, err)
+		}
+		mech, err := imapMechanism(a.IMAP.Auth)
+		if err != nil {
+			return nil, fmt.Errorf("accounts[%d].imap.auth: %w", i, err)
 		}
 		out = append(out, &imapsync.Account{
 			Name:      a.Name,
 			Addr:      net.JoinHostPort(a.IMAP.Host, strconv.Itoa(a.IMAP.Port)),
-			Security:  imapsync.Security(a.IMAP.Security),
+			Security:  security,
 			TLS:       tlsCfg,
 			Username:  a.IMAP.Username,
 			Mechanism: mech,
@@ -153,8 +157,16 @@ func smtpConfig(cfg *config.Config) (mailer.Config, error) {
 	if err != nil {
 		return mailer.Config{}, err
 	}
+	security, err := smtpSecurity(s.Security)
+	if err != nil {
+		return mailer.Config{}, fmt.Errorf("smtp.security: %w", err)
+	}
+	auth, err := smtpAuth(s.Auth)
+	if err != nil {
+		return mailer.Config{}, fmt.Errorf("smtp.auth: %w", err)
+	}
 	return mailer.Config{
-		Host: s.Host, Port: s.Port, Security: mailer.Security(s.Security), Username: s.Username, Auth: mailer.Auth(s.Auth),
+		Host: s.Host, Port: s.Port, Security: security, Username: s.Username, Auth: auth,
 		Secret: s.Resolve, AllowPlaintextAuth: s.AllowPlaintextAuth, TLS: tc,
 	}, nil
 }
