@@ -4,6 +4,12 @@
 // imapsync turns IMAP folders into Messages, store keeps them in SQLite,
 // relationship turns them into ranked contacts, and cmd/rekindle wires them
 // together. None of those adapters imports another.
+//
+// It also owns the vocabularies they share, so that each has one list and
+// one rule: the relationship statuses (Status, Statuses), the draft kinds
+// rekindle chooses by itself (DraftKinds), what a draft kind may be named
+// (ValidDraftKind), and the draft kind each status gets by default
+// (Status.DefaultDraftKind).
 package rekindle
 
 import (

@@ -9,13 +9,12 @@ import (
 )
 
 // The configuration owns the user's words for security and login
-// (config.Security, config.Auth); imapsync and mailer own theirs. These
-// convert one to the other with a switch over every value, so a value
-// added on one side and not the other is an error, never a silent
-// mismatch; convert_test.go runs every value of config's lists through
-// them.
+// (config.Security, config.Auth); imapsync and mailer each have their own.
+// These functions convert between them explicitly: each switch names every
+// value the configuration accepts, and any other value is an error rather
+// than a cast that compiles and then means nothing to the adapter.
 
-// imapSecurity is s as imapsync takes it.
+// imapSecurity is an IMAP account's security for imapsync.
 func imapSecurity(s config.Security) (imapsync.Security, error) {
 	switch s {
 	case config.SecurityTLS:
@@ -25,25 +24,28 @@ func imapSecurity(s config.Security) (imapsync.Security, error) {
 	case config.SecurityNone:
 		return imapsync.None, nil
 	}
-	return "", fmt.Errorf("%q is not a security rekindle knows for IMAP", s)
+	return "", fmt.Errorf("unknown security %q", s)
 }
 
-// imapMechanism is a as imapsync takes it. LOGIN is what password login
-// sends first anyway.
+// imapMechanism is an IMAP account's auth for imapsync.
 func imapMechanism(a config.Auth) (imapsync.Mechanism, error) {
 	switch a {
-	case config.AuthPlain, config.AuthLogin:
+	case config.AuthPlain:
+		return imapsync.Password, nil
+	case config.AuthLogin:
+		// Not among config.IMAPAuths, but unambiguous: LOGIN is what
+		// password auth sends first anyway.
 		return imapsync.Password, nil
 	case config.AuthXOAuth2:
 		return imapsync.XOAuth2, nil
 	case config.AuthOAuthBearer:
 		return imapsync.OAuthBearer, nil
 	}
-	return "", fmt.Errorf("%q is not a login mechanism rekindle knows for IMAP", a)
+	return "", fmt.Errorf("auth %q is not an IMAP login mechanism", a)
 }
 
-// smtpSecurity is s as the mailer takes it.
-func smtpSecurity(s config.Security) (string, error) {
+// smtpSecurity is the smtp section's security for mailer.
+func smtpSecurity(s config.Security) (mailer.Security, error) {
 	switch s {
 	case config.SecurityTLS:
 		return mailer.SecurityTLS, nil
@@ -52,11 +54,11 @@ func smtpSecurity(s config.Security) (string, error) {
 	case config.SecurityNone:
 		return mailer.SecurityNone, nil
 	}
-	return "", fmt.Errorf("%q is not a security rekindle knows for SMTP", s)
+	return "", fmt.Errorf("unknown security %q", s)
 }
 
-// smtpAuth is a as the mailer takes it.
-func smtpAuth(a config.Auth) (string, error) {
+// smtpAuth is the smtp section's auth for mailer.
+func smtpAuth(a config.Auth) (mailer.Auth, error) {
 	switch a {
 	case config.AuthPlain:
 		return mailer.AuthPlain, nil
@@ -69,5 +71,5 @@ func smtpAuth(a config.Auth) (string, error) {
 	case config.AuthNone:
 		return mailer.AuthNone, nil
 	}
-	return "", fmt.Errorf("%q is not a login mechanism rekindle knows for SMTP", a)
+	return "", fmt.Errorf("auth %q is not an SMTP login mechanism", a)
 }

@@ -223,7 +223,7 @@ func picksOf(c *Composed) []store.Suggested {
 	var picks []store.Suggested
 	for _, p := range c.Digest.People {
 		if ct, ok := contactByKey(c.model.Contacts, p.Key); ok && p.Status != "" {
-			picks = append(picks, store.Suggested{Key: ct.Key, Addresses: ct.Addresses, Dormant: ct.Status == relationship.StatusDormant})
+			picks = append(picks, store.Suggested{Key: ct.Key, Addresses: ct.Addresses, Dormant: ct.Status == rekindle.StatusDormant})
 		}
 	}
 	return picks

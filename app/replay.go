@@ -6,6 +6,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 	"github.com/rekindle/rekindle/store"
@@ -83,7 +84,7 @@ func (a *App) Replay(ctx context.Context, mornings []time.Time) ([]Morning, erro
 			for _, addr := range p.Addresses {
 				history.Last[addr] = now
 			}
-			if p.Status == relationship.StatusDormant {
+			if p.Status == rekindle.StatusDormant {
 				history.LastDormant = now
 			}
 		}

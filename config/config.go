@@ -19,6 +19,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/rekindle/rekindle"
 	"github.com/robfig/cron/v3"
 )
 
@@ -151,6 +153,11 @@ const (
 	SecurityNone Security = "none"
 )
 
+// Securities returns every security, the default (tls) first.
+func Securities() []Security {
+	return []Security{SecurityTLS, SecurityStartTLS, SecurityNone}
+}
+
 // Auth is how rekindle logs in to a mail server.
 type Auth string
 
@@ -171,6 +178,18 @@ const (
 	// AuthNone does not authenticate (SMTP only: a local relay).
 	AuthNone Auth = "none"
 )
+
+// IMAPAuths returns the mechanisms an IMAP account may use, the default
+// (plain) first.
+func IMAPAuths() []Auth {
+	return []Auth{AuthPlain, AuthXOAuth2, AuthOAuthBearer}
+}
+
+// SMTPAuths returns the mechanisms the smtp section may use, the default
+// (plain) first.
+func SMTPAuths() []Auth {
+	return []Auth{AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer, AuthNone}
+}
 
 // password reports whether a logs in with a password.
 func (a Auth) password() bool { return a == AuthPlain || a == AuthLogin || a == "" }
@@ -270,8 +289,28 @@ type SMTP struct {
 	From string `yaml:"from" json:"from"`
 }
 
-// The relationship statuses drafts_by_status may name.
-var draftStatuses = []string{"cooling", "cold", "dormant"}
+// draftStatuses are the relationship statuses drafts_by_status may name,
+// from warmest to coldest: all but warm, as only pinned contacts are
+// picked warm.
+func draftStatuses() []string {
+	var out []string
+	for _, s := range rekindle.Statuses() {
+		if s != rekindle.StatusWarm {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// defaultDraftsByStatus maps each of draftStatuses to its default draft
+// kind.
+func defaultDraftsByStatus() map[string]string {
+	m := map[string]string{}
+	for _, s := range draftStatuses() {
+		m[s] = rekindle.Status(s).DefaultDraftKind()
+	}
+	return m
+}
 
 // Digest says what the morning digest holds, to whom and when it goes.
 type Digest struct {
@@ -415,7 +454,7 @@ func (l Loader) Default() *Config {
 			Grace:             Duration(6 * time.Hour),
 			Cooldown:          Duration(14 * day),
 			QuietDays:         14,
-			DraftsByStatus:    map[string]string{"cooling": "checkin", "cold": "checkin", "dormant": "reconnect"},
+			DraftsByStatus:    defaultDraftsByStatus(),
 			DraftsByTag:       map[string]string{},
 			FollowupAfterDays: 5,
 			Cron:              defaultCron,
@@ -480,9 +519,6 @@ type checker struct {
 // accountName is what an account name may be made of: it becomes a store
 // key and a file name.
 var accountName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// draftKindRE is what a draft kind may be: a template's base name.
-var draftKindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // envName is a portable environment variable name.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -574,7 +610,7 @@ func (c *checker) accounts(cfg *Config) error {
 			tokenCommand: &a.IMAP.TokenCommand, caFile: &a.IMAP.CAFile,
 			allowPlaintext: a.IMAP.AllowPlaintextAuth, credential: a.Name + ".password",
 			ports: map[Security]int{SecurityTLS: 993, SecurityStartTLS: 143, SecurityNone: 143},
-			auths: []Auth{AuthPlain, AuthXOAuth2, AuthOAuthBearer},
+			auths: IMAPAuths(),
 		}); err != nil {
 			return err
 		}
@@ -621,14 +657,14 @@ func (c *checker) server(s server) error {
 		return c.errorf(k+"host", "%q: write the port under %sport: %s, and only %s here", host, k, p, h)
 	}
 
-	switch *s.security {
-	case "":
+	switch sec := *s.security; {
+	case sec == "":
 		*s.security = SecurityTLS
-	case SecurityTLS, SecurityStartTLS, SecurityNone:
-	case "ssl", "SSL":
-		return c.errorf(k+"security", "%q: write tls (TLS from the first byte) or starttls", *s.security)
+	case slices.Contains(Securities(), sec):
+	case sec == "ssl" || sec == "SSL":
+		return c.errorf(k+"security", "%q: write tls (TLS from the first byte) or starttls", sec)
 	default:
-		return c.errorf(k+"security", "%q: use tls, starttls or none", *s.security)
+		return c.errorf(k+"security", "%q: use %s", sec, orList(stringsOf(Securities())))
 	}
 
 	if c.has(k+"port") || *s.port != 0 {
@@ -645,14 +681,8 @@ func (c *checker) server(s server) error {
 	if *s.auth == "" {
 		*s.auth = s.auths[0]
 	}
-	known := false
-	names := make([]string, len(s.auths))
-	for i, a := range s.auths {
-		names[i] = string(a)
-		known = known || a == *s.auth
-	}
-	if !known {
-		return c.errorf(k+"auth", "%q: use %s", *s.auth, orList(names))
+	if !slices.Contains(s.auths, *s.auth) {
+		return c.errorf(k+"auth", "%q: use %s", *s.auth, orList(stringsOf(s.auths)))
 	}
 	auth := *s.auth
 
@@ -811,7 +841,7 @@ func (c *checker) smtp(cfg *Config) error {
 		tokenCommand: &s.TokenCommand, caFile: &s.CAFile,
 		allowPlaintext: s.AllowPlaintextAuth, credential: "smtp.password",
 		ports: map[Security]int{SecurityTLS: 465, SecurityStartTLS: 587, SecurityNone: 25},
-		auths: []Auth{AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer, AuthNone},
+		auths: SMTPAuths(),
 	}); err != nil {
 		return err
 	}
@@ -860,24 +890,20 @@ func (c *checker) digest(cfg *Config) error {
 	if n := d.FollowupAfterDays; n < 1 || n > 90 {
 		return c.errorf("digest.followup_after_days", "%d is out of range 1..90", n)
 	}
-	defaults := Loader{}.Default().Digest.DraftsByStatus
 	if d.DraftsByStatus == nil {
 		d.DraftsByStatus = map[string]string{}
 	}
+	statuses := draftStatuses()
 	for _, status := range sortedKeys(d.DraftsByStatus) {
 		key := "digest.drafts_by_status." + status
-		known := false
-		for _, s := range draftStatuses {
-			known = known || s == status
-		}
-		if !known {
-			return c.errorf(key, "unknown status %q; the statuses are %s", status, strings.Join(draftStatuses, ", "))
+		if !slices.Contains(statuses, status) {
+			return c.errorf(key, "unknown status %q; the statuses are %s", status, strings.Join(statuses, ", "))
 		}
 		if err := c.checkDraftKind(key, d.DraftsByStatus); err != nil {
 			return err
 		}
 	}
-	for status, kind := range defaults {
+	for status, kind := range defaultDraftsByStatus() {
 		if _, ok := d.DraftsByStatus[status]; !ok {
 			d.DraftsByStatus[status] = kind
 		}
@@ -901,7 +927,7 @@ func (c *checker) digest(cfg *Config) error {
 // its key in m.
 func (c *checker) checkDraftKind(key string, m map[string]string) error {
 	k := m[key[strings.LastIndexByte(key, '.')+1:]]
-	if !draftKindRE.MatchString(k) {
+	if !rekindle.ValidDraftKind(k) {
 		return c.errorf(key, "%q is not a draft kind: write a template name such as checkin, reconnect or referral", k)
 	}
 	return nil
@@ -954,4 +980,13 @@ func orList(names []string) string {
 		return strings.Join(names, "")
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// stringsOf returns vs as plain strings.
+func stringsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -3,11 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 // fakeEnv returns a getenv that reads vars only, so tests never depend on
@@ -235,6 +239,49 @@ func TestDraftsMapsMergeWithDefaults(t *testing.T) {
 	}
 	if got := cfg.Digest.DraftsByTag["jobsearch"]; got != "referral" {
 		t.Errorf("drafts_by_tag.jobsearch = %q, want referral", got)
+	}
+}
+
+// TestDraftsByStatusStatuses walks rekindle's statuses: drafts_by_status
+// takes exactly those other than warm, the defaults give each of them the
+// status's default draft kind, and an unknown status's error lists them
+// from warmest to coldest.
+func TestDraftsByStatusStatuses(t *testing.T) {
+	parse := func(status string) (*Config, error) {
+		return testLoader().Parse([]byte("me: {addresses: [jane@example.com]}\n" +
+			"accounts: [{name: w, imap: {host: h, username: u, password: p}}]\n" +
+			"digest: {drafts_by_status: {" + status + ": congrats}}\n"))
+	}
+	var want []string
+	for _, s := range rekindle.Statuses() {
+		cfg, err := parse(string(s))
+		if s == rekindle.StatusWarm {
+			if err == nil {
+				t.Errorf("drafts_by_status accepts %s", s)
+			}
+			continue
+		}
+		want = append(want, string(s))
+		if err != nil {
+			t.Errorf("drafts_by_status.%s: %v", s, err)
+			continue
+		}
+		if got := cfg.Digest.DraftsByStatus[string(s)]; got != "congrats" {
+			t.Errorf("drafts_by_status.%s = %q, want congrats", s, got)
+		}
+	}
+	defaults := testLoader().Default().Digest.DraftsByStatus
+	if got, want := slices.Sorted(maps.Keys(defaults)), slices.Sorted(slices.Values(want)); !slices.Equal(got, want) {
+		t.Errorf("default drafts_by_status names %v, want %v", got, want)
+	}
+	for _, s := range want {
+		if got, k := defaults[s], rekindle.Status(s).DefaultDraftKind(); got != k {
+			t.Errorf("default drafts_by_status.%s = %q, want %q", s, got, k)
+		}
+	}
+	_, err := parse("hot")
+	if msg := `unknown status "hot"; the statuses are ` + strings.Join(want, ", "); err == nil || !strings.Contains(err.Error(), msg) {
+		t.Errorf("error = %v, want %s", err, msg)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/relationship"
 )
 
@@ -105,7 +106,7 @@ func TestCheckRules(t *testing.T) {
 
 var now = time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)
 
-func suggestion(key, name string, status relationship.Status, days int, tags ...string) relationship.Suggestion {
+func suggestion(key, name string, status rekindle.Status, days int, tags ...string) relationship.Suggestion {
 	last := now.AddDate(0, 0, -days)
 	return relationship.Suggestion{
 		Contact: relationship.Contact{
@@ -122,9 +123,9 @@ func TestBuild(t *testing.T) {
 		Now: now,
 		Me:  Me{Name: "Doe, Jane", Email: "jane@example.com"},
 		Suggestions: []relationship.Suggestion{
-			suggestion("marcus@x.org", "Marcus Chen", relationship.StatusCooling, 30),
-			suggestion("sarah@x.org", "", relationship.StatusDormant, 400),
-			suggestion("fam@x.org", "Fam Ily", relationship.StatusCold, 90, "family"),
+			suggestion("marcus@x.org", "Marcus Chen", rekindle.StatusCooling, 30),
+			suggestion("sarah@x.org", "", rekindle.StatusDormant, 400),
+			suggestion("fam@x.org", "Fam Ily", rekindle.StatusCold, 90, "family"),
 		},
 		Followups: relationship.Followups{
 			AwaitingReply: []relationship.Followup{
@@ -135,7 +136,7 @@ func TestBuild(t *testing.T) {
 				{Key: "omar@x.org", Email: "omar@x.org", Name: "omar", Subject: "Deploy", Date: now.AddDate(0, 0, -6), MessageID: "o1@omar", DaysWaiting: 6},
 			},
 		},
-		Contacts:  []relationship.Contact{{Key: "hannah@x.org", Email: "hannah@x.org", Status: relationship.StatusWarm, ExchangeDays: 40, Tags: []string{"uni"}}},
+		Contacts:  []relationship.Contact{{Key: "hannah@x.org", Email: "hannah@x.org", Status: rekindle.StatusWarm, ExchangeDays: 40, Tags: []string{"uni"}}},
 		Rules:     DraftRules{ByTag: map[string]string{"family": "congrats"}},
 		Templates: builtin,
 	}

@@ -10,17 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/relationship"
-)
-
-// The draft kinds the default templates provide. A user's template
-// directory may add others (a NAME.subject and NAME.txt pair).
-const (
-	KindCheckin   = "checkin"   // a warm check-in that offers help
-	KindReferral  = "referral"  // asks a warm contact to be a referral in a job search
-	KindReconnect = "reconnect" // revives a dormant tie
-	KindFollowup  = "followup"  // nudges someone who has not answered
-	KindReply     = "reply"     // answers someone the user owes a reply
 )
 
 // What Person.Followup says.
@@ -184,19 +175,12 @@ type DraftData struct {
 // DraftRules choose each person's draft kind.
 type DraftRules struct {
 	// ByStatus maps a status (cooling, cold, dormant, warm) to a kind;
-	// missing statuses take DefaultByStatus.
+	// missing statuses take their default (rekindle.Status's
+	// DefaultDraftKind).
 	ByStatus map[string]string
 	// ByTag maps a contact tag to a kind; it wins over everything but a
 	// waiting follow-up.
 	ByTag map[string]string
-}
-
-// DefaultByStatus is the kind for each status the config does not name.
-var DefaultByStatus = map[string]string{
-	string(relationship.StatusWarm):    KindCheckin, // only pinned contacts are picked warm
-	string(relationship.StatusCooling): KindCheckin,
-	string(relationship.StatusCold):    KindCheckin,
-	string(relationship.StatusDormant): KindReconnect,
 }
 
 // Templates renders the digest's and the drafts' templates; a
@@ -247,7 +231,7 @@ func CheckRules(t Templates, r DraftRules) error {
 	}
 	check("drafts_by_status", r.ByStatus)
 	check("drafts_by_tag", r.ByTag)
-	for _, kind := range []string{KindCheckin, KindReconnect, KindReferral, KindFollowup, KindReply} {
+	for _, kind := range rekindle.DraftKinds() {
 		if !t.HasDraft(kind) {
 			errs = append(errs, fmt.Errorf("templates: no templates for the built-in draft kind %q", kind))
 		}
@@ -357,14 +341,14 @@ func nonNil(ps []Person) []Person {
 //     of silence is broken with interest, not an ask); a weak tie, at a
 //     target company or not, gets the status's check-in that offers help:
 //     nobody vouches for someone they barely know;
-//  4. else Rules.ByStatus for the status, then DefaultByStatus, then
-//     checkin.
+//  4. else Rules.ByStatus for the status, then the status's default
+//     (rekindle.Status's DefaultDraftKind), then checkin.
 func ChooseKind(p *Person, me Me, r DraftRules) (kind, why string) {
 	switch p.Followup {
 	case FollowupOwes:
-		return KindReply, "you owe a reply"
+		return rekindle.DraftKindReply, "you owe a reply"
 	case FollowupAwaiting:
-		return KindFollowup, "awaiting their reply"
+		return rekindle.DraftKindFollowup, "awaiting their reply"
 	}
 	tags := slices.Clone(p.Tags)
 	sort.Strings(tags)
@@ -373,19 +357,19 @@ func ChooseKind(p *Person, me Me, r DraftRules) (kind, why string) {
 			return k, "tag " + t
 		}
 	}
-	if me.JobHunting && p.Vouches && p.Status != string(relationship.StatusDormant) {
+	if me.JobHunting && p.Vouches && p.Status != string(rekindle.StatusDormant) {
 		if p.Target != "" {
-			return KindReferral, "job search: a strong tie at " + p.Target
+			return rekindle.DraftKindReferral, "job search: a strong tie at " + p.Target
 		}
-		return KindReferral, "job search: a strong tie"
+		return rekindle.DraftKindReferral, "job search: a strong tie"
 	}
 	if k, ok := r.ByStatus[p.Status]; ok && k != "" {
 		return k, "status " + p.Status
 	}
-	if k, ok := DefaultByStatus[p.Status]; ok {
+	if k := rekindle.Status(p.Status).DefaultDraftKind(); k != "" {
 		return k, "status " + p.Status
 	}
-	return KindCheckin, "default"
+	return rekindle.DraftKindCheckin, "default"
 }
 
 // draft renders p's draft with the templates of its kind.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -58,7 +59,7 @@ func TestDigestSubjectsDecodeWords(t *testing.T) {
 		Suggestions: []relationship.Suggestion{{
 			Contact: relationship.Contact{
 				Key: "rene@example.com", Email: "rene@example.com", Addresses: []string{"rene@example.com"},
-				Name: "=?x-unknown?Q?Ren=E9?= Dupont", TwoWay: true, Status: relationship.StatusCold,
+				Name: "=?x-unknown?Q?Ren=E9?= Dupont", TwoWay: true, Status: rekindle.StatusCold,
 				Score: 60, ExchangeDays: 9, LastContact: last, FirstContact: last.AddDate(-1, 0, 0),
 				CadenceDays: 20, LastSubject: raw,
 			},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -20,7 +21,7 @@ var asOf = time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)
 func hostile(t *testing.T) (*digest.Digest, digest.Rendered) {
 	t.Helper()
 	set := defaults(t)
-	pick := func(key, name, subject string, status relationship.Status) relationship.Suggestion {
+	pick := func(key, name, subject string, status rekindle.Status) relationship.Suggestion {
 		last := asOf.AddDate(0, -3, 0)
 		return relationship.Suggestion{
 			Contact: relationship.Contact{
@@ -35,10 +36,10 @@ func hostile(t *testing.T) (*digest.Digest, digest.Rendered) {
 		Now: asOf,
 		Me:  digest.Me{Name: "Jane \"<b>\" Doe\r\nBcc: x@evil.example", Email: "jane@example.com", LookingFor: "</p><script>alert('me')</script>", Pitch: "a & b"},
 		Suggestions: []relationship.Suggestion{
-			pick("eve@evil.example", "Eve <script>alert(1)</script>", "</title><script>alert(2)</script>", relationship.StatusCooling),
-			pick("mallory@evil.example", "Mallory\r\nBcc: victim@example.com", "Hello\r\nBcc: victim@example.com\r\n\r\n<img src=x onerror=alert(3)>", relationship.StatusCold),
-			pick("quote@evil.example", `"Marcus Chen" <marcus@acme-corp.com>`, `Re: "quoted" 'single' \" & ampersand`, relationship.StatusCold),
-			pick(`o"brien@evil.example`, "Trojan \u202egnp.exe", strings.Repeat("long ", 1000), relationship.StatusDormant),
+			pick("eve@evil.example", "Eve <script>alert(1)</script>", "</title><script>alert(2)</script>", rekindle.StatusCooling),
+			pick("mallory@evil.example", "Mallory\r\nBcc: victim@example.com", "Hello\r\nBcc: victim@example.com\r\n\r\n<img src=x onerror=alert(3)>", rekindle.StatusCold),
+			pick("quote@evil.example", `"Marcus Chen" <marcus@acme-corp.com>`, `Re: "quoted" 'single' \" & ampersand`, rekindle.StatusCold),
+			pick(`o"brien@evil.example`, "Trojan \u202egnp.exe", strings.Repeat("long ", 1000), rekindle.StatusDormant),
 		},
 		Followups: relationship.Followups{OwesReply: []relationship.Followup{{
 			Key: "f@evil.example", Email: "f@evil.example", Name: "javascript:alert(4)",

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/relationship"
 )
 
@@ -47,7 +48,7 @@ func TestBuildCapsFollowups(t *testing.T) {
 	}
 	in := Input{
 		Now:         now,
-		Suggestions: []relationship.Suggestion{suggestion("a5@x.org", "Five", relationship.StatusCooling, 30)},
+		Suggestions: []relationship.Suggestion{suggestion("a5@x.org", "Five", rekindle.StatusCooling, 30)},
 		Followups:   relationship.Followups{AwaitingReply: aw, OwesReply: owes},
 		Templates:   builtin,
 	}
@@ -88,11 +89,11 @@ func TestBuildNamesFromAddresses(t *testing.T) {
 	in := Input{
 		Now: now,
 		Suggestions: []relationship.Suggestion{
-			suggestion("jane.doe@company.com", "", relationship.StatusCooling, 30),
-			suggestion("j.smith@company.com", "", relationship.StatusCooling, 30),
-			suggestion("jsmith@company.com", "", relationship.StatusCooling, 30),
-			suggestion("mary-jane.o'neil@company.com", "mary-jane.o'neil@company.com", relationship.StatusCold, 90),
-			suggestion("raj@company.com", "Raj Patel", relationship.StatusCold, 90),
+			suggestion("jane.doe@company.com", "", rekindle.StatusCooling, 30),
+			suggestion("j.smith@company.com", "", rekindle.StatusCooling, 30),
+			suggestion("jsmith@company.com", "", rekindle.StatusCooling, 30),
+			suggestion("mary-jane.o'neil@company.com", "mary-jane.o'neil@company.com", rekindle.StatusCold, 90),
+			suggestion("raj@company.com", "Raj Patel", rekindle.StatusCold, 90),
 		},
 		Followups: relationship.Followups{OwesReply: []relationship.Followup{
 			{Key: "omar_haddad@company.com", Email: "omar_haddad@company.com", Date: now.AddDate(0, 0, -6), DaysWaiting: 6},

@@ -39,11 +39,11 @@ type Config struct {
 	// Port defaults to 465 for tls, 587 for starttls and 25 for none.
 	Port int
 	// Security is tls (the default), starttls or none.
-	Security string
+	Security Security
 	// Username is the login name; unused with auth none.
 	Username string
 	// Auth is plain (the default), login, xoauth2, oauthbearer or none.
-	Auth string
+	Auth Auth
 	// Secret returns the password (plain, login) or the access token
 	// (xoauth2, oauthbearer). It is called once per connection, so a
 	// token command can hand out a fresh token; unused with auth none.
@@ -64,17 +64,38 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// The values of Config.Security and Config.Auth.
-const (
-	SecurityTLS      = "tls"
-	SecurityStartTLS = "starttls"
-	SecurityNone     = "none"
+// Security is how the connection to the server is protected: the value of
+// Config.Security. The zero value means SecurityTLS.
+type Security string
 
-	AuthPlain       = "plain"
-	AuthLogin       = "login"
-	AuthXOAuth2     = "xoauth2"
-	AuthOAuthBearer = "oauthbearer"
-	AuthNone        = "none"
+// The three ways to connect.
+const (
+	// SecurityTLS is TLS from the first byte (port 465).
+	SecurityTLS Security = "tls"
+	// SecurityStartTLS upgrades a plain connection with STARTTLS (port
+	// 587).
+	SecurityStartTLS Security = "starttls"
+	// SecurityNone sends everything in clear; for a local relay.
+	SecurityNone Security = "none"
+)
+
+// Auth is how rekindle logs in to the server: the value of Config.Auth.
+// The zero value means AuthPlain.
+type Auth string
+
+// The login mechanisms.
+const (
+	// AuthPlain is AUTH PLAIN with a username and password.
+	AuthPlain Auth = "plain"
+	// AuthLogin is AUTH LOGIN with a username and password.
+	AuthLogin Auth = "login"
+	// AuthXOAuth2 is Google's and Microsoft's SASL XOAUTH2 with an access
+	// token.
+	AuthXOAuth2 Auth = "xoauth2"
+	// AuthOAuthBearer is RFC 7628 OAUTHBEARER with an access token.
+	AuthOAuthBearer Auth = "oauthbearer"
+	// AuthNone does not log in (a relay that needs no login).
+	AuthNone Auth = "none"
 )
 
 const defaultTimeout = time.Minute
@@ -170,7 +191,7 @@ type session struct {
 	timeout time.Duration
 	stop    func() bool
 	// security is the connection's protection, for hints in errors.
-	security string
+	security Security
 	// secret is scrubbed from error texts, should a server echo it.
 	secret string
 }
@@ -187,7 +208,7 @@ func dial(ctx context.Context, cfg Config) (*session, error) {
 	}
 	port := cfg.Port
 	if port == 0 {
-		port = map[string]int{SecurityTLS: 465, SecurityStartTLS: 587, SecurityNone: 25}[security]
+		port = map[Security]int{SecurityTLS: 465, SecurityStartTLS: 587, SecurityNone: 25}[security]
 	}
 	if err := checkConfig(cfg, security, auth); err != nil {
 		return nil, &Error{Step: "check the smtp settings", Err: err}
@@ -259,7 +280,7 @@ func dial(ctx context.Context, cfg Config) (*session, error) {
 }
 
 // checkConfig rejects settings Send cannot work with.
-func checkConfig(cfg Config, security, auth string) error {
+func checkConfig(cfg Config, security Security, auth Auth) error {
 	switch {
 	case cfg.Host == "":
 		return errors.New("host is empty")
@@ -278,7 +299,7 @@ func checkConfig(cfg Config, security, auth string) error {
 }
 
 // login authenticates with the configured mechanism.
-func (s *session) login(cfg Config, auth, security string) error {
+func (s *session) login(cfg Config, auth Auth, security Security) error {
 	where := fmt.Sprintf("authenticate as %s", cfg.Username)
 	_, isTLS := s.c.TLSConnectionState()
 	if !isTLS && !cfg.AllowPlaintextAuth && !isLoopback(cfg.Host) {
@@ -326,11 +347,11 @@ func (s *session) login(cfg Config, auth, security string) error {
 }
 
 // mechName is the SASL name of an auth setting.
-func mechName(auth string) string {
+func mechName(auth Auth) string {
 	if auth == AuthOAuthBearer {
 		return sasl.OAuthBearer
 	}
-	return strings.ToUpper(auth)
+	return strings.ToUpper(string(auth))
 }
 
 func hasWord(list, word string) bool {
@@ -395,7 +416,7 @@ func (s *session) close() {
 // what to fix; 4xx replies, refused connections, resets and timeouts are
 // temporary; 5xx replies and anything else are permanent. secret, when
 // set, is scrubbed from the text, should a server echo it.
-func classify(ctx context.Context, where, security, secret string, err error) *Error {
+func classify(ctx context.Context, where string, security Security, secret string, err error) *Error {
 	if ctx.Err() != nil {
 		return &Error{Step: where, Err: ctx.Err()}
 	}

@@ -77,8 +77,8 @@ func TestSendSTARTTLS(t *testing.T) {
 
 func TestSendImplicitTLS(t *testing.T) {
 	ts := startServer(t, serverOptions{TLS: "tls"})
-	for _, auth := range []string{mailer.AuthPlain, mailer.AuthLogin} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []mailer.Auth{mailer.AuthPlain, mailer.AuthLogin} {
+		t.Run(string(auth), func(t *testing.T) {
 			cfg := ts.config(mailer.SecurityTLS)
 			cfg.Auth = auth
 			if err := mailer.Check(t.Context(), cfg); err != nil {
@@ -98,8 +98,8 @@ func TestSendImplicitTLS(t *testing.T) {
 
 func TestSendTokens(t *testing.T) {
 	ts := startServer(t, serverOptions{TLS: "starttls"})
-	for _, auth := range []string{mailer.AuthXOAuth2, mailer.AuthOAuthBearer} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []mailer.Auth{mailer.AuthXOAuth2, mailer.AuthOAuthBearer} {
+		t.Run(string(auth), func(t *testing.T) {
 			cfg := ts.config(mailer.SecurityStartTLS)
 			cfg.Auth = auth
 			cfg.Secret = func(context.Context) (string, error) { return testToken, nil }
@@ -119,9 +119,9 @@ func TestSendTokens(t *testing.T) {
 }
 
 func TestSendUntrustedCertificate(t *testing.T) {
-	for _, security := range []string{mailer.SecurityTLS, mailer.SecurityStartTLS} {
-		t.Run(security, func(t *testing.T) {
-			ts := startServer(t, serverOptions{TLS: security})
+	for _, security := range []mailer.Security{mailer.SecurityTLS, mailer.SecurityStartTLS} {
+		t.Run(string(security), func(t *testing.T) {
+			ts := startServer(t, serverOptions{TLS: string(security)})
 			cfg := ts.config(security)
 			cfg.TLS = nil // system roots, which do not hold the test CA
 			err := mailer.Send(t.Context(), cfg, digestMessage())

@@ -105,7 +105,7 @@ func startServer(t *testing.T, opts serverOptions) *testServer {
 
 // config returns a mailer configuration for the server, logging in as
 // the test user with password auth.
-func (ts *testServer) config(security string) mailer.Config {
+func (ts *testServer) config(security mailer.Security) mailer.Config {
 	cfg := mailer.Config{
 		Host: ts.Host, Port: ts.Port, Security: security,
 		Username: testUser, Auth: mailer.AuthPlain,

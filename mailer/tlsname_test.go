@@ -12,9 +12,9 @@ import (
 // about a name it lacks names the name that was checked: the
 // tls_server_name when one is set, not the host dialled.
 func TestWrongServerNameNamesIt(t *testing.T) {
-	for _, security := range []string{mailer.SecurityTLS, mailer.SecurityStartTLS} {
-		t.Run(security, func(t *testing.T) {
-			ts := startServer(t, serverOptions{TLS: security})
+	for _, security := range []mailer.Security{mailer.SecurityTLS, mailer.SecurityStartTLS} {
+		t.Run(string(security), func(t *testing.T) {
+			ts := startServer(t, serverOptions{TLS: string(security)})
 			cfg := ts.config(security)
 			cfg.TLS = &tls.Config{RootCAs: ts.Pool, ServerName: "smtp.example.com"}
 			err := mailer.Check(t.Context(), cfg)

@@ -6,19 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// Status is where a relationship stands as of a moment, from the silence
-// since the last exchange measured in cadences.
-type Status string
-
-// The statuses, from warmest to coldest; see the package documentation for
-// the thresholds.
-const (
-	StatusWarm    Status = "warm"    // within about twice the usual gap
-	StatusCooling Status = "cooling" // silent past 2× the cadence
-	StatusCold    Status = "cold"    // silent past 4× the cadence
-	StatusDormant Status = "dormant" // silent past a year (and past 2× the cadence)
+	"github.com/rekindle/rekindle"
 )
 
 // minTwoWayMessages is the least ordinary mail, both ways together, that
@@ -58,7 +47,7 @@ type Contact struct {
 	// Options.IncludeOneWay.
 	TwoWay bool
 	// Status is the relationship's temperature as of the moment asked.
-	Status Status
+	Status rekindle.Status
 	// Score is the warmth, 0-100 (see the package documentation); 0 for a
 	// one-way contact.
 	Score float64

@@ -374,7 +374,7 @@ func TestOverrides(t *testing.T) {
 	}
 	t.Run("snoozed contacts are listed but not picked", func(t *testing.T) {
 		cs := build(Options{Overrides: map[string]Override{bob: {SnoozeUntil: day(200)}}}, exchange(0, bob), exchange(10, bob), exchange(20, bob), exchange(30, bob), exchange(40, bob)).Contacts(day(150))
-		if len(cs) != 1 || !cs[0].Snoozed || cs[0].Status == StatusWarm {
+		if len(cs) != 1 || !cs[0].Snoozed || cs[0].Status == rekindle.StatusWarm {
 			t.Fatalf("contacts %+v", cs)
 		}
 		if ps := Pick(cs, day(150), PickOptions{}); len(ps) != 0 {

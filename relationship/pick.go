@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rekindle/rekindle"
 )
 
 // PickOptions tunes the digest's choice. Zero fields take the defaults
@@ -174,15 +176,15 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 		}
 		silence := silenceDays(c.LastContact, now)
 		st := statusOf(silence, c.CadenceDays)
-		if st == StatusDormant && (!dormantOK || (!c.Pinned && c.Strength < opts.DormantMinStrength)) {
+		if st == rekindle.StatusDormant && (!dormantOK || (!c.Pinned && c.Strength < opts.DormantMinStrength)) {
 			continue
 		}
 		if !c.Pinned {
 			coolDown := opts.CoolDown
-			if st == StatusDormant {
+			if st == rekindle.StatusDormant {
 				coolDown = max(coolDown, opts.DormantCoolDown)
 			}
-			if st == StatusWarm || c.ExchangeDays < opts.MinExchangeDays || c.Strength < opts.MinStrength || suggestedWithin(&c, now, coolDown, opts.LastSuggested) {
+			if st == rekindle.StatusWarm || c.ExchangeDays < opts.MinExchangeDays || c.Strength < opts.MinStrength || suggestedWithin(&c, now, coolDown, opts.LastSuggested) {
 				continue
 			}
 		}
@@ -217,7 +219,7 @@ func Pick(contacts []Contact, now time.Time, opts PickOptions) []Suggestion {
 		if len(out) == opts.MaxContacts {
 			break
 		}
-		if p.Status == StatusDormant {
+		if p.Status == rekindle.StatusDormant {
 			if dormant {
 				continue
 			}
@@ -373,7 +375,7 @@ func reasons(p *Suggestion) []string {
 		rs = append(rs, fmt.Sprintf("last subject: %q (%s)", s, who))
 	}
 	switch c.Status {
-	case StatusDormant:
+	case rekindle.StatusDormant:
 		rs = append(rs, "dormant: a note now revives an old tie")
 	default:
 		rs = append(rs, fmt.Sprintf("%s: silent %.1f× longer than usual", c.Status, p.Overdue))

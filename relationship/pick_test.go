@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 // contact is a two-way contact for Pick tests, last heard from silent days
@@ -112,7 +114,7 @@ func TestPickReasons(t *testing.T) {
 	if !slices.Equal(p.Reasons, want) {
 		t.Errorf("reasons\n%s\nwant\n%s", strings.Join(p.Reasons, "\n"), strings.Join(want, "\n"))
 	}
-	if p.DaysSilent != 94 || p.CadenceDays != 21 || p.ExchangeDays != 37 || p.Target != "Acme" || p.Overdue != 4.48 || p.Status != StatusCold {
+	if p.DaysSilent != 94 || p.CadenceDays != 21 || p.ExchangeDays != 37 || p.Target != "Acme" || p.Overdue != 4.48 || p.Status != rekindle.StatusCold {
 		t.Errorf("pick %+v", p)
 	}
 }
@@ -186,11 +188,11 @@ func TestPickProperties(t *testing.T) {
 							t.Errorf("%s suggested %v ago", p.Key, now.Sub(at))
 						}
 					}
-					if p.Status == StatusWarm {
+					if p.Status == rekindle.StatusWarm {
 						t.Errorf("%s is warm", p.Key)
 					}
 				}
-				if p.Status == StatusDormant {
+				if p.Status == rekindle.StatusDormant {
 					dormant++
 					if now.Sub(po.LastDormantPick) < 7*24*time.Hour {
 						t.Errorf("dormant %s picked %v after the last", p.Key, now.Sub(po.LastDormantPick))

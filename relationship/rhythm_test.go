@@ -3,6 +3,8 @@ package relationship
 import (
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 func TestCadence(t *testing.T) {
@@ -100,27 +102,27 @@ func TestCadenceContacts(t *testing.T) {
 func TestStatus(t *testing.T) {
 	tests := []struct {
 		silence, cadence float64
-		want             Status
+		want             rekindle.Status
 	}{
-		{0, 7, StatusWarm},
-		{14, 7, StatusWarm},
-		{14.5, 7, StatusCooling},
-		{28, 7, StatusCooling},
-		{29, 7, StatusCold},
-		{60, 7, StatusCold}, // 8.6×: a weekly colleague quiet for two months is cold, not gone
-		{365, 7, StatusCold},
-		{366, 7, StatusDormant}, // a year of silence
-		{60, 30, StatusWarm},
-		{61, 30, StatusCooling},
-		{121, 30, StatusCold},
-		{270, 30, StatusCold},
-		{366, 30, StatusDormant},
-		{300, 180, StatusWarm},
-		{361, 180, StatusCooling}, // 2.006×
-		{366, 180, StatusDormant},
-		{400, 365, StatusWarm},    // a yearly friend a month late
-		{731, 365, StatusDormant}, // two birthdays missed
-		{10, 0, StatusWarm},       // no cadence: the default
+		{0, 7, rekindle.StatusWarm},
+		{14, 7, rekindle.StatusWarm},
+		{14.5, 7, rekindle.StatusCooling},
+		{28, 7, rekindle.StatusCooling},
+		{29, 7, rekindle.StatusCold},
+		{60, 7, rekindle.StatusCold}, // 8.6×: a weekly colleague quiet for two months is cold, not gone
+		{365, 7, rekindle.StatusCold},
+		{366, 7, rekindle.StatusDormant}, // a year of silence
+		{60, 30, rekindle.StatusWarm},
+		{61, 30, rekindle.StatusCooling},
+		{121, 30, rekindle.StatusCold},
+		{270, 30, rekindle.StatusCold},
+		{366, 30, rekindle.StatusDormant},
+		{300, 180, rekindle.StatusWarm},
+		{361, 180, rekindle.StatusCooling}, // 2.006×
+		{366, 180, rekindle.StatusDormant},
+		{400, 365, rekindle.StatusWarm},    // a yearly friend a month late
+		{731, 365, rekindle.StatusDormant}, // two birthdays missed
+		{10, 0, rekindle.StatusWarm},       // no cadence: the default
 	}
 	for _, tt := range tests {
 		if got := statusOf(tt.silence, tt.cadence); got != tt.want {

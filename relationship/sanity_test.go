@@ -3,6 +3,8 @@ package relationship
 import (
 	"testing"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 // What servers put in ENVELOPE for an address that does not parse
@@ -75,7 +77,7 @@ func TestImplausibleTimes(t *testing.T) {
 	if c.Sent != 2 || c.Received != 2 {
 		t.Errorf("bob: sent/received %d/%d, want 2/2 (the 1970 and 1975 mail dropped)", c.Sent, c.Received)
 	}
-	if c.Status == StatusWarm {
+	if c.Status == rekindle.StatusWarm {
 		t.Errorf("bob: status %s after a year of silence", c.Status)
 	}
 	if c := find(cs, carol); c != nil {

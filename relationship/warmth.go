@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 // Warmth constants; the formula is in the package documentation.
@@ -230,18 +232,18 @@ func cadence(days []int32) (float64, string) {
 // greeted once a year is not dormant after 13 months). Dormant needs a
 // year whatever the rhythm: a weekly colleague silent for two months is
 // cold, not gone; Pick treats dormant ties apart (one a week at most).
-func statusOf(silence, cadence float64) Status {
+func statusOf(silence, cadence float64) rekindle.Status {
 	if cadence <= 0 {
 		cadence = DefaultCadence.Hours() / 24
 	}
 	r := silence / cadence
 	switch {
 	case silence > dormantAfter && r > 2:
-		return StatusDormant
+		return rekindle.StatusDormant
 	case r > 4:
-		return StatusCold
+		return rekindle.StatusCold
 	case r > 2:
-		return StatusCooling
+		return rekindle.StatusCooling
 	}
-	return StatusWarm
+	return rekindle.StatusWarm
 }

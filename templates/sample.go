@@ -3,6 +3,7 @@ package templates
 import (
 	"time"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 )
 
@@ -25,7 +26,7 @@ func samplePerson() digest.Person {
 	body := "Hi Marcus,\n\nOur thread about \"Offsite budget\" came back to mind today.\n\nBest,\nJane"
 	return digest.Person{
 		Key: "marcus@globex.com", Name: "Marcus Chen", FirstName: "Marcus", Email: "marcus@globex.com",
-		Status: "cooling", Score: 73.2, Peak: 88.1, Overdue: 2.5,
+		Status: string(rekindle.StatusCooling), Score: 73.2, Peak: 88.1, Overdue: 2.5,
 		Reasons: []string{
 			"last exchange 49 days ago (usually every 20 days)",
 			"79 exchanges over 3 years",
@@ -37,7 +38,7 @@ func samplePerson() digest.Person {
 		LastSubject: "Offsite budget", LastDate: last, LastFromMe: false,
 		Target: "Globex", Tags: []string{"work", "jobsearch"}, Pinned: true,
 		Followup: digest.FollowupAwaiting, DaysWaiting: 9,
-		DraftKind: digest.KindReferral, DraftRule: "job search: at Globex",
+		DraftKind: rekindle.DraftKindReferral, DraftRule: "job search: at Globex",
 		Draft: digest.Draft{
 			To: "marcus@globex.com", Subject: "A question about my job search, Marcus", Body: body,
 			InReplyTo: "abc@example.com", References: []string{"abc@example.com"},
@@ -49,7 +50,7 @@ func samplePerson() digest.Person {
 // sampleBare is someone about whom nothing is known but the address.
 func sampleBare() digest.Person {
 	return digest.Person{
-		Key: "x@example.net", Email: "x@example.net", DraftKind: "checkin",
+		Key: "x@example.net", Email: "x@example.net", DraftKind: rekindle.DraftKindCheckin,
 		Draft: digest.Draft{To: "x@example.net", MailtoURL: "mailto:x@example.net?subject="},
 	}
 }
@@ -73,12 +74,12 @@ func sampleDrafts() []*digest.DraftData {
 func Sample() *digest.Digest {
 	p := samplePerson()
 	dormant := sampleBare()
-	dormant.Status, dormant.Reasons = "dormant", []string{"dormant, but once a strong tie (warmth 53/100 at the last exchange)"}
+	dormant.Status, dormant.Reasons = string(rekindle.StatusDormant), []string{"dormant, but once a strong tie (warmth 53/100 at the last exchange)"}
 	aw := samplePerson()
 	aw.Name, aw.FirstName, aw.Email, aw.Target, aw.Tags, aw.Pinned = "Hannah Schmidt", "Hannah", "hannah@uni.example", "", nil, false
-	aw.DraftKind = digest.KindFollowup
+	aw.DraftKind = rekindle.DraftKindFollowup
 	owes := aw
-	owes.Followup, owes.DraftKind, owes.LastFromMe = digest.FollowupOwes, digest.KindReply, false
+	owes.Followup, owes.DraftKind, owes.LastFromMe = digest.FollowupOwes, rekindle.DraftKindReply, false
 	return &digest.Digest{
 		Date: sampleNow, Subject: "Reconnect with Marcus and x@example.net, plus 2 follow-ups", Me: sampleMe(),
 		People:        []digest.Person{p, dormant},

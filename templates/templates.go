@@ -37,6 +37,7 @@ import (
 	"strings"
 	ttemplate "text/template"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 )
 
@@ -46,9 +47,6 @@ var embedded embed.FS
 // defaultsPath is how errors name a default template: its path in the
 // source tree.
 const defaultsPath = "templates/defaults/"
-
-// kindRE is what a draft kind may be; the config checks the same.
-var kindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // Set is a loaded, validated set of templates. It is safe for concurrent
 // use.
@@ -278,7 +276,7 @@ func readDir(dir string) ([]*file, []error) {
 		case ext != ".html" && ext != ".txt" && ext != ".subject":
 			errs = append(errs, &Error{Path: p, Msg: "not a template name: templates are digest.subject, digest.txt, digest.html, and KIND.subject and KIND.txt for each draft kind"})
 			continue
-		case !kindRE.MatchString(base):
+		case !rekindle.ValidDraftKind(base):
 			errs = append(errs, &Error{Path: p, Msg: fmt.Sprintf("%q is not a draft kind: use lower-case letters, digits, '-' and '_'", base)})
 			continue
 		}

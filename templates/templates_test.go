@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/digest"
 )
 
@@ -36,6 +37,30 @@ func TestDefaults(t *testing.T) {
 	}
 	if errs := Check(""); len(errs) != 0 {
 		t.Errorf("Check(defaults) = %v", errs)
+	}
+}
+
+// TestDefaultsHaveEveryBuiltinKind checks the embedded templates against
+// rekindle's vocabulary: every draft kind rekindle chooses by itself, and
+// every status's default kind, has its templates, so digest.CheckRules
+// passes with no rules at all.
+func TestDefaultsHaveEveryBuiltinKind(t *testing.T) {
+	s, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range rekindle.DraftKinds() {
+		if !s.HasDraft(kind) {
+			t.Errorf("no embedded templates for the built-in draft kind %q", kind)
+		}
+	}
+	for _, st := range rekindle.Statuses() {
+		if kind := st.DefaultDraftKind(); !s.HasDraft(kind) {
+			t.Errorf("no embedded templates for %q, the default draft kind of status %s", kind, st)
+		}
+	}
+	if err := digest.CheckRules(s, digest.DraftRules{}); err != nil {
+		t.Errorf("CheckRules(defaults) = %v", err)
 	}
 }
 
