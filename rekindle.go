@@ -1,15 +1,30 @@
-// Package rekindle holds the domain types that rekindle's packages share.
+// Package rekindle holds the domain types that rekindle's packages share,
+// and the vocabularies they share: the relationship statuses (Status,
+// Statuses), the draft kinds rekindle chooses by itself (DraftKinds), what
+// a draft kind may be named (ValidDraftKind), and the kind each status
+// gets by default (Status.DefaultDraftKind). It imports none of rekindle's
+// packages.
 //
-// The packages around it each own one responsibility and meet only here:
-// imapsync turns IMAP folders into Messages, store keeps them in SQLite,
-// relationship turns them into ranked contacts, and cmd/rekindle wires them
-// together. None of those adapters imports another.
+// The layout, from the bottom up (layout_test.go keeps it so):
 //
-// It also owns the vocabularies they share, so that each has one list and
-// one rule: the relationship statuses (Status, Statuses), the draft kinds
-// rekindle chooses by itself (DraftKinds), what a draft kind may be named
-// (ValidDraftKind), and the draft kind each status gets by default
-// (Status.DefaultDraftKind).
+//   - relationship turns messages into contacts, strengths, rhythms and
+//     picks, and digest turns those into the morning digest's content.
+//     Both are pure: no I/O, no SQL, no clock.
+//   - The adapters each own one outside thing and import none of one
+//     another: imapsync (IMAP in), store (SQLite), mailer (SMTP out),
+//     templates (the user's templates). config loads the YAML file.
+//   - daemon schedules work (the sync interval, the digest's cron) and
+//     talks to systemd; it knows nothing of IMAP, SMTP or SQLite.
+//   - app is the application: it converts the configuration into each
+//     package's own options and offers the use cases (sync, the model,
+//     compose and send the digest, replay, the overrides, check, the
+//     daemon's jobs).
+//   - cmd/rekindle parses flags, calls app and prints.
+//
+// A new draft kind is a template pair in templates/defaults (and, for a
+// kind rekindle picks by itself, a constant here and a rule in
+// digest.ChooseKind); a new command is a file in cmd/rekindle calling an
+// App method; a new use case or action is an App method in app.
 package rekindle
 
 import (
