@@ -321,153 +321,215 @@ type Stored struct {
 // calls; fn must copy what it keeps (a shallow copy will do: the slices of
 // one message are never reused for another).
 //
+// Consistency: not one snapshot. Each message is delivered at most once,
+// intact, as a committed state of the store between the call and its
+// return held it, and one that no write touches meanwhile exactly once.
+// But the readers (below) each read in a read transaction of their own,
+// begun when it starts reading, so a sync that commits while EachMessage
+// runs may be seen by some readers and not by others: a message it adds,
+// deletes, or replaces in place by a better copy (same id, see betterCopy)
+// may or may not be delivered, as it was before or after.
+//
 // The model reads every message on each run, so this is the hot path of
 // every command. Reading rows (a SQLite scan, then a decode) costs four
 // times what fn does in the model, so it runs ahead of fn on one goroutine
 // per CPU (up to maxReaders), each with a connection of its own and
-// reading its share of the batches of ids, which reach fn in id order.
-// Those connections read without a memory map and with a small page
-// cache: a memory-mapped scan leaves the whole file resident in the
-// process (a 700 MB store, 700 MB of RSS), and one pass over a table gains
-// nothing from a cache.
+// reading its share of the batches of ids (planIDBatches, readBatches),
+// which reach fn in id order (deliverInOrder).
 func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) error) error {
-	const (
-		batchIDs   = 512 // ids per batch
-		maxReaders = 4   // enough to keep fn busy
-	)
-	limit := int64(1<<63 - 1)
-	if !until.IsZero() {
-		limit = until.Unix()
-	}
-	var lo, hi int64
-	// Two subqueries: SQLite looks up a lone MIN or MAX in the b-tree, but
-	// scans a whole index for the two together.
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM messages), 1),
-		COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&lo, &hi); err != nil {
+	plan, err := planIDBatches(ctx, d.db, min(maxReaders, runtime.GOMAXPROCS(0)))
+	if err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
-	// Batch k holds ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
-	// included; reader r reads batches r, r+readers, r+2*readers...
-	batches := (hi - lo + batchIDs) / batchIDs
-	readers := min(int64(min(maxReaders, runtime.GOMAXPROCS(0))), batches)
-	if readers == 0 {
+	if plan.readers == 0 {
 		return nil
 	}
-
-	type batch struct {
-		msgs []Stored
-		err  error
-	}
+	limit := sentLimit(until)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs after cancel: the readers give their connections back
 	defer cancel()
-	out := make([]chan *batch, readers)
-	free := make(chan *batch, 3*readers+1) // batches fn is done with, for reuse
-
-	read := func(r int64, conn *sql.Conn) error {
-		// The header comes as TEXT, which the driver hands over as a Go
-		// string in one copy (as a BLOB it takes two: the driver's, then
-		// ours); the database's encoding is UTF-8, so the cast changes no
-		// byte.
-		// One read transaction for all the batches: one snapshot of the
-		// store, however much a sync commits meanwhile. (Read-only makes
-		// it a deferred BEGIN, which takes no write lock.)
-		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		stmt, err := tx.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
-			WHERE id >= ? AND id < ? AND sent_at <= ?`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		hd := newStreamDecoder()
-		var (
-			sentAt int64
-			header string
-		)
-		for k := r; k < batches; k += readers {
-			var b *batch
-			select {
-			case b = <-free:
-				b.msgs = b.msgs[:0]
-			default:
-				b = &batch{msgs: make([]Stored, 0, batchIDs)}
-			}
-			rows, err := stmt.QueryContext(ctx, lo+k*batchIDs, lo+(k+1)*batchIDs, limit)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				b.msgs = append(b.msgs, Stored{})
-				s := &b.msgs[len(b.msgs)-1]
-				if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
-					rows.Close()
-					return err
-				}
-				if err := hd.decode(header, &s.Header); err != nil {
-					rows.Close()
-					return fmt.Errorf("message %d: %w", s.ID, err)
-				}
-				s.When = time.Unix(sentAt, 0).UTC()
-			}
-			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-				return err
-			}
-			select {
-			case out[r] <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	}
-	// scan runs read on a connection set up for it, and restores the
-	// connection's settings before it goes back to the pool (or, failing
-	// that, has the pool drop it).
-	scan := func(r int64) error {
-		conn, err := d.db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		var mmap, cache int64
-		if err := conn.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil {
-			return err
-		}
-		if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
-			return err
-		}
-		_, err = conn.ExecContext(ctx, `PRAGMA mmap_size = 0; PRAGMA cache_size = -2000`)
-		if err == nil {
-			err = read(r, conn)
-		}
-		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA mmap_size = %d; PRAGMA cache_size = %d`, mmap, cache))
-		if rerr != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		return err
-	}
-	for r := range readers {
-		out[r] = make(chan *batch, 2)
+	out := make([]chan *msgBatch, plan.readers)
+	free := make(chan *msgBatch, 3*plan.readers+1) // batches fn is done with, for reuse
+	for r := range plan.readers {
+		out[r] = make(chan *msgBatch, 2)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := scan(r); err != nil {
+			err := d.withScanConn(ctx, func(conn *sql.Conn) error {
+				return readBatches(ctx, conn, plan, r, limit, out[r], free)
+			})
+			if err != nil {
 				select {
-				case out[r] <- &batch{err: err}:
+				case out[r] <- &msgBatch{err: err}:
 				case <-ctx.Done():
 				}
 			}
 		}()
 	}
-	for k := range batches {
-		var b *batch
+	return deliverInOrder(ctx, plan, out, free, fn)
+}
+
+const (
+	batchIDs   = 512 // ids per batch of EachMessage
+	maxReaders = 4   // EachMessage's readers: enough to keep fn busy
+)
+
+// sentLimit is the largest sent_at (Unix seconds) of a message sent at or
+// before until; no limit for a zero until.
+func sentLimit(until time.Time) int64 {
+	if until.IsZero() {
+		return 1<<63 - 1
+	}
+	return until.Unix()
+}
+
+// idBatches is how EachMessage shares the ids out between its readers:
+// batch k holds the ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
+// included; reader r reads batches r, r+readers, r+2*readers...
+type idBatches struct {
+	lo      int64 // the smallest id
+	count   int64 // batches, up to the largest id
+	readers int64 // 0 for an empty store
+}
+
+// ids are the bounds of batch k: from included, to not.
+func (p idBatches) ids(k int64) (from, to int64) {
+	return p.lo + k*batchIDs, p.lo + (k+1)*batchIDs
+}
+
+// reader is the reader of batch k.
+func (p idBatches) reader(k int64) int64 { return k % p.readers }
+
+// planIDBatches reads the smallest and largest ids of messages and shares
+// the batches between them out to up to maxReaders readers, no more than
+// there are batches.
+func planIDBatches(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, maxReaders int) (idBatches, error) {
+	var lo, hi int64
+	// Two subqueries: SQLite looks up a lone MIN or MAX in the b-tree, but
+	// scans a whole index for the two together.
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM messages), 1),
+		COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&lo, &hi); err != nil {
+		return idBatches{}, err
+	}
+	count := (hi - lo + batchIDs) / batchIDs
+	return idBatches{lo: lo, count: count, readers: min(int64(maxReaders), count)}, nil
+}
+
+// msgBatch is one batch of decoded messages on its way from a reader to
+// fn, or the error that stopped the reader.
+type msgBatch struct {
+	msgs []Stored
+	err  error
+}
+
+// withScanConn runs read on a connection of its own set up for one pass
+// over the messages table: without a memory map and with a small page
+// cache, because a memory-mapped scan leaves the whole file resident in
+// the process (a 700 MB store, 700 MB of RSS), and one pass over a table
+// gains nothing from a cache. It restores the connection's settings
+// before the connection goes back to the pool (or, failing that, has the
+// pool drop it).
+func (d *DB) withScanConn(ctx context.Context, read func(*sql.Conn) error) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var mmap, cache int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `PRAGMA mmap_size = 0; PRAGMA cache_size = -2000`)
+	if err == nil {
+		err = read(conn)
+	}
+	_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA mmap_size = %d; PRAGMA cache_size = %d`, mmap, cache))
+	if rerr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
+}
+
+// readBatches is reader r of plan: it reads and decodes its batches in
+// turn, the messages in each sent at or before limit (Unix seconds), and
+// sends each to out, reusing the batches fn is done with (free). It reads
+// in one read transaction: its batches all come from one state of the
+// store.
+func readBatches(ctx context.Context, conn *sql.Conn, plan idBatches, r, limit int64, out chan<- *msgBatch, free <-chan *msgBatch) error {
+	// Read-only makes it a deferred BEGIN, which takes no write lock.
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// The header comes as TEXT, which the driver hands over as a Go
+	// string in one copy (as a BLOB it takes two: the driver's, then
+	// ours); the database's encoding is UTF-8, so the cast changes no
+	// byte.
+	stmt, err := tx.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
+		WHERE id >= ? AND id < ? AND sent_at <= ?`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	hd := newStreamDecoder()
+	var (
+		sentAt int64
+		header string
+	)
+	for k := r; k < plan.count; k += plan.readers {
+		var b *msgBatch
 		select {
-		case b = <-out[k%readers]:
+		case b = <-free:
+			b.msgs = b.msgs[:0]
+		default:
+			b = &msgBatch{msgs: make([]Stored, 0, batchIDs)}
+		}
+		from, to := plan.ids(k)
+		rows, err := stmt.QueryContext(ctx, from, to, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			b.msgs = append(b.msgs, Stored{})
+			s := &b.msgs[len(b.msgs)-1]
+			if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := hd.decode(header, &s.Header); err != nil {
+				rows.Close()
+				return fmt.Errorf("message %d: %w", s.ID, err)
+			}
+			s.When = time.Unix(sentAt, 0).UTC()
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// deliverInOrder hands fn the messages of plan's batches in batch order,
+// so in id order, taking batch k from its reader's channel (out); it
+// offers each batch back to the readers (free) once fn is done with it.
+// It stops at the first error: a reader's, fn's, or ctx's.
+func deliverInOrder(ctx context.Context, plan idBatches, out []chan *msgBatch, free chan<- *msgBatch, fn func(*Stored) error) error {
+	for k := range plan.count {
+		var b *msgBatch
+		select {
+		case b = <-out[plan.reader(k)]:
 		case <-ctx.Done(): // a reader that saw it first may have sent nothing
 			return ctx.Err()
 		}
