@@ -16,10 +16,18 @@ import (
 // EachMessage, the Stored value is reused between calls and fn must copy
 // what it keeps.
 //
-// Memory stays bounded: it first reads the ids alone in date order (eight
+// Consistency: it reads on one connection, in one read transaction, so
+// every message comes from one committed state of the store, the one
+// current when it reads the ids, before fn first runs. What a sync
+// commits after that, while fn runs, is not seen at all: a message it
+// adds is not delivered, one it deletes still is, and one it replaces in
+// place by a better copy (same id, see betterCopy) comes as it was. Each
+// message of that state (sent at or before until) is delivered exactly
+// once.
+//
+// Memory stays small: it first reads the ids alone in date order (eight
 // bytes a message), then the headers a batch of ids at a time, each batch
-// put back in date order. It reads on one connection, in one read
-// transaction: one snapshot of the store.
+// put back in date order.
 func (d *DB) EachMessageByDate(ctx context.Context, until time.Time, fn func(*Stored) error) error {
 	limit := int64(1<<63 - 1)
 	if !until.IsZero() {

@@ -109,3 +109,124 @@ func TestEachMessageBatches(t *testing.T) {
 	}
 	check(t, time.Time{}) // the pool's connections still work
 }
+
+// snapshotStore stores 2*half messages, m0@x to m{2*half-1}@x with UIDs 1
+// to 2*half in INBOX, in that order (so ids 1 to 2*half): message i and
+// message i+half are batchIDs*3 ids apart, in batches that different
+// readers read.
+func snapshotStore(t *testing.T) (d *DB, half int, msgs []rekindle.Message) {
+	t.Helper()
+	ctx := context.Background()
+	d = MustOpen(t)
+	half = 3 * batchIDs
+	for i := range 2 * half {
+		m := msg(uint32(i+1), fmt.Sprintf("m%d@x", i))
+		m.ListID = "list.x" // a bulk copy, which a personal copy replaces
+		msgs = append(msgs, m)
+	}
+	must(t, d.PutMessages(ctx, "w", "INBOX", msgs, uint32(2*half)))
+	return d, half, msgs
+}
+
+// EachMessage reads one state of the store, fixed before fn first runs:
+// what a sync commits while fn runs (a message deleted, one replaced in
+// place by a better copy, one added) is not seen, in any batch; so too
+// on one connection, what it settles for when commits keep landing while
+// it sets up its readers.
+func TestEachMessageSnapshot(t *testing.T) {
+	t.Run("readers", testEachMessageSnapshot)
+	t.Run("one reader", func(t *testing.T) {
+		defer func(n int) { sameStateTries = n }(sameStateTries)
+		sameStateTries = 0
+		testEachMessageSnapshot(t)
+	})
+}
+
+func testEachMessageSnapshot(t *testing.T) {
+	ctx := context.Background()
+	d, half, msgs := snapshotStore(t)
+	n := len(msgs)
+	var got []Stored
+	err := d.EachMessage(ctx, time.Time{}, func(s *Stored) error {
+		if len(got) == 0 {
+			// Batch 1 (another reader's), the last one, and one past the
+			// largest id: the new message may take the deleted one's id.
+			must(t, d.DeleteUIDs(ctx, "w", "INBOX", []uint32{batchIDs + 1, uint32(n)}))
+			better := msgs[half+1]
+			better.ListID = ""
+			better.UID = 1
+			must(t, d.PutMessages(ctx, "w", "Sent", []rekindle.Message{better}, 1))
+			added := msg(2, "new@x")
+			must(t, d.PutMessages(ctx, "w", "Sent", []rekindle.Message{added}, 2))
+		}
+		got = append(got, *s)
+		return nil
+	})
+	must(t, err)
+	if len(got) != n {
+		t.Fatalf("%d messages, want the %d stored when EachMessage began", len(got), n)
+	}
+	for i, s := range got {
+		if w := msgs[i]; s.ID != int64(i+1) || fmt.Sprint(s.Header) != fmt.Sprint(w.Header) {
+			t.Fatalf("message %d:\n got %d %+v\nwant %d %+v", i, s.ID, s.Header, i+1, w.Header)
+		}
+	}
+	// The writes did commit.
+	count, replaced := 0, false
+	must(t, d.EachMessage(ctx, time.Time{}, func(s *Stored) error {
+		count++
+		if s.ID == int64(half+2) {
+			replaced = s.ListID == ""
+		}
+		return nil
+	}))
+	if want := n - 2 + 1; count != want || !replaced {
+		t.Errorf("afterwards: %d messages, want %d; message %d replaced: %v", count, want, half+2, replaced)
+	}
+}
+
+// While a sync deletes messages two at a time, from batches different
+// readers read, EachMessage delivers each pair whole or not at all: all
+// its readers read one state of the store.
+func TestEachMessageSnapshotConcurrent(t *testing.T) {
+	ctx := context.Background()
+	d, half, _ := snapshotStore(t)
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		for i := range half {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := d.DeleteUIDs(ctx, "w", "INBOX", []uint32{uint32(i + 1), uint32(i + 1 + half)}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for run := 0; run < 20; run++ {
+		seen := make([]bool, 2*half)
+		err := d.EachMessage(ctx, time.Time{}, func(s *Stored) error {
+			seen[s.ID-1] = true
+			return nil
+		})
+		if err == nil {
+			for i := range half {
+				if seen[i] != seen[i+half] {
+					err = fmt.Errorf("run %d: message %d seen %v, message %d seen %v: deleted together", run, i+1, seen[i], i+1+half, seen[i+half])
+					break
+				}
+			}
+		}
+		if err != nil {
+			close(stop)
+			<-done
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	must(t, <-done)
+}

@@ -321,153 +321,342 @@ type Stored struct {
 // calls; fn must copy what it keeps (a shallow copy will do: the slices of
 // one message are never reused for another).
 //
+// Consistency: every message comes from one committed state of the
+// store, the one current at some moment between the call and fn's first
+// call. What a sync commits after that, while fn runs, is not seen at
+// all: a message it adds is not delivered, one it deletes still is, and
+// one it replaces in place by a better copy (same id, see betterCopy)
+// comes as it was. Each message of that state (sent at or before until)
+// is delivered exactly once.
+//
 // The model reads every message on each run, so this is the hot path of
 // every command. Reading rows (a SQLite scan, then a decode) costs four
 // times what fn does in the model, so it runs ahead of fn on one goroutine
 // per CPU (up to maxReaders), each with a connection of its own and
-// reading its share of the batches of ids, which reach fn in id order.
-// Those connections read without a memory map and with a small page
-// cache: a memory-mapped scan leaves the whole file resident in the
-// process (a 700 MB store, 700 MB of RSS), and one pass over a table gains
-// nothing from a cache.
+// reading its share of the batches of ids (planIDBatches, readBatches),
+// which reach fn in id order (deliverInOrder). The readers read one state
+// because their read transactions all begin with no commit in between
+// (openReadSnapshot).
 func (d *DB) EachMessage(ctx context.Context, until time.Time, fn func(*Stored) error) error {
-	const (
-		batchIDs   = 512 // ids per batch
-		maxReaders = 4   // enough to keep fn busy
-	)
-	limit := int64(1<<63 - 1)
-	if !until.IsZero() {
-		limit = until.Unix()
-	}
-	var lo, hi int64
-	// Two subqueries: SQLite looks up a lone MIN or MAX in the b-tree, but
-	// scans a whole index for the two together.
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM messages), 1),
-		COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&lo, &hi); err != nil {
+	// A first look at the ids says how many readers to set up: as many
+	// as there are batches, up to one per CPU.
+	look, err := planIDBatches(ctx, d.db, min(maxReaders, runtime.GOMAXPROCS(0)))
+	if err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
-	// Batch k holds ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
-	// included; reader r reads batches r, r+readers, r+2*readers...
-	batches := (hi - lo + batchIDs) / batchIDs
-	readers := min(int64(min(maxReaders, runtime.GOMAXPROCS(0))), batches)
-	if readers == 0 {
+	if look.readers == 0 {
 		return nil
 	}
-
-	type batch struct {
-		msgs []Stored
-		err  error
+	snap, err := d.openReadSnapshot(ctx, look.readers)
+	if err != nil {
+		return fmt.Errorf("read messages: %w", err)
 	}
+	defer snap.close(ctx) // runs last: the readers are done with it
+	// The ids to read are the snapshot's; there may be fewer readers than
+	// transactions (the store shrank since the look), not more.
+	plan, err := planIDBatches(ctx, snap.txs[0], len(snap.txs))
+	if err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	if plan.readers == 0 {
+		return nil
+	}
+	limit := sentLimit(until)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait() // runs after cancel: the readers give their connections back
+	defer wg.Wait() // runs after cancel: the readers stop
 	defer cancel()
-	out := make([]chan *batch, readers)
-	free := make(chan *batch, 3*readers+1) // batches fn is done with, for reuse
-
-	read := func(r int64, conn *sql.Conn) error {
-		// The header comes as TEXT, which the driver hands over as a Go
-		// string in one copy (as a BLOB it takes two: the driver's, then
-		// ours); the database's encoding is UTF-8, so the cast changes no
-		// byte.
-		// One read transaction for all the batches: one snapshot of the
-		// store, however much a sync commits meanwhile. (Read-only makes
-		// it a deferred BEGIN, which takes no write lock.)
-		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		stmt, err := tx.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
-			WHERE id >= ? AND id < ? AND sent_at <= ?`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		hd := newStreamDecoder()
-		var (
-			sentAt int64
-			header string
-		)
-		for k := r; k < batches; k += readers {
-			var b *batch
-			select {
-			case b = <-free:
-				b.msgs = b.msgs[:0]
-			default:
-				b = &batch{msgs: make([]Stored, 0, batchIDs)}
-			}
-			rows, err := stmt.QueryContext(ctx, lo+k*batchIDs, lo+(k+1)*batchIDs, limit)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				b.msgs = append(b.msgs, Stored{})
-				s := &b.msgs[len(b.msgs)-1]
-				if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
-					rows.Close()
-					return err
-				}
-				if err := hd.decode(header, &s.Header); err != nil {
-					rows.Close()
-					return fmt.Errorf("message %d: %w", s.ID, err)
-				}
-				s.When = time.Unix(sentAt, 0).UTC()
-			}
-			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-				return err
-			}
-			select {
-			case out[r] <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	}
-	// scan runs read on a connection set up for it, and restores the
-	// connection's settings before it goes back to the pool (or, failing
-	// that, has the pool drop it).
-	scan := func(r int64) error {
-		conn, err := d.db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		var mmap, cache int64
-		if err := conn.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil {
-			return err
-		}
-		if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
-			return err
-		}
-		_, err = conn.ExecContext(ctx, `PRAGMA mmap_size = 0; PRAGMA cache_size = -2000`)
-		if err == nil {
-			err = read(r, conn)
-		}
-		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA mmap_size = %d; PRAGMA cache_size = %d`, mmap, cache))
-		if rerr != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		return err
-	}
-	for r := range readers {
-		out[r] = make(chan *batch, 2)
+	out := make([]chan *msgBatch, plan.readers)
+	free := make(chan *msgBatch, 3*plan.readers+1) // batches fn is done with, for reuse
+	for r := range plan.readers {
+		out[r] = make(chan *msgBatch, 2)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := scan(r); err != nil {
+			if err := readBatches(ctx, snap.txs[r], plan, r, limit, out[r], free); err != nil {
 				select {
-				case out[r] <- &batch{err: err}:
+				case out[r] <- &msgBatch{err: err}:
 				case <-ctx.Done():
 				}
 			}
 		}()
 	}
-	for k := range batches {
-		var b *batch
+	return deliverInOrder(ctx, plan, out, free, fn)
+}
+
+const (
+	batchIDs   = 512 // ids per batch of EachMessage
+	maxReaders = 4   // EachMessage's readers: enough to keep fn busy
+)
+
+// sentLimit is the largest sent_at (Unix seconds) of a message sent at or
+// before until; no limit for a zero until.
+func sentLimit(until time.Time) int64 {
+	if until.IsZero() {
+		return 1<<63 - 1
+	}
+	return until.Unix()
+}
+
+// idBatches is how EachMessage shares the ids out between its readers:
+// batch k holds the ids from lo+k*batchIDs up to lo+(k+1)*batchIDs, not
+// included; reader r reads batches r, r+readers, r+2*readers...
+type idBatches struct {
+	lo      int64 // the smallest id
+	count   int64 // batches, up to the largest id
+	readers int64 // 0 for an empty store
+}
+
+// ids are the bounds of batch k: from included, to not.
+func (p idBatches) ids(k int64) (from, to int64) {
+	return p.lo + k*batchIDs, p.lo + (k+1)*batchIDs
+}
+
+// reader is the reader of batch k.
+func (p idBatches) reader(k int64) int64 { return k % p.readers }
+
+// planIDBatches reads the smallest and largest ids of messages and shares
+// the batches between them out to up to maxReaders readers, no more than
+// there are batches.
+func planIDBatches(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, maxReaders int) (idBatches, error) {
+	var lo, hi int64
+	// Two subqueries: SQLite looks up a lone MIN or MAX in the b-tree, but
+	// scans a whole index for the two together.
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM messages), 1),
+		COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&lo, &hi); err != nil {
+		return idBatches{}, err
+	}
+	count := (hi - lo + batchIDs) / batchIDs
+	return idBatches{lo: lo, count: count, readers: min(int64(maxReaders), count)}, nil
+}
+
+// msgBatch is one batch of decoded messages on its way from a reader to
+// fn, or the error that stopped the reader.
+type msgBatch struct {
+	msgs []Stored
+	err  error
+}
+
+// scanConn is a connection of its own set up for one pass over the
+// messages table: without a memory map and with a small page cache,
+// because a memory-mapped scan leaves the whole file resident in the
+// process (a 700 MB store, 700 MB of RSS), and one pass over a table
+// gains nothing from a cache.
+type scanConn struct {
+	*sql.Conn
+	mmap, cache int64 // its settings before, which release restores
+}
+
+// openScanConn takes a connection from the pool and sets it up for a
+// scan.
+func (d *DB) openScanConn(ctx context.Context) (*scanConn, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &scanConn{Conn: conn}
+	err = conn.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&c.mmap)
+	if err == nil {
+		err = conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&c.cache)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 0; PRAGMA cache_size = -2000`); err != nil {
+		c.release(ctx)
+		return nil, err
+	}
+	return c, nil
+}
+
+// release restores the connection's settings and gives it back to the
+// pool, or, failing to restore them, has the pool drop it.
+func (c *scanConn) release(ctx context.Context) {
+	_, err := c.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA mmap_size = %d; PRAGMA cache_size = %d`, c.mmap, c.cache))
+	if err != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	c.Close()
+}
+
+// readSnapshot is read transactions on scan connections, one each, that
+// all read one committed state of the store.
+type readSnapshot struct {
+	conns []*scanConn
+	txs   []*sql.Tx // txs[i] is on conns[i]; nil when not begun
+}
+
+// sameStateTries is how many times openReadSnapshot tries to begin its
+// read transactions with no commit in between before it settles for one
+// transaction.
+var sameStateTries = 3
+
+// openReadSnapshot begins n read transactions, each on a scan connection
+// of its own, that all read one committed state of the store: the latest
+// when it began them. A commit that lands while it begins them makes it roll
+// them back and try again; after sameStateTries tries it returns one
+// transaction alone, which reads one state by itself.
+func (d *DB) openReadSnapshot(ctx context.Context, n int64) (*readSnapshot, error) {
+	s := &readSnapshot{}
+	for range n {
+		c, err := d.openScanConn(ctx)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.conns = append(s.conns, c)
+		s.txs = append(s.txs, nil)
+	}
+	for range sameStateTries {
+		same, err := s.beginAll(ctx)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		if same {
+			return s, nil
+		}
+		s.rollbackAll()
+	}
+	for _, c := range s.conns[1:] {
+		c.release(ctx)
+	}
+	s.conns, s.txs = s.conns[:1], s.txs[:1]
+	if _, err := s.beginAll(ctx); err != nil {
+		s.close(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+// beginAll begins a read transaction on each connection, one after the
+// other, and reports whether they all read the same state: whether no
+// commit landed between the first's start and the last's.
+//
+// In WAL mode a read transaction reads the state committed when its
+// first statement runs (a read-only BEGIN is a deferred one, which reads
+// nothing yet and takes no write lock). PRAGMA data_version, on one
+// connection, changes when another connection, in this process or
+// another, has committed since its last read: read on the last
+// connection before the first transaction starts and again as the first
+// statement of the last, it is the same only if nothing committed in
+// between. (Should it change for anything else, that costs a try, not a
+// wrong answer.)
+func (s *readSnapshot) beginAll(ctx context.Context) (bool, error) {
+	if len(s.conns) == 1 {
+		tx, err := s.conns[0].BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
+		s.txs[0] = tx
+		return err == nil, err
+	}
+	last := s.conns[len(s.conns)-1]
+	var before, after int64
+	if err := last.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&before); err != nil {
+		return false, err
+	}
+	for i, c := range s.conns {
+		// The transaction ends when close rolls it back, not when ctx is
+		// done: database/sql would roll it back on a goroutine of its
+		// own, racing release.
+		tx, err := c.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return false, err
+		}
+		s.txs[i] = tx
+		if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&after); err != nil {
+			return false, err
+		}
+	}
+	return after == before, nil
+}
+
+// rollbackAll ends the transactions begun.
+func (s *readSnapshot) rollbackAll() {
+	for i, tx := range s.txs {
+		if tx != nil {
+			tx.Rollback()
+			s.txs[i] = nil
+		}
+	}
+}
+
+// close ends the transactions and releases the connections.
+func (s *readSnapshot) close(ctx context.Context) {
+	s.rollbackAll()
+	for _, c := range s.conns {
+		c.release(ctx)
+	}
+}
+
+// readBatches is reader r of plan: it reads and decodes its batches in
+// turn, the messages in each sent at or before limit (Unix seconds), and
+// sends each to out, reusing the batches fn is done with (free). It reads
+// them all in tx, its share of the snapshot.
+func readBatches(ctx context.Context, tx *sql.Tx, plan idBatches, r, limit int64, out chan<- *msgBatch, free <-chan *msgBatch) error {
+	// The header comes as TEXT, which the driver hands over as a Go
+	// string in one copy (as a BLOB it takes two: the driver's, then
+	// ours); the database's encoding is UTF-8, so the cast changes no
+	// byte.
+	stmt, err := tx.PrepareContext(ctx, `SELECT id, sent_at, CAST(header AS TEXT) FROM messages
+		WHERE id >= ? AND id < ? AND sent_at <= ?`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	hd := newStreamDecoder()
+	var (
+		sentAt int64
+		header string
+	)
+	for k := r; k < plan.count; k += plan.readers {
+		var b *msgBatch
 		select {
-		case b = <-out[k%readers]:
+		case b = <-free:
+			b.msgs = b.msgs[:0]
+		default:
+			b = &msgBatch{msgs: make([]Stored, 0, batchIDs)}
+		}
+		from, to := plan.ids(k)
+		rows, err := stmt.QueryContext(ctx, from, to, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			b.msgs = append(b.msgs, Stored{})
+			s := &b.msgs[len(b.msgs)-1]
+			if err := rows.Scan(&s.ID, &sentAt, &header); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := hd.decode(header, &s.Header); err != nil {
+				rows.Close()
+				return fmt.Errorf("message %d: %w", s.ID, err)
+			}
+			s.When = time.Unix(sentAt, 0).UTC()
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// deliverInOrder hands fn the messages of plan's batches in batch order,
+// so in id order, taking batch k from its reader's channel (out); it
+// offers each batch back to the readers (free) once fn is done with it.
+// It stops at the first error: a reader's, fn's, or ctx's.
+func deliverInOrder(ctx context.Context, plan idBatches, out []chan *msgBatch, free chan<- *msgBatch, fn func(*Stored) error) error {
+	for k := range plan.count {
+		var b *msgBatch
+		select {
+		case b = <-out[plan.reader(k)]:
 		case <-ctx.Done(): // a reader that saw it first may have sent nothing
 			return ctx.Err()
 		}
