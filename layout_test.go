@@ -84,7 +84,8 @@ func TestLayout(t *testing.T) {
 			allowed := map[string][]string{
 				"":             {},
 				"relationship": {""},
-				"digest":       {"", "relationship"},
+				"digest":       {"", "relationship", "actions"},
+				"actions":      {},
 				"store":        {""},
 				"imapsync":     {""},
 				"mailer":       {""},
@@ -104,7 +105,7 @@ func TestLayout(t *testing.T) {
 		}
 	}
 	// The model and the digest do no I/O, SQL or clock reading.
-	for _, pkg := range []string{"relationship", "digest"} {
+	for _, pkg := range []string{"relationship", "digest", "actions"} {
 		_, others := imports(src[pkg])
 		for _, imp := range others {
 			if slices.Contains([]string{"os", "net", "net/http", "database/sql", "io/fs", "os/exec"}, imp) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rekindle/rekindle/actions"
+
 	"github.com/rekindle/rekindle"
 	"github.com/rekindle/rekindle/relationship"
 )
@@ -48,7 +50,31 @@ type Digest struct {
 	MoreOwes     int `json:"more_owes"`
 	// Empty is true when there is nobody in any of the three lists.
 	Empty bool `json:"empty"`
+	// Applied says, one line each, what the user's taps on earlier
+	// digests' actions did since the last digest ("Marcus Chen snoozed
+	// until 30 December"); empty when nothing.
+	Applied []string `json:"applied"`
+	// Pause is the action that pauses the digests for a week; nil when
+	// the digest offers no actions (Input.Actions is nil).
+	Pause *Action `json:"pause,omitempty"`
 }
+
+// Action is a one-tap command offered in the digest: a mailto: link to
+// the user's own address whose message, once sent, the next sync applies
+// (see package actions).
+type Action struct {
+	// Kind is what it does (actions.Kind's value: "snooze 30 days").
+	Kind string `json:"kind"`
+	// Label is the link's text: "Snooze 30 days".
+	Label string `json:"label"`
+	// URL is the mailto: URL.
+	URL string `json:"url"`
+}
+
+// Linker makes the mailto: URL of an action of kind about target; label
+// says whom or what it is about, in words. It returns "" for an action
+// it cannot offer, which the digest then leaves out.
+type Linker func(kind actions.Kind, target, label string) string
 
 // Me is the user, as the config describes them.
 type Me struct {
@@ -144,6 +170,11 @@ type Person struct {
 	DraftRule string `json:"draft_rule"`
 	// Draft is the message drafted for them.
 	Draft Draft `json:"draft"`
+	// Actions are the one-tap commands offered beside them: for a pick,
+	// snooze 30 days, snooze 3 months, not someone to suggest, less
+	// often, more often (and no reply needed when a follow-up waits);
+	// for a follow-up, no reply needed. Empty without Input.Actions.
+	Actions []Action `json:"actions"`
 }
 
 // Draft is a ready-to-send message.
@@ -215,6 +246,11 @@ type Input struct {
 	MaxFollowups int
 	// Templates renders the drafts and the subject.
 	Templates Templates
+	// Actions, when set, makes the one-tap actions' links; nil offers
+	// none.
+	Actions Linker
+	// Applied are the lines for Digest.Applied.
+	Applied []string
 }
 
 // CheckRules reports a rule that names a draft kind t has no templates
@@ -304,6 +340,10 @@ func Build(in Input) (*Digest, error) {
 			}
 		}
 	}
+	if in.Actions != nil {
+		offerActions(d, in.Actions)
+	}
+	d.Applied = append([]string{}, in.Applied...)
 	d.People, d.AwaitingReply, d.OwesReply = nonNil(d.People), nonNil(d.AwaitingReply), nonNil(d.OwesReply)
 	subject, err := in.Templates.Execute("digest.subject", d)
 	if err != nil {
@@ -311,6 +351,44 @@ func Build(in Input) (*Digest, error) {
 	}
 	d.Subject = HeaderSafe(subject)
 	return d, nil
+}
+
+// offerActions gives each person in d their actions, and d its Pause.
+func offerActions(d *Digest, link Linker) {
+	add := func(p *Person, kind actions.Kind, target, label string) {
+		if target == "" {
+			return
+		}
+		if u := link(kind, target, label); u != "" {
+			p.Actions = append(p.Actions, Action{Kind: string(kind), Label: kind.Label(), URL: u})
+		}
+	}
+	name := func(p *Person) string {
+		if p.Name != "" {
+			return p.Name
+		}
+		return p.Email
+	}
+	conversation := func(p *Person) string {
+		return fmt.Sprintf("%q with %s", p.LastSubject, name(p))
+	}
+	for i := range d.People {
+		p := &d.People[i]
+		for _, k := range []actions.Kind{actions.Snooze30, actions.Snooze90, actions.Ignore, actions.LessOften, actions.MoreOften} {
+			add(p, k, p.Key, name(p))
+		}
+		if p.Followup != "" {
+			add(p, actions.NoReplyNeeded, p.Draft.InReplyTo, conversation(p))
+		}
+	}
+	for _, list := range [][]Person{d.AwaitingReply, d.OwesReply} {
+		for i := range list {
+			add(&list[i], actions.NoReplyNeeded, list[i].Draft.InReplyTo, conversation(&list[i]))
+		}
+	}
+	if u := link(actions.Pause, actions.PauseTarget, "your digests"); u != "" {
+		d.Pause = &Action{Kind: string(actions.Pause), Label: actions.Pause.Label(), URL: u}
+	}
 }
 
 // nonNil returns ps, or an empty list for nil, and gives every Person
@@ -325,6 +403,9 @@ func nonNil(ps []Person) []Person {
 		}
 		if ps[i].Tags == nil {
 			ps[i].Tags = []string{}
+		}
+		if ps[i].Actions == nil {
+			ps[i].Actions = []Action{}
 		}
 	}
 	return ps
