@@ -85,7 +85,7 @@ func TestLayout(t *testing.T) {
 				"":             {},
 				"relationship": {""},
 				"digest":       {"", "relationship", "actions"},
-				"actions":      {},
+				"actions":      {""},
 				"store":        {""},
 				"imapsync":     {""},
 				"mailer":       {""},

@@ -187,3 +187,13 @@ func DomainsAligned(a, b string) bool {
 	}
 	return a == b || strings.HasSuffix(a, b) && a[len(a)-len(b)-1] == '.'
 }
+
+// ActionPrefix starts the Subject of a message that carries a one-tap
+// action from a digest (package actions): the user's own message to
+// themselves, which a sync queues for the application to apply.
+const ActionPrefix = "[rekindle] "
+
+// IsAction reports whether the message's Subject marks it as carrying a
+// digest action. Whether the action is genuine is for package actions to
+// say.
+func (h *Header) IsAction() bool { return strings.HasPrefix(h.Subject, ActionPrefix) }

@@ -25,10 +25,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rekindle/rekindle"
 )
 
 // Prefix starts the Subject of every action message.
-const Prefix = "[rekindle] "
+const Prefix = rekindle.ActionPrefix
 
 // Kind is what an action does; its value is the verb the Subject shows.
 type Kind string

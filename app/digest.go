@@ -45,7 +45,14 @@ func (a *App) Compose(ctx context.Context, now time.Time) (*Composed, error) {
 		return nil, err
 	}
 	local := now.In(a.Zone())
+	day := a.Day(now)
+	applied, err := a.appliedLines(ctx)
+	if err != nil {
+		return nil, err
+	}
 	d, err := digest.Build(digest.Input{
+		Actions:     a.linker(ctx, day),
+		Applied:     applied,
 		Now:         local,
 		Me:          a.me,
 		Suggestions: a.Suggestions(m),
@@ -61,7 +68,6 @@ func (a *App) Compose(ctx context.Context, now time.Time) (*Composed, error) {
 	if err != nil {
 		return nil, err
 	}
-	day := a.Day(now)
 	from, err := a.digestFrom()
 	if err != nil {
 		return nil, err
@@ -181,6 +187,17 @@ func (a *App) SendDigest(ctx context.Context, now time.Time, o SendOptions) (Sen
 		if _, err := a.Sync(ctx, SyncOptions{}); err != nil {
 			a.log.Warn("sync before the digest failed; building it from what the store has", "err", err)
 		}
+	}
+	if paused, err := a.db.DigestsPausedUntil(ctx); err != nil {
+		return Sent{}, err
+	} else if now.Before(paused) && !o.Force {
+		// The day is done: the user asked for quiet.
+		if err := a.db.DigestSent(ctx, day, "", 0); err != nil {
+			return Sent{}, err
+		}
+		done = true
+		return Sent{Day: day, NotSent: "digests are paused until " + paused.In(a.Zone()).Format("Monday 2 January") +
+			" (a digest's \"Pause digests for a week\")"}, nil
 	}
 	c, err := a.Compose(ctx, now)
 	if err != nil {

@@ -110,6 +110,9 @@ func (a *App) relationshipOptions(ctx context.Context, asOf time.Time, all bool)
 	if opts.Splits, err = a.db.Splits(ctx); err != nil {
 		return opts, err
 	}
+	if opts.Dismissed, err = a.db.Dismissed(ctx); err != nil {
+		return opts, err
+	}
 	return opts, nil
 }
 
@@ -133,16 +136,7 @@ func (a *App) pickOptions(h store.SuggestionHistory) relationship.PickOptions {
 // and people the user ignored (so they can be un-ignored: the model drops
 // ignored people, so the ignores are lifted for the lookup).
 func (a *App) Find(ctx context.Context, who string) (*relationship.Contact, error) {
-	now := a.now()
-	opts, err := a.relationshipOptions(ctx, now, true)
-	if err != nil {
-		return nil, err
-	}
-	for k, o := range opts.Overrides {
-		o.Ignore = false
-		opts.Overrides[k] = o
-	}
-	m, err := a.modelWith(ctx, opts, now)
+	m, err := a.everyone(ctx, a.now())
 	if err != nil {
 		return nil, err
 	}

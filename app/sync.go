@@ -24,6 +24,9 @@ type SyncOptions struct {
 type SyncReport struct {
 	// Accounts has one result per account synced, in order (never nil).
 	Accounts []*imapsync.Result
+	// Actions are the digest actions the sync found and looked at:
+	// applied, or ignored and why.
+	Actions []store.ActionRecord
 }
 
 // Summary sums the sync up in one line for the service status: "3
@@ -39,7 +42,17 @@ func (r SyncReport) Summary() string {
 			removed += f.Removed
 		}
 	}
-	return fmt.Sprintf("%s changed, +%d -%d messages", Plural(changed, "folder", "folders"), added, removed)
+	s := fmt.Sprintf("%s changed, +%d -%d messages", Plural(changed, "folder", "folders"), added, removed)
+	applied := 0
+	for _, a := range r.Actions {
+		if a.Applied {
+			applied++
+		}
+	}
+	if applied > 0 {
+		s += ", " + Plural(applied, "action", "actions") + " applied"
+	}
+	return s
 }
 
 // ErrNoAccount is returned (wrapped) when SyncOptions.Account names no
@@ -47,7 +60,8 @@ func (r SyncReport) Summary() string {
 var ErrNoAccount = errors.New("no such account")
 
 // Sync reads every account's new mail headers into the store, one
-// account after the other, and returns what each did. The error joins
+// account after the other, applies the digest actions among them
+// (ApplyActions), and returns what each did. The error joins
 // every account's and folder's failures. A full disk stops the sync: every
 // other account would fail the same way after downloading. An
 // interruption returns ctx's error at once.
@@ -97,6 +111,13 @@ func (a *App) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		if errors.Is(err, store.ErrDiskFull) || errors.Is(res.Err(), store.ErrDiskFull) {
 			break
 		}
+	}
+	// The digest actions among what was stored (and any a failed sync
+	// left queued).
+	acts, err := a.ApplyActions(ctx)
+	report.Actions = acts
+	if err != nil {
+		errs = append(errs, fmt.Errorf("digest actions: %w", err))
 	}
 	return report, errors.Join(errs...)
 }

@@ -51,7 +51,8 @@ type Followups struct {
 // in To, among at most three recipients) has had no message from the user
 // to them since, in any thread. Bulk mail never creates one.
 //
-// Forwards and FYIs (see IsForward) neither await nor owe a reply, and
+// A message the user dismissed (Options.Dismissed: "no reply needed"),
+// forwards and FYIs (see IsForward) neither await nor owe a reply, and
 // neither do messages to or from many people, posts that also went to a
 // mailing list (the list's address is learnt from the List-Id of its
 // mail), machine mail (Auto-Submitted) or list mail.
@@ -74,12 +75,12 @@ func (b *Builder) Followups(now time.Time, after time.Duration) Followups {
 		if !ok || !v.TwoWay {
 			continue
 		}
-		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit && nowT-m.when <= window && !b.public(m) &&
+		if m := v.lastDirectOut; m != nil && nowT-m.when >= limit && nowT-m.when <= window && !b.public(m) && !b.opts.Dismissed[m.msgID] &&
 			(v.lastIn == nil || v.lastIn.when < m.when) &&
 			(v.lastIn == nil || m.parent == "" || m.parent != v.lastIn.msgID) {
 			f.AwaitingReply = append(f.AwaitingReply, followup(&v.Contact, m, now))
 		}
-		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && nowT-m.when <= window && v.lastOut < m.when && !b.public(m) {
+		if m := v.lastDirectIn; m != nil && nowT-m.when >= limit && nowT-m.when <= window && v.lastOut < m.when && !b.public(m) && !b.opts.Dismissed[m.msgID] {
 			f.OwesReply = append(f.OwesReply, followup(&v.Contact, m, now))
 		}
 	}

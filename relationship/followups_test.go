@@ -74,6 +74,20 @@ func TestFollowups(t *testing.T) {
 			check("owes", f.OwesReply, tt.owes)
 		})
 	}
+	t.Run("dismissed", func(t *testing.T) {
+		// "No reply needed" on a message: it neither awaits nor owes; a
+		// later message is judged afresh.
+		dismissed := Options{Dismissed: map[string]bool{ask.MessageID: true, theirAsk.MessageID: true}}
+		if f := build(dismissed, base, one(ask)).Followups(day(16), 0); len(f.AwaitingReply) != 0 {
+			t.Errorf("a dismissed question awaits: %+v", f.AwaitingReply)
+		}
+		if f := build(dismissed, base, one(theirAsk)).Followups(day(20), 0); len(f.OwesReply) != 0 {
+			t.Errorf("a dismissed question is owed: %+v", f.OwesReply)
+		}
+		if f := build(dismissed, base, one(ask, nudge)).Followups(day(20), 0); len(f.AwaitingReply) != 1 || f.AwaitingReply[0].MessageID != nudge.MessageID {
+			t.Errorf("a nudge after a dismissed question: %+v", f.AwaitingReply)
+		}
+	})
 	t.Run("after", func(t *testing.T) {
 		b := build(Options{}, base, one(ask))
 		if f := b.Followups(day(12.5), 2*24*time.Hour); len(f.AwaitingReply) != 1 {

@@ -51,6 +51,10 @@ type Options struct {
 	// Splits are pairs of addresses the user declares to be different
 	// people: no merge, automatic or declared, puts them in one contact.
 	Splits [][2]string
+	// Dismissed are Message-IDs (without angle brackets) of messages the
+	// user said need no reply: a message among them neither awaits nor
+	// owes one. A later message in either direction is judged afresh.
+	Dismissed map[string]bool
 	// HalfLife is how fast warmth fades: an exchange HalfLife ago counts
 	// half as much as one today. Zero means DefaultHalfLife.
 	HalfLife time.Duration

@@ -96,6 +96,9 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		if err := flush(); err != nil {
 			return err
 		}
+		if err := queueActions(ctx, tx, msgs, buf); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE folders SET last_uid = MAX(last_uid, ?) WHERE id = ?`, lastUID, fid)
 		return err
 	})

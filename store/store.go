@@ -247,7 +247,16 @@ const (
 	sqliteIOErr    = 10
 	sqliteFull     = 13
 	sqliteCantOpen = 14
+	// sqliteConstraintUnique is an extended code: a UNIQUE index refused
+	// a row.
+	sqliteConstraintUnique = 2067
 )
+
+// isUniqueViolation reports whether err is a UNIQUE constraint's refusal.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqliteConstraintUnique
+}
 
 // sqliteCode is the primary SQLite result code of err; 0 when err holds
 // no SQLite error.

@@ -66,6 +66,7 @@ func commands() []*command {
 		suggestCommand(),
 		digestCommand(),
 		replayCommand(),
+		actionsCommand(),
 		templatesCommand(),
 		runCommand(),
 		checkCommand(),

@@ -74,7 +74,7 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 		out []syncJSON
 		p   = newProgress(e.stderr, isTerminal(e.stderr) && !asJSON)
 	)
-	_, err = a.Sync(ctx, app.SyncOptions{
+	report, err := a.Sync(ctx, app.SyncOptions{
 		Account:  only,
 		Progress: p.update,
 		AccountDone: func(res *imapsync.Result, err error) {
@@ -95,6 +95,14 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 	if asJSON {
 		if err := writeJSON(e.stdout, out); err != nil {
 			return err
+		}
+		return err
+	}
+	for _, r := range report.Actions {
+		if r.Applied {
+			fmt.Fprintf(e.stdout, "digest action applied: %s\n", r.Note)
+		} else {
+			fmt.Fprintf(e.stdout, "digest action ignored: %s (see rekindle actions)\n", r.Note)
 		}
 	}
 	return err
