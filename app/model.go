@@ -121,10 +121,19 @@ func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Ho
 // pickOptions are the digest's choice settings, with the suggestion
 // history h.
 func (a *App) pickOptions(h store.SuggestionHistory) relationship.PickOptions {
+	// The configuration's 0 is "none"; relationship reads 0 as its
+	// default and a negative value as none.
+	quiet, cool := a.cfg.Digest.QuietDays, a.cfg.Digest.Cooldown.Std()
+	if quiet == 0 {
+		quiet = -1
+	}
+	if cool == 0 {
+		cool = -1
+	}
 	return relationship.PickOptions{
 		MaxContacts:     a.cfg.Digest.MaxContacts,
-		QuietDays:       a.cfg.Digest.QuietDays,
-		CoolDown:        a.cfg.Digest.Cooldown.Std(),
+		QuietDays:       quiet,
+		CoolDown:        cool,
 		LastSuggested:   h.Last,
 		LastDormantPick: h.LastDormant,
 		Targets:         a.targets,

@@ -249,7 +249,9 @@ type Store struct {
 type Sync struct {
 	// Interval is the time between syncs; 1m to 24h, default 15m.
 	Interval Duration `yaml:"interval" json:"interval"`
-	// BatchSize is the number of messages per FETCH; 50 to 10000,
+	// BatchSize is how many fetched messages are written to the store at
+	// a time (each batch is where an interrupted sync resumes, and a step
+	// of the progress line); 50 to 10000,
 	// default 1000.
 	BatchSize int `yaml:"batch_size" json:"batch_size"`
 	// Idle is reserved for watching INBOX with IMAP IDLE between syncs,

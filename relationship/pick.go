@@ -20,10 +20,10 @@ type PickOptions struct {
 	MaxContacts int
 	// QuietDays: nobody with an exchange in the last QuietDays days is
 	// picked, pinned or not (someone you wrote to yesterday needs no
-	// nudge); default 14.
+	// nudge); 0 means the default, 14, and a negative value none.
 	QuietDays int
 	// CoolDown: nobody suggested within CoolDown is picked again, unless
-	// pinned; default 14 days.
+	// pinned; 0 means the default, 14 days, and a negative value none.
 	CoolDown time.Duration
 	// LastSuggested is when each contact was last suggested, keyed by
 	// Contact.Key or by any of the contact's addresses (the store's record
@@ -116,10 +116,10 @@ func (o *PickOptions) normalise() {
 	if o.MaxContacts <= 0 {
 		o.MaxContacts = 5
 	}
-	if o.QuietDays <= 0 {
+	if o.QuietDays == 0 {
 		o.QuietDays = 14
 	}
-	if o.CoolDown <= 0 {
+	if o.CoolDown == 0 {
 		o.CoolDown = 14 * 24 * time.Hour
 	}
 	if o.DormantEvery <= 0 {

@@ -854,11 +854,12 @@ var keyProofs = map[string]func(*testing.T, *keyFixture){
 			}
 			return again
 		}
-		before, after := f.base(t), f.base(t)
+		before, after, none := f.base(t), f.base(t), f.base(t)
 		after.set(t, "digest.cooldown", "1h")
-		b, a := tomorrow(before), tomorrow(after)
-		if b != 0 || a == 0 {
-			t.Errorf("digest.cooldown: the day after a digest, %d of its %d people are suggested again with a cool-down of 1h (before: %d), want some (none)", a, len(picked), b)
+		none.set(t, "digest.cooldown", "0s") // 0 is none, not the default
+		b, a, z := tomorrow(before), tomorrow(after), tomorrow(none)
+		if b != 0 || a == 0 || z != a {
+			t.Errorf("digest.cooldown: the day after a digest, %d of its %d people are suggested again with a cool-down of 1h, %d with 0 (before: %d), want some, as many (none)", a, len(picked), z, b)
 		}
 	},
 	// Nobody in touch within quiet_days is suggested.
