@@ -88,6 +88,7 @@ func TestLayout(t *testing.T) {
 				"actions":      {""},
 				"store":        {""},
 				"imapsync":     {""},
+				"notify":       {},
 				"mailer":       {""},
 				"templates":    {"", "digest"},
 				"config":       {""},

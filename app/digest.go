@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/imapsync"
 	"github.com/rekindle/rekindle/mailer"
+	"github.com/rekindle/rekindle/notify"
 	"github.com/rekindle/rekindle/relationship"
 	"github.com/rekindle/rekindle/store"
 )
@@ -113,8 +117,10 @@ type SendOptions struct {
 	// it is sent; an error stops the send (the CLI writes --html and --eml
 	// there).
 	Composed func(*Composed) error
-	// Retry overrides the mailer's retry policy (tests).
-	Retry mailer.Retry
+	// Retry overrides the mailer's retry policy, and NotifyRetry the
+	// pushes' (tests).
+	Retry       mailer.Retry
+	NotifyRetry notify.Retry
 }
 
 // Sent is what SendDigest did.
@@ -227,10 +233,11 @@ func (a *App) SendDigest(ctx context.Context, now time.Time, o SendOptions) (Sen
 	if err := a.db.RecordSuggestions(ctx, now, picksOf(c)); err != nil {
 		return Sent{}, err
 	}
+	note := strings.TrimSpace(a.appendDrafts(ctx, c) + " " + a.pushes(ctx, c, o.NotifyRetry))
 	return Sent{
 		Day: day, Sent: true, To: c.Message.To.Email, People: n,
 		Followups: len(c.Digest.AwaitingReply) + len(c.Digest.OwesReply),
-		Note:      a.appendDrafts(ctx, c),
+		Note:      note,
 	}, nil
 }
 
@@ -300,4 +307,81 @@ func (a *App) appendDrafts(ctx context.Context, c *Composed) string {
 		notes = append(notes, fmt.Sprintf("%d drafts saved to %s/%s.", len(drafts), acct.Name, folder))
 	}
 	return strings.Join(notes, " ")
+}
+
+// pushes sends the short push of each notify target after a digest went
+// out, and says how that went; a failure is a note, never a stop.
+func (a *App) pushes(ctx context.Context, c *Composed, retry notify.Retry) string {
+	if len(a.cfg.Notify) == 0 {
+		return ""
+	}
+	var names []string
+	for _, p := range c.Digest.People {
+		n := p.FirstName
+		if n == "" {
+			n = p.Name
+		}
+		if n == "" {
+			n = p.Email
+		}
+		names = append(names, n)
+	}
+	waiting := len(c.Digest.AwaitingReply) + len(c.Digest.OwesReply)
+	var text string
+	switch {
+	case len(names) > 0:
+		text = fmt.Sprintf("%s to reconnect with today: %s", Plural(len(names), "person", "people"), strings.Join(names, ", "))
+		if waiting > 0 {
+			text += fmt.Sprintf("; %s waiting", Plural(waiting, "reply", "replies"))
+		}
+	case waiting > 0:
+		text = Plural(waiting, "conversation", "conversations") + " waiting on a reply"
+	default:
+		text = "Nobody is due today."
+	}
+	js, err := json.Marshal(c.Digest)
+	if err != nil {
+		return "Pushes not sent: " + err.Error() + "."
+	}
+	push := notify.Push{Title: "rekindle", Text: text, Tags: []string{"handshake"}, JSON: js}
+	var notes []string
+	for _, t := range a.notifyTargets(c.Message.To.Email) {
+		if err := notify.Send(ctx, t, push, notify.Options{Retry: retry}); err != nil {
+			a.log.Warn("push not sent", slog.String("to", t.Name()), slog.Any("err", err))
+			notes = append(notes, fmt.Sprintf("Push to %s not sent: %v.", t.Name(), err))
+			continue
+		}
+		notes = append(notes, "Pushed to "+t.Name()+".")
+	}
+	return strings.Join(notes, " ")
+}
+
+// notifyTargets are the configuration's notify entries as the notify
+// package takes them; an ntfy push opens a mail to to unless click says
+// otherwise.
+func (a *App) notifyTargets(to string) []notify.Target {
+	var out []notify.Target
+	for i := range a.cfg.Notify {
+		n := &a.cfg.Notify[i]
+		t := notify.Target{Ntfy: n.Ntfy, Webhook: n.Webhook, Click: n.Click}
+		if t.Ntfy != "" && t.Click == "" {
+			t.Click = "mailto:" + to
+		}
+		if len(n.Headers) > 0 {
+			key := fmt.Sprintf("notify[%d]", i)
+			t.Headers = func(ctx context.Context) (http.Header, error) {
+				h := http.Header{}
+				for name, v := range n.Headers {
+					value, err := v.Resolve(ctx, key+".headers."+name)
+					if err != nil {
+						return nil, err
+					}
+					h.Set(name, value)
+				}
+				return h, nil
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }

@@ -57,6 +57,9 @@ type Config struct {
 	Log Log `yaml:"log" json:"log"`
 	// Timeouts bound the waits on things outside rekindle.
 	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
+	// Notify lists where a short push goes after each digest (ntfy, a
+	// webhook); empty means none.
+	Notify []Notify `yaml:"notify" json:"notify"`
 }
 
 // Timeouts bound the waits on things outside rekindle.
@@ -526,7 +529,7 @@ var accountName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (c *checker) config(cfg *Config) error {
-	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log, c.timeouts}
+	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log, c.timeouts, c.notify}
 	for _, step := range steps {
 		if err := step(cfg); err != nil {
 			return err

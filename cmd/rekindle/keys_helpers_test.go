@@ -20,6 +20,8 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -997,4 +999,46 @@ func allPrefixed(list []string, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// keyHTTPServer records the requests an in-process HTTP server gets, by
+// path: an ntfy or a webhook for the notify keys.
+type keyHTTPServer struct {
+	url    string
+	mu     sync.Mutex
+	reqs   map[string][]*http.Request
+	bodies map[string][]string
+}
+
+func keyHTTP(t *testing.T) *keyHTTPServer {
+	t.Helper()
+	h := &keyHTTPServer{reqs: map[string][]*http.Request{}, bodies: map[string][]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.reqs[r.URL.Path] = append(h.reqs[r.URL.Path], r)
+		h.bodies[r.URL.Path] = append(h.bodies[r.URL.Path], string(b))
+	}))
+	t.Cleanup(srv.Close)
+	h.url = srv.URL
+	return h
+}
+
+// count is how many requests path got.
+func (h *keyHTTPServer) count(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.reqs[path])
+}
+
+// last is path's last request and its body; nil when none.
+func (h *keyHTTPServer) last(path string) (*http.Request, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rs := h.reqs[path]
+	if len(rs) == 0 {
+		return nil, ""
+	}
+	return rs[len(rs)-1], h.bodies[path][len(rs)-1]
 }

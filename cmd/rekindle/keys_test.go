@@ -758,6 +758,63 @@ var keyProofs = map[string]func(*testing.T, *keyFixture){
 		}
 	},
 
+	// notify[].ntfy: after the digest, the topic gets the push.
+	"notify[].ntfy": func(t *testing.T, f *keyFixture) {
+		h := keyHTTP(t)
+		before, after := f.base(t), f.base(t)
+		after.set(t, "notify", []any{map[string]any{"ntfy": h.url + "/jane-topic"}})
+		f.send(t, f.open(t, before))
+		if n := h.count("/jane-topic"); n != 0 {
+			t.Fatalf("notify[].ntfy: %d pushes without the key", n)
+		}
+		f.send(t, f.open(t, after))
+		r, body := h.last("/jane-topic")
+		if r == nil || !strings.Contains(body, "to reconnect with today") || r.Header.Get("Title") != "rekindle" {
+			t.Errorf("notify[].ntfy: the topic got %v %q, want a push", r, body)
+		}
+	},
+	// notify[].webhook: after the digest, the hook gets its JSON.
+	"notify[].webhook": func(t *testing.T, f *keyFixture) {
+		h := keyHTTP(t)
+		before, after := f.base(t), f.base(t)
+		after.set(t, "notify", []any{map[string]any{"webhook": h.url + "/hook"}})
+		f.send(t, f.open(t, before))
+		f.send(t, f.open(t, after))
+		r, body := h.last("/hook")
+		if h.count("/hook") != 1 || r.Header.Get("Content-Type") != "application/json" || !strings.Contains(body, `"people"`) {
+			t.Errorf("notify[].webhook: %d calls, last %q", h.count("/hook"), body)
+		}
+	},
+	// notify[].headers go with each request, from any secret source.
+	"notify[].headers": func(t *testing.T, f *keyFixture) {
+		h := keyHTTP(t)
+		before, after := f.base(t), f.base(t)
+		before.set(t, "notify", []any{map[string]any{"ntfy": h.url + "/a"}})
+		after.set(t, "notify", []any{map[string]any{"ntfy": h.url + "/b",
+			"headers": map[string]any{"Authorization": map[string]any{"password_command": "echo Bearer tk_7"}}}})
+		f.send(t, f.open(t, before))
+		f.send(t, f.open(t, after))
+		ra, _ := h.last("/a")
+		rb, _ := h.last("/b")
+		if ra == nil || rb == nil || ra.Header.Get("Authorization") != "" || rb.Header.Get("Authorization") != "Bearer tk_7" {
+			t.Errorf("notify[].headers: Authorization %q, before %q", rb.Header.Get("Authorization"), ra.Header.Get("Authorization"))
+		}
+	},
+	// notify[].click is what tapping the push opens.
+	"notify[].click": func(t *testing.T, f *keyFixture) {
+		h := keyHTTP(t)
+		before, after := f.base(t), f.base(t)
+		before.set(t, "notify", []any{map[string]any{"ntfy": h.url + "/a"}})
+		after.set(t, "notify", []any{map[string]any{"ntfy": h.url + "/b", "click": "https://mail.example.com/"}})
+		f.send(t, f.open(t, before))
+		f.send(t, f.open(t, after))
+		ra, _ := h.last("/a")
+		rb, _ := h.last("/b")
+		if ra == nil || rb == nil || !strings.HasPrefix(ra.Header.Get("Click"), "mailto:") || rb.Header.Get("Click") != "https://mail.example.com/" {
+			t.Errorf("notify[].click: Click %q, before %q", rb.Header.Get("Click"), ra.Header.Get("Click"))
+		}
+	},
+
 	// digest.to is where the digest goes.
 	"digest.to": func(t *testing.T, f *keyFixture) {
 		before, after := f.base(t), f.base(t)
