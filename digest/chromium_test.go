@@ -75,9 +75,28 @@ func TestChromiumLoadsDigest(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(dom, `href="mailto:`); n != len(d.People)+len(d.AwaitingReply)+len(d.OwesReply) {
-		t.Errorf("%d mailto links in the DOM", n)
+	if n, want := strings.Count(dom, `href="mailto:`), len(d.People)+len(d.AwaitingReply)+len(d.OwesReply)+len(actionURLs(d)); n != want {
+		t.Errorf("%d mailto links in the DOM, want %d (a draft button and the actions for each person, and the pause)", n, want)
 	}
+	if !strings.Contains(dom, "Since your last digest: Anna Kowalski snoozed until 1 April; 1 follow-up dismissed.") {
+		t.Error("DOM lacks what earlier taps did")
+	}
+}
+
+// actionURLs lists the URLs of every action d offers, the pause last.
+func actionURLs(d *digest.Digest) []string {
+	var out []string
+	for _, list := range [][]digest.Person{d.People, d.AwaitingReply, d.OwesReply} {
+		for _, p := range list {
+			for _, a := range p.Actions {
+				out = append(out, a.URL)
+			}
+		}
+	}
+	if d.Pause != nil {
+		out = append(out, d.Pause.URL)
+	}
+	return out
 }
 
 // TestChromiumHostile opens the digest of hostile names and subjects: the
