@@ -40,6 +40,10 @@
 //	more_awaiting,
 //	more_owes       how many more of each the cap left out
 //	empty           true when all three lists are empty
+//	applied         [string], what taps on earlier digests' actions did
+//	                since the last one ("Marcus Chen snoozed until 30 December")
+//	pause           Action that pauses the digests for a week; left out
+//	                when the digest offers no actions
 //
 // A Person is
 //
@@ -60,8 +64,18 @@
 //	followup, days_waiting              "awaiting_reply", "owes_reply" or ""; days waited
 //	draft_kind, draft_rule              the draft's template and why it was chosen
 //	draft                               {to, subject, body, in_reply_to, references, mailto_url}
+//	actions                             [Action], the one-tap commands offered beside them
 //
-// in_reply_to and references are left out when empty; every other field is
-// always present, lists as [] rather than null. mailto_url holds '&': an
-// encoder with SetEscapeHTML(false) prints it as is rather than \u0026.
+// and an Action is
+//
+//	kind     what it does: "snooze 30 days", "snooze 3 months", "not someone
+//	         to suggest", "less often", "more often", "no reply needed",
+//	         "pause digests for a week" (package actions' Kind)
+//	label    the link's text: "Snooze 30 days"
+//	url      the mailto: URL of the message that, once sent, applies it
+//
+// pause, in_reply_to and references are left out when empty; every other
+// field is always present, lists as [] rather than null. mailto_url and url
+// hold '&': an encoder with SetEscapeHTML(false) prints them as is rather
+// than \u0026.
 package digest

@@ -48,6 +48,8 @@ func hostile(t *testing.T) (*digest.Digest, digest.Rendered) {
 		}}},
 		Rules:     digest.DraftRules{ByStatus: map[string]string{"cooling": "checkin"}},
 		Templates: set,
+		// What earlier taps did names people, whose names come from mail.
+		Applied: []string{"Eve <script>alert(7)</script> snoozed until 1 April"},
 	}
 	d, err := digest.Build(in)
 	if err != nil {
@@ -89,7 +91,7 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("HTML holds %q from untrusted input", bad)
 		}
 	}
-	for _, want := range []string{"Eve &lt;script&gt;alert(1)&lt;/script&gt;", "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;"} {
+	for _, want := range []string{"Eve &lt;script&gt;alert(1)&lt;/script&gt;", "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;", "Eve &lt;script&gt;alert(7)&lt;/script&gt; snoozed"} {
 		if !strings.Contains(r.HTML, want) {
 			t.Errorf("HTML lacks the escaped %q", want)
 		}

@@ -64,7 +64,9 @@ func golden(t *testing.T, name string, got []byte) {
 // TestGolden renders the digest of the synthetic mailbox (seed 1, 3000
 // messages, as of synth.DefaultNow) and compares the subject and text,
 // the HTML and the JSON with testdata/*.golden: plain, job hunting, on a
-// morning with nobody due, and with every display name stripped.
+// morning with nobody due, with every display name stripped, and without
+// actions. All but the last offer the one-tap actions (fixture.Linker)
+// and say what earlier taps did.
 func TestGolden(t *testing.T) {
 	set := defaults(t)
 	for _, tt := range []struct {
@@ -77,6 +79,8 @@ func TestGolden(t *testing.T) {
 		// A company mailbox: no display names, only first.last addresses;
 		// and at most two follow-ups of each kind.
 		{"company", fixture.Options{Company: true, MaxFollowups: 2}},
+		// Built without actions: no links but the drafts', nothing applied.
+		{"noactions", fixture.Options{NoActions: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d, r := render(t, set, tt.o)

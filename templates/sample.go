@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"strings"
 	"time"
 
 	"github.com/rekindle/rekindle"
@@ -55,6 +56,40 @@ func sampleBare() digest.Person {
 	}
 }
 
+// sampleAction is an action of kind about target, as the daemon offers it:
+// a mailto: to the user whose Subject carries the command. (This package
+// may not import package actions; the Subject is written out.)
+func sampleAction(kind, target, about string) digest.Action {
+	subject := "[rekindle] " + kind + ": " + about + " (" + target + " 2026-03-02 Zk3vQm9sT2xBcDEfGh1jKw)"
+	body := "Send this message as it is: rekindle applies it at its next sync."
+	return digest.Action{
+		Kind: kind, Label: strings.ToUpper(kind[:1]) + kind[1:],
+		URL: digest.Mailto("jane@example.com", subject, body, ""),
+	}
+}
+
+// samplePickActions are a pick's actions, plus no reply needed when a
+// conversation with them waits.
+func samplePickActions(p *digest.Person) []digest.Action {
+	about := p.Name
+	if about == "" {
+		about = p.Email
+	}
+	var as []digest.Action
+	for _, k := range []string{"snooze 30 days", "snooze 3 months", "not someone to suggest", "less often", "more often"} {
+		as = append(as, sampleAction(k, p.Key, about))
+	}
+	if p.Followup != "" {
+		as = append(as, sampleNoReply(p))
+	}
+	return as
+}
+
+// sampleNoReply is the action that says p's conversation needs no reply.
+func sampleNoReply(p *digest.Person) digest.Action {
+	return sampleAction("no reply needed", p.Draft.InReplyTo, `"`+p.LastSubject+`" with `+p.Name)
+}
+
 // sampleDrafts are the data draft templates are validated with: every
 // field set, then as little as possible, so both sides of each {{if}} run.
 func sampleDrafts() []*digest.DraftData {
@@ -70,7 +105,8 @@ func sampleDrafts() []*digest.DraftData {
 
 // Sample returns a digest with every field in use: two people (one at a
 // target company, one without a name), someone awaiting a reply and
-// someone owed one. It is what `rekindle templates check` renders.
+// someone owed one, each with their actions, the pause, and what earlier
+// taps did. It is what `rekindle templates check` renders.
 func Sample() *digest.Digest {
 	p := samplePerson()
 	dormant := sampleBare()
@@ -80,17 +116,36 @@ func Sample() *digest.Digest {
 	aw.DraftKind = rekindle.DraftKindFollowup
 	owes := aw
 	owes.Followup, owes.DraftKind, owes.LastFromMe = digest.FollowupOwes, rekindle.DraftKindReply, false
+	p.Actions, dormant.Actions = samplePickActions(&p), samplePickActions(&dormant)
+	aw.Actions, owes.Actions = []digest.Action{sampleNoReply(&aw)}, []digest.Action{sampleNoReply(&owes)}
+	pause := sampleAction("pause digests for a week", "digests", "your digests")
 	return &digest.Digest{
 		Date: sampleNow, Subject: "Reconnect with Marcus and x@example.net, plus 2 follow-ups", Me: sampleMe(),
 		People:        []digest.Person{p, dormant},
 		AwaitingReply: []digest.Person{aw},
 		OwesReply:     []digest.Person{owes},
+		Applied:       []string{"Anna Kowalski snoozed until 1 April", "1 follow-up dismissed"},
+		Pause:         &pause,
 	}
+}
+
+// withoutActions returns d as a digest built without actions: none
+// offered, nothing applied.
+func withoutActions(d *digest.Digest) *digest.Digest {
+	d.Pause, d.Applied = nil, nil
+	for _, list := range [][]digest.Person{d.People, d.AwaitingReply, d.OwesReply} {
+		for i := range list {
+			list[i].Actions = nil
+		}
+	}
+	return d
 }
 
 // sampleDigests are the data digest templates are validated with: the
 // full sample, one with more follow-ups than it shows, one with people
-// only, and an empty one for a user who set nothing.
+// only, one with follow-ups only, one without actions, and two empty ones:
+// with the pause and what earlier taps did, and for a user who set
+// nothing.
 func sampleDigests() []*digest.Digest {
 	full := Sample()
 	capped := Sample()
@@ -99,6 +154,9 @@ func sampleDigests() []*digest.Digest {
 	peopleOnly.AwaitingReply, peopleOnly.OwesReply = nil, nil
 	followupsOnly := Sample()
 	followupsOnly.People = nil
+	noActions := withoutActions(Sample())
+	paused := Sample()
+	emptyPaused := &digest.Digest{Date: sampleNow, Subject: "Nobody due today", Me: sampleMe(), Empty: true, Applied: paused.Applied, Pause: paused.Pause}
 	empty := &digest.Digest{Date: sampleNow, Subject: "Nobody due today", Empty: true}
-	return []*digest.Digest{full, capped, peopleOnly, followupsOnly, empty}
+	return []*digest.Digest{full, capped, peopleOnly, followupsOnly, noActions, emptyPaused, empty}
 }

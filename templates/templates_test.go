@@ -294,6 +294,7 @@ func TestReadmeDocumentsFields(t *testing.T) {
 	check(".Me.", digest.Me{})
 	check(".Draft.", digest.Draft{})
 	check(".", digest.Digest{})
+	check(".", digest.Action{})
 	for name := range funcs() {
 		if !strings.Contains(readme, "`"+name+" ") {
 			t.Errorf("README.md does not document the function %s", name)

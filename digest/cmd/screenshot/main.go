@@ -3,12 +3,13 @@
 // Chromium at phone and desktop widths, in light and dark mode, so a
 // person can see what the email looks like. `make screenshot` runs it.
 //
-//	go run ./digest/cmd/screenshot [-out DIR] [-templates DIR] [-jobsearch] [-empty] [-company]
+//	go run ./digest/cmd/screenshot [-out DIR] [-templates DIR] [-jobsearch] [-empty] [-company] [-noactions]
 //
 // -templates renders with a templates directory of your own, to preview
 // your changes before the next morning. -company strips every display
 // name from the mail (a company mailbox of bare first.last addresses) and
-// shows at most two follow-ups of each kind.
+// shows at most two follow-ups of each kind. The digest offers the one-tap
+// actions and says what earlier taps did, unless -noactions.
 package main
 
 import (
@@ -33,10 +34,11 @@ func run() int {
 	job := flag.Bool("jobsearch", true, "fill in job-search settings (pitch, role, target companies)")
 	empty := flag.Bool("empty", false, "render the digest of a morning with nobody due")
 	company := flag.Bool("company", false, "strip display names from the mail, and cap follow-ups at two of each kind")
+	noActions := flag.Bool("noactions", false, "offer no one-tap actions, as a digest built without them")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	o := fixture.Options{JobSearch: *job, Empty: *empty}
+	o := fixture.Options{JobSearch: *job, Empty: *empty, NoActions: *noActions}
 	if *company {
 		o.Company, o.MaxFollowups = true, 2
 	}
