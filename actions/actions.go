@@ -117,6 +117,34 @@ func Subject(secret []byte, c Command, label string) string {
 	return fmt.Sprintf("%s%s: %s (%s %s %s)", Prefix, c.Kind, label, c.Target, c.Day, Token(secret, c))
 }
 
+// Body is the text of the message that carries a command: for the user,
+// who sees it before pressing send (rekindle never reads it).
+func Body(k Kind, label string) string {
+	return "Send this message as it is: rekindle will " + k.does(label) + " at its next sync.\n" +
+		"(It reads only the subject line; you may delete this text.)\n"
+}
+
+// does says what k does to label, to end "rekindle will ...".
+func (k Kind) does(label string) string {
+	switch k {
+	case Snooze30:
+		return "snooze " + label + " for 30 days"
+	case Snooze90:
+		return "snooze " + label + " for 3 months"
+	case Ignore:
+		return "stop suggesting " + label
+	case LessOften:
+		return "suggest " + label + " less often"
+	case MoreOften:
+		return "suggest " + label + " more often"
+	case NoReplyNeeded:
+		return "stop counting " + label + " as waiting for a reply"
+	case Pause:
+		return "pause your digests for a week"
+	}
+	return strings.ToLower(k.Label()) + ": " + label
+}
+
 // Request is a command read from a Subject, with the token it carried;
 // nothing in it is checked yet (Verify does).
 type Request struct {

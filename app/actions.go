@@ -205,9 +205,7 @@ func (a *App) linker(ctx context.Context, day string) digest.Linker {
 			return ""
 		}
 		subject := actions.Subject(secret, actions.Command{Kind: kind, Target: target, Day: day}, what)
-		body := fmt.Sprintf("Send this message as it is: at its next sync, rekindle will apply \"%s\" to %s.\n\n"+
-			"(rekindle reads only the subject line; you may delete this text.)\n", kind, what)
-		return digest.Mailto(to, subject, body, "")
+		return digest.Mailto(to, subject, actions.Body(kind, what), "")
 	}
 }
 

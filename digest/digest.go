@@ -343,7 +343,11 @@ func Build(in Input) (*Digest, error) {
 	if in.Actions != nil {
 		offerActions(d, in.Actions)
 	}
-	d.Applied = append([]string{}, in.Applied...)
+	// Applied lines name people as their mail did: untrusted text.
+	d.Applied = make([]string, 0, len(in.Applied))
+	for _, l := range in.Applied {
+		d.Applied = append(d.Applied, untrusted(l, maxReason))
+	}
 	d.People, d.AwaitingReply, d.OwesReply = nonNil(d.People), nonNil(d.AwaitingReply), nonNil(d.OwesReply)
 	subject, err := in.Templates.Execute("digest.subject", d)
 	if err != nil {

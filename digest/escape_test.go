@@ -49,7 +49,7 @@ func hostile(t *testing.T) (*digest.Digest, digest.Rendered) {
 		Rules:     digest.DraftRules{ByStatus: map[string]string{"cooling": "checkin"}},
 		Templates: set,
 		// What earlier taps did names people, whose names come from mail.
-		Applied: []string{"Eve <script>alert(7)</script> snoozed until 1 April"},
+		Applied: []string{"Eve <script>alert(7)</script> snoozed until 1 April", "Mallory\r\nBcc: victim@example.com snoozed\u202e"},
 	}
 	d, err := digest.Build(in)
 	if err != nil {
@@ -76,6 +76,11 @@ func TestHostileInput(t *testing.T) {
 		}
 		if n := len([]rune(p.LastSubject)); n > 120 {
 			t.Errorf("last subject of %d runes", n)
+		}
+	}
+	for _, l := range d.Applied {
+		if strings.ContainsAny(l, "\r\n\u202e") {
+			t.Errorf("applied line %q holds a line break or bidi override", l)
 		}
 	}
 	if got := d.People[0].FirstName; got != "Eve" {
