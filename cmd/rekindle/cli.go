@@ -23,6 +23,8 @@ type command struct {
 	summary string
 	// help is the longer text shown by "rekindle help NAME"; flags follow.
 	help string
+	// hidden leaves the command out of the usage and the manual page.
+	hidden bool
 	// setup registers the command's flags and returns what runs it once
 	// they are parsed, with the arguments left over.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
@@ -73,6 +75,7 @@ func commands() []*command {
 		initCommand(),
 		demoCommand(),
 		versionCommand(),
+		manCommand(),
 	}, overrideCommands()...)
 }
 
@@ -103,7 +106,9 @@ var globalFlags = []globalFlag{
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "rekindle %s.\n\n%s\n\nUsage:\n  %s\n\nCommands:\n", tagline, description, synopsis)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		}
 	}
 	fmt.Fprintf(w, "\nGlobal flags:\n")
 	for _, g := range globalFlags {
