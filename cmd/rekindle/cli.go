@@ -23,6 +23,8 @@ type command struct {
 	summary string
 	// help is the longer text shown by "rekindle help NAME"; flags follow.
 	help string
+	// hidden leaves the command out of the usage and the manual page.
+	hidden bool
 	// setup registers the command's flags and returns what runs it once
 	// they are parsed, with the arguments left over.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
@@ -72,38 +74,47 @@ func commands() []*command {
 		checkCommand(),
 		initCommand(),
 		demoCommand(),
+		versionCommand(),
+		manCommand(),
 	}, overrideCommands()...)
 }
 
-const intro = `rekindle keeps your real relationships warm.
+// tagline completes "rekindle ..." in the usage and the manual's NAME.
+const tagline = "keeps your real relationships warm"
 
-It reads the headers of your mail over IMAP (never the bodies), finds the
+const description = `It reads the headers of your mail over IMAP (never the bodies), finds the
 people you really correspond with, learns each relationship's rhythm, and
 every morning emails you the few people worth reconnecting with, why, and a
-drafted message for each. Everything stays on your machine.
+drafted message for each. Everything stays on your machine.`
 
-Usage:
-  rekindle [--config PATH] COMMAND [flags]
+const synopsis = "rekindle [--config PATH] COMMAND [flags]"
 
-Commands:
-`
+// globalFlag documents one of the flags that come before the command;
+// newGlobalFlags registers them (a test keeps the two in step).
+type globalFlag struct {
+	flag  string // as written: "--config PATH", "-v, --verbose"
+	usage string // a newline continues it on the next line, indented
+}
 
-const outro = `
-Global flags:
-  --config PATH       configuration file (default: $REKINDLE_CONFIG, then
-                      ~/.config/rekindle/config.yaml, then /etc/rekindle/config.yaml)
-  --log-format FMT    text or json (default text)
-  -v, --verbose       log debug lines
-
-Run "rekindle help COMMAND" for a command's flags.
-`
+var globalFlags = []globalFlag{
+	{"--config PATH", "configuration file (default: $REKINDLE_CONFIG, then\n~/.config/rekindle/config.yaml, then /etc/rekindle/config.yaml)"},
+	{"--log-format FMT", "text or json (default text)"},
+	{"-v, --verbose", "log debug lines"},
+	{"--version", "print the version, commit and date, and exit"},
+}
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, intro)
+	fmt.Fprintf(w, "rekindle %s.\n\n%s\n\nUsage:\n  %s\n\nCommands:\n", tagline, description, synopsis)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		}
 	}
-	fmt.Fprint(w, outro)
+	fmt.Fprintf(w, "\nGlobal flags:\n")
+	for _, g := range globalFlags {
+		fmt.Fprintf(w, "  %-19s %s\n", g.flag, strings.ReplaceAll(g.usage, "\n", "\n"+strings.Repeat(" ", 22)))
+	}
+	fmt.Fprintf(w, "\nRun \"rekindle help COMMAND\" for a command's flags.\n")
 }
 
 func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
@@ -130,12 +141,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // mainWith is Main with a reload channel, on which "run" reloads.
 func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, reload: reload}
-	global := flag.NewFlagSet("rekindle", flag.ContinueOnError)
-	global.SetOutput(io.Discard)
-	global.StringVar(&e.configPath, "config", "", "")
-	global.StringVar(&e.logFormat, "log-format", "text", "")
-	global.BoolVar(&e.verbose, "v", false, "")
-	global.BoolVar(&e.verbose, "verbose", false, "")
+	var showVersion bool
+	global := newGlobalFlags(e, &showVersion)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(stdout)
@@ -150,6 +157,10 @@ func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin 
 			e.logFormatFlag = true
 		}
 	})
+	if showVersion {
+		currentVersion().write(stdout)
+		return 0
+	}
 	args = global.Args()
 	if len(args) == 0 {
 		usage(stderr)
@@ -205,6 +216,19 @@ func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin 
 		fmt.Fprintf(stderr, "rekindle %s: %v\n", c.name, err)
 		return 1
 	}
+}
+
+// newGlobalFlags registers the flags globalFlags documents: they set e's
+// fields, and --version sets showVersion.
+func newGlobalFlags(e *env, showVersion *bool) *flag.FlagSet {
+	global := flag.NewFlagSet("rekindle", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	global.StringVar(&e.configPath, "config", "", "")
+	global.StringVar(&e.logFormat, "log-format", "text", "")
+	global.BoolVar(&e.verbose, "v", false, "")
+	global.BoolVar(&e.verbose, "verbose", false, "")
+	global.BoolVar(showVersion, "version", false, "")
+	return global
 }
 
 func findCommand(name string) *command {
