@@ -226,11 +226,15 @@ func split(text, source string) ([]rawCard, []Problem) {
 	return cards, problems
 }
 
-// wantedProps are the properties rekindle reads, and the card's markers.
-var wantedProps = []string{
-	"BEGIN", "END", vcard.FieldFormattedName, vcard.FieldName, vcard.FieldEmail, vcard.FieldCategories,
-	vcard.FieldUID, vcard.FieldKind, vcard.FieldMember, "X-ADDRESSBOOKSERVER-KIND", "X-ADDRESSBOOKSERVER-MEMBER",
-}
+// cardProps are the properties rekindle reads; wantedProps adds the
+// card's markers.
+var (
+	cardProps = []string{
+		vcard.FieldFormattedName, vcard.FieldName, vcard.FieldEmail, vcard.FieldCategories,
+		vcard.FieldUID, vcard.FieldKind, vcard.FieldMember, "X-ADDRESSBOOKSERVER-KIND", "X-ADDRESSBOOKSERVER-MEMBER",
+	}
+	wantedProps = append([]string{"BEGIN", "END"}, cardProps...)
+)
 
 // wanted reports whether a content line is of one of wantedProps, in any
 // case, with or without a group ("item1.EMAIL").
