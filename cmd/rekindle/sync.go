@@ -98,6 +98,9 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 		}
 		return err
 	}
+	if ab := report.AddressBook; ab != nil {
+		fmt.Fprintf(e.stdout, "address book %s: %s in %s\n", ab.URL, app.Plural(ab.Cards, "card", "cards"), ab.Took.Round(time.Millisecond))
+	}
 	for _, r := range report.Actions {
 		if r.Applied {
 			fmt.Fprintf(e.stdout, "digest action applied: %s\n", r.Note)
