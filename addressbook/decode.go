@@ -89,7 +89,11 @@ func decode(data []byte, source string) ([]entry, []Problem) {
 	for _, r := range raw {
 		e, msgs, err := d.decode(r.lines)
 		if err != nil {
-			problems = append(problems, Problem{Source: source, Line: r.line, Msg: fmt.Sprintf("card skipped: %v", err)})
+			msg := err.Error()
+			if msg == "vcard: invalid END value" {
+				msg = "an END line other than END:VCARD inside it (" + msg + ")"
+			}
+			problems = append(problems, Problem{Source: source, Line: r.line, Msg: "card skipped: " + msg})
 			continue
 		}
 		for _, m := range msgs {

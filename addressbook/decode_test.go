@@ -108,7 +108,7 @@ func TestDecodeBroken(t *testing.T) {
 	want := []string{
 		"broken.vcf:7: card skipped: no END:VCARD before the next BEGIN:VCARD",
 		`broken.vcf:11: card "Good After": EMAIL "not-an-address" is not an address; left out`,
-		"broken.vcf:19: card skipped: vcard: invalid END value",
+		"broken.vcf:19: card skipped: an END line other than END:VCARD inside it (vcard: invalid END value)",
 		"broken.vcf:25: card skipped: no END:VCARD before the end of the file",
 	}
 	if got := problemStrings(problems); !reflect.DeepEqual(got, want) {
