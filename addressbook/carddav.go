@@ -132,8 +132,9 @@ func (c *CardDAV) query(ctx context.Context, cl *carddav.Client, u *url.URL) ([]
 	return entries, problems, nil
 }
 
-// each lists the address book and reads its cards one by one, as files:
-// a card that cannot be decoded is skipped with a Problem.
+// each lists the address book and reads its cards one by one, as files
+// (of at most MaxFileSize bytes each): a card that cannot be decoded is
+// skipped with a Problem.
 func (c *CardDAV) each(ctx context.Context, cl *carddav.Client, u *url.URL) ([]entry, []Problem, error) {
 	infos, err := cl.ReadDir(ctx, u.Path, false)
 	if err != nil {
@@ -156,7 +157,7 @@ func (c *CardDAV) each(ctx context.Context, cl *carddav.Client, u *url.URL) ([]e
 			problems = append(problems, Problem{Source: src, Msg: fmt.Sprintf("skipped: %v", err)})
 			continue
 		}
-		data, err := io.ReadAll(r)
+		data, err := io.ReadAll(io.LimitReader(r, MaxFileSize))
 		r.Close()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -210,7 +211,7 @@ func (c *CardDAV) explain(ctx context.Context, err error, timeout time.Duration)
 		return fmt.Errorf("%s did not answer within %s (the timeout): %w", c.URL, timeout, err)
 	case strings.HasPrefix(err.Error(), "401 "):
 		return fmt.Errorf("%s refused the login as %q: %w", c.URL, c.Username, err)
-	case strings.Contains(err.Error(), c.URL) || strings.HasPrefix(err.Error(), c.URL):
+	case strings.Contains(err.Error(), c.URL):
 		return err
 	}
 	return fmt.Errorf("%s: %w", c.URL, err)
