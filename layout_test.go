@@ -73,8 +73,8 @@ func imports(files []*ast.File) (ours, others []string) {
 // TestLayout keeps the dependencies pointing one way, as the README's
 // Development section draws them: the root package holds the shared
 // domain types and imports no other of rekindle's packages; the model and
-// the digest are pure; the adapters (imapsync, store, mailer, templates)
-// do not import one another, nor config, nor the application; only
+// the digest are pure; the adapters (imapsync, store, mailer, templates,
+// addressbook) do not import one another, nor config, nor the application; only
 // package app joins them, and only cmd/rekindle uses app.
 func TestLayout(t *testing.T) {
 	src := sources(t)
@@ -90,6 +90,7 @@ func TestLayout(t *testing.T) {
 				"imapsync":     {""},
 				"notify":       {},
 				"mailer":       {""},
+				"addressbook":  {""},
 				"templates":    {"", "digest"},
 				"config":       {""},
 				"daemon":       {"internal/sdnotify"},

@@ -12,7 +12,8 @@
 //     Both are pure: no I/O, no SQL, no clock.
 //   - The adapters each own one outside thing and import none of one
 //     another: imapsync (IMAP in), store (SQLite), mailer (SMTP out),
-//     templates (the user's templates). config loads the YAML file.
+//     templates (the user's templates), addressbook (vCard files and
+//     CardDAV in). config loads the YAML file.
 //   - daemon schedules work (the sync interval, the digest's cron) and
 //     talks to systemd; it knows nothing of IMAP, SMTP or SQLite.
 //   - app is the application: it converts the configuration into each

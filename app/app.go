@@ -8,9 +8,12 @@
 // DraftRules): no package below app sees a config type. Its methods are
 // the use cases:
 //
-//   - Sync reads every account's new headers into the store.
-//   - Model builds the relationship model as of a moment; Find resolves
-//     what the user typed to one contact.
+//   - Sync reads every account's new headers into the store, and the
+//     CardDAV address book's cards (ReadCardDAV).
+//   - Model builds the relationship model as of a moment, with the
+//     user's address book (address_book: its files read then, its CardDAV
+//     cards as the last sync kept them); Find resolves what the user
+//     typed to one contact.
 //   - Compose builds a digest and the message that carries it;
 //     SendDigest sends today's, at most once a day, and records it.
 //   - Replay shows the digests past mornings would have had.
@@ -36,6 +39,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rekindle/rekindle/addressbook"
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/digest"
 	"github.com/rekindle/rekindle/imapsync"
@@ -71,6 +75,11 @@ type App struct {
 	me          digest.Me
 	rules       digest.DraftRules
 	targets     []relationship.Target
+	// carddav is the CardDAV address book as addressbook takes it (nil
+	// without one); carddavErr why it cannot be reached (an unreadable
+	// address_book.carddav.ca_file).
+	carddav    *addressbook.CardDAV
+	carddavErr error
 
 	tmplOnce sync.Once
 	tmpl     *templates.Set
@@ -134,6 +143,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		a.smtp = &sc
 	}
 	a.me, a.rules, a.targets = digestSettings(cfg)
+	a.carddav, a.carddavErr = cardDAV(cfg)
 	return a, nil
 }
 
@@ -282,6 +292,23 @@ func smtpConfig(s *config.SMTP) (mailer.Config, error) {
 	return mailer.Config{
 		Host: s.Host, Port: s.Port, Security: security, Username: s.Username, Auth: auth,
 		Secret: s.Resolve, AllowPlaintextAuth: s.AllowPlaintextAuth, TLS: tc,
+	}, nil
+}
+
+// cardDAV turns the address_book.carddav section into what addressbook
+// needs; nil without one.
+func cardDAV(cfg *config.Config) (*addressbook.CardDAV, error) {
+	cd := cfg.AddressBook.CardDAV
+	if cd == nil {
+		return nil, nil
+	}
+	tc, err := tlsConfig(cd.CAFile, cd.TLSServerName, "address_book.carddav.ca_file")
+	if err != nil {
+		return nil, err
+	}
+	secret := *cd
+	return &addressbook.CardDAV{
+		URL: cd.URL, Username: cd.Username, Password: secret.Resolve, TLS: tc, Timeout: cd.Timeout.Std(),
 	}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rekindle/rekindle"
+	"github.com/rekindle/rekindle/addressbook"
 	"github.com/rekindle/rekindle/imapsync"
 	"github.com/rekindle/rekindle/mailer"
 	"github.com/rekindle/rekindle/store"
@@ -30,7 +32,8 @@ type CheckLine struct {
 
 // Check logs in to every IMAP account and lists the folders it will read
 // (and which it skips, and why), finds the Drafts folder of the accounts
-// with drafts: true, logs in to SMTP without sending, loads the
+// with drafts: true, logs in to SMTP without sending, reads the address
+// book (its files, and the CardDAV server, keeping nothing), loads the
 // templates, opens the store, and works out the next digest time. It
 // reports each as a line to report and returns how many problems it
 // found; an interruption returns ctx's error.
@@ -119,6 +122,41 @@ func (a *App) Check(ctx context.Context, report func(CheckLine)) (problems int, 
 		}
 	}
 
+	if ctx.Err() != nil {
+		return problems, ctx.Err()
+	}
+	for i, p := range a.cfg.AddressBook.Files {
+		cards, ps, err := addressbook.ReadPath(p)
+		if err != nil {
+			bad(fmt.Errorf("address_book.files[%d]: %w", i, err))
+			continue
+		}
+		ok("address book %s: %s", p, Plural(len(cards), "card", "cards"))
+		checkProblems(ps, detail)
+	}
+	if a.carddav != nil || a.carddavErr != nil {
+		var (
+			cards []rekindle.Card
+			ps    []addressbook.Problem
+		)
+		err := a.carddavErr
+		if err == nil {
+			err = checkStep(ctx, limit, "address_book.carddav", "reading "+a.carddav.URL, func(ctx context.Context) (err error) {
+				cards, ps, err = a.carddav.Read(ctx)
+				return err
+			})
+			if err != nil && !strings.HasPrefix(err.Error(), "address_book") {
+				err = fmt.Errorf("address_book.carddav: %w", err)
+			}
+		}
+		if err != nil {
+			bad(err)
+		} else {
+			ok("address book %s: logged in as %s, %s (nothing kept: rekindle sync keeps them)", a.carddav.URL, a.carddav.Username, Plural(len(cards), "card", "cards"))
+			checkProblems(ps, detail)
+		}
+	}
+
 	if _, err := a.Templates(); err != nil {
 		bad(err)
 	} else if a.cfg.Templates.Dir != "" {
@@ -142,6 +180,19 @@ func (a *App) Check(ctx context.Context, report func(CheckLine)) (problems int, 
 	next := a.cfg.Digest.Next(a.now())
 	ok("next digest %s (schedule %q in %s)", next.Format("Mon 2006-01-02 15:04 MST"), a.cfg.Digest.Schedule, a.Zone())
 	return problems, nil
+}
+
+// checkProblems reports an address book's problems, the first few of
+// them in full.
+func checkProblems(ps []addressbook.Problem, detail func(string, ...any)) {
+	const most = 5
+	for i, p := range ps {
+		if i == most {
+			detail("and %d more problems like these", len(ps)-most)
+			break
+		}
+		detail("%s", p)
+	}
 }
 
 // checkStep runs one step of the check under a backstop deadline. The

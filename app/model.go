@@ -68,8 +68,8 @@ func (a *App) Suggestions(m *Model) []relationship.Suggestion {
 	return relationship.Pick(m.Contacts, m.Now, a.pickOptions(m.history))
 }
 
-// relationshipOptions gathers what the model needs from the configuration
-// and the user's overrides in the store.
+// relationshipOptions gathers what the model needs from the configuration,
+// the user's overrides in the store and the user's address book.
 func (a *App) relationshipOptions(ctx context.Context, asOf time.Time, all bool) (relationship.Options, error) {
 	opts := relationship.Options{
 		Me:            a.cfg.Me.Addresses,
@@ -111,6 +111,9 @@ func (a *App) relationshipOptions(ctx context.Context, asOf time.Time, all bool)
 		return opts, err
 	}
 	if opts.Dismissed, err = a.db.Dismissed(ctx); err != nil {
+		return opts, err
+	}
+	if opts.Cards, err = a.Cards(ctx); err != nil {
 		return opts, err
 	}
 	return opts, nil

@@ -27,6 +27,10 @@ type SyncReport struct {
 	// Actions are the digest actions the sync found and looked at:
 	// applied, or ignored and why.
 	Actions []store.ActionRecord
+	// AddressBook is what the read of the CardDAV address book found;
+	// nil without one, when it failed, or when the sync was of one
+	// account.
+	AddressBook *CardDAVRead
 }
 
 // Summary sums the sync up in one line for the service status: "3
@@ -52,6 +56,9 @@ func (r SyncReport) Summary() string {
 	if applied > 0 {
 		s += ", " + Plural(applied, "action", "actions") + " applied"
 	}
+	if r.AddressBook != nil {
+		s += ", " + Plural(r.AddressBook.Cards, "card", "cards") + " in the address book"
+	}
 	return s
 }
 
@@ -60,8 +67,9 @@ func (r SyncReport) Summary() string {
 var ErrNoAccount = errors.New("no such account")
 
 // Sync reads every account's new mail headers into the store, one
-// account after the other, applies the digest actions among them
-// (ApplyActions), and returns what each did. The error joins
+// account after the other, then, unless o.Account narrows the sync, the
+// CardDAV address book (ReadCardDAV), applies the digest actions among
+// them (ApplyActions), and returns what each did. The error joins
 // every account's and folder's failures. A full disk stops the sync: every
 // other account would fail the same way after downloading. An
 // interruption returns ctx's error at once.
@@ -110,6 +118,18 @@ func (a *App) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 		}
 		if errors.Is(err, store.ErrDiskFull) || errors.Is(res.Err(), store.ErrDiskFull) {
 			break
+		}
+	}
+	// The CardDAV address book, when every account is synced. A server
+	// that fails leaves the cards of the last read for the model.
+	if o.Account == "" {
+		ab, err := a.ReadCardDAV(ctx)
+		if err != nil && ctx.Err() != nil {
+			return report, ctx.Err()
+		}
+		report.AddressBook = ab
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	// The digest actions among what was stored (and any a failed sync

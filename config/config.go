@@ -11,10 +11,12 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -51,6 +53,9 @@ type Config struct {
 	// Ignore lists addresses and domains never treated as contacts; see
 	// Ignored for the syntax.
 	Ignore []string `yaml:"ignore" json:"ignore"`
+	// AddressBook is the user's address book: vCard files and a CardDAV
+	// server, which name people and group their addresses.
+	AddressBook AddressBook `yaml:"address_book" json:"address_book"`
 	// Templates locates the user's draft and digest templates.
 	Templates Templates `yaml:"templates" json:"templates"`
 	// Log configures logging.
@@ -357,6 +362,46 @@ type Digest struct {
 	Zone *time.Location `yaml:"-" json:"-"`
 }
 
+// AddressBook is the user's address book. Each card's addresses are one
+// person, its name names them and its categories tag them; the user's
+// own merges, splits and tags come first.
+type AddressBook struct {
+	// Files are vCard files, or directories of them (as vdirsyncer and
+	// khard keep them), read with their subdirectories at every model
+	// build. Paths as for every path: ~/ expanded, relative to the
+	// configuration file.
+	Files []string `yaml:"files" json:"files"`
+	// CardDAV is an address book on a CardDAV server, read at every sync
+	// and kept in the store; nil when the file has no carddav section.
+	CardDAV *CardDAV `yaml:"carddav,omitempty" json:"carddav,omitempty"`
+}
+
+// CardDAV is how to reach and log in to a CardDAV address book.
+type CardDAV struct {
+	// URL is the address book's own URL (the collection holding the
+	// cards), https or http. Required.
+	URL string `yaml:"url" json:"url"`
+	// Username is the login name. Required.
+	Username string `yaml:"username" json:"username"`
+	// SecretSource holds the password; with none set, the systemd
+	// credential carddav.password.
+	SecretSource `yaml:",inline"`
+	// CAFile is a PEM file of extra certificate authorities to trust.
+	CAFile string `yaml:"ca_file,omitempty" json:"ca_file,omitempty"`
+	// TLSServerName overrides the name verified in the server's
+	// certificate; empty means the URL's host.
+	TLSServerName string `yaml:"tls_server_name,omitempty" json:"tls_server_name,omitempty"`
+	// AllowPlaintextAuth permits an http URL to a host that is not
+	// loopback, which sends the password in clear.
+	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth" json:"allow_plaintext_auth"`
+	// Timeout bounds a whole read of the address book, from connecting
+	// to the last card; 1s to 10m, default 1m.
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+}
+
+// DefaultCardDAVTimeout is address_book.carddav.timeout's default.
+const DefaultCardDAVTimeout = time.Minute
+
 // Templates locates the user's templates.
 type Templates struct {
 	// Dir holds templates that replace the embedded defaults of the same
@@ -529,7 +574,7 @@ var accountName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (c *checker) config(cfg *Config) error {
-	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.templates, c.log, c.timeouts, c.notify}
+	steps := []func(*Config) error{c.me, c.accounts, c.store, c.sync, c.smtp, c.digest, c.ignore, c.addressBook, c.templates, c.log, c.timeouts, c.notify}
 	for _, step := range steps {
 		if err := step(cfg); err != nil {
 			return err
@@ -954,6 +999,96 @@ func (c *checker) ignore(cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+func (c *checker) addressBook(cfg *Config) error {
+	ab := &cfg.AddressBook
+	for i, p := range ab.Files {
+		key := fmt.Sprintf("address_book.files[%d]", i)
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return c.errorf(key, "empty; write a vCard file, or a directory of them such as ~/.contacts/")
+		}
+		var err error
+		if ab.Files[i], err = c.path(key, p); err != nil {
+			return err
+		}
+	}
+	d := ab.CardDAV
+	if d == nil {
+		return nil
+	}
+	const k = "address_book.carddav."
+	d.URL = strings.TrimSpace(d.URL)
+	if d.URL == "" {
+		return c.errorf(k+"url", "required: the address book's URL, such as https://dav.example.com/addressbooks/jane/contacts/")
+	}
+	u, err := url.Parse(d.URL)
+	switch {
+	case err != nil:
+		return c.errorf(k+"url", "%q is not a URL: %v", d.URL, err)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return c.errorf(k+"url", "%q: write an https:// URL (or http://)", d.URL)
+	case u.Host == "" || u.Hostname() == "":
+		return c.errorf(k+"url", "%q has no host", d.URL)
+	case u.User != nil:
+		return c.errorf(k+"url", "%q has a login in it: write the name under %susername and the password with one of the password keys", redactURL(u), k)
+	}
+	d.Username = strings.TrimSpace(d.Username)
+	if d.Username == "" {
+		return c.errorf(k+"username", "required: the name you log in with")
+	}
+	s := &d.SecretSource
+	s.PasswordFile = strings.TrimSpace(s.PasswordFile)
+	s.PasswordCommand = strings.TrimSpace(s.PasswordCommand)
+	s.PasswordEnv = strings.TrimSpace(s.PasswordEnv)
+	set := s.setKeys()
+	if len(set) > 1 {
+		return c.errorf(k+set[1], "%s is set too; keep only one of password, password_file, password_command, password_env", set[0])
+	}
+	if len(set) == 0 && !c.hasCredential("carddav.password") {
+		return c.errorf(k+"password", "no password: set one of password, password_file, password_command or password_env"+
+			" (under systemd, LoadCredential=carddav.password works too)")
+	}
+	if s.PasswordEnv != "" && !envName.MatchString(s.PasswordEnv) {
+		return c.errorf(k+"password_env", "%q is not an environment variable name; write the name only, without $", s.PasswordEnv)
+	}
+	s.getenv = c.custom
+	if u.Scheme == "http" && !d.AllowPlaintextAuth && !isLoopback(u.Hostname()) {
+		return c.errorf(k+"url", "http:// would send your password in clear to %s; use https://, "+
+			"or set %sallow_plaintext_auth: true to accept that", u.Hostname(), k)
+	}
+	if s.PasswordFile, err = c.path(k+"password_file", s.PasswordFile); err != nil {
+		return err
+	}
+	if d.CAFile, err = c.path(k+"ca_file", d.CAFile); err != nil {
+		return err
+	}
+	d.TLSServerName = strings.TrimSpace(d.TLSServerName)
+	if !c.has(k+"timeout") && d.Timeout == 0 {
+		d.Timeout = Duration(DefaultCardDAVTimeout)
+	}
+	if t := d.Timeout.Std(); t < time.Second || t > 10*time.Minute {
+		return c.errorf(k+"timeout", "%s is out of range 1s..10m", d.Timeout)
+	}
+	return nil
+}
+
+// redactURL is u with its password, if any, replaced.
+func redactURL(u *url.URL) string {
+	if _, ok := u.User.Password(); ok {
+		v := *u
+		v.User = url.UserPassword(u.User.Username(), "xxxxx")
+		return v.String()
+	}
+	return u.String()
+}
+
+// Resolve returns the CardDAV password, from the secret source or from
+// the systemd credential carddav.password. A password command is bounded
+// as for IMAP.
+func (c *CardDAV) Resolve(ctx context.Context) (string, error) {
+	return c.SecretSource.resolve(ctx, "address_book.carddav", "carddav.password")
 }
 
 func (c *checker) templates(cfg *Config) error {

@@ -344,5 +344,8 @@ func (c *checker) timeouts(cfg *Config) error {
 	if cfg.SMTP != nil {
 		cfg.SMTP.SecretSource.key, cfg.SMTP.SecretSource.timeout = "smtp", d
 	}
+	if cd := cfg.AddressBook.CardDAV; cd != nil {
+		cd.SecretSource.key, cd.SecretSource.timeout = "address_book.carddav", d
+	}
 	return nil
 }

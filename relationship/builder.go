@@ -18,10 +18,15 @@ import (
 type Builder struct {
 	opts      Options
 	overrides map[string][]Override // Options.Overrides by lower-case key
-	me        *matcher
-	ignore    *matcher
-	asOf      int64 // unix seconds; 0: no limit
-	hasAsOf   bool
+	// cardsOf lists, by the canonical form of an address, the indexes in
+	// Options.Cards of the cards that hold it; cardTags are each card's
+	// categories as tags.
+	cardsOf  map[string][]int32
+	cardTags [][]string
+	me       *matcher
+	ignore   *matcher
+	asOf     int64 // unix seconds; 0: no limit
+	hasAsOf  bool
 
 	idx   map[string]int32 // address -> index in addrs
 	addrs []addrState
@@ -196,7 +201,33 @@ func NewBuilder(opts Options) *Builder {
 	if !opts.AsOf.IsZero() {
 		b.asOf, b.hasAsOf = opts.AsOf.Unix(), true
 	}
+	if len(opts.Cards) > 0 {
+		b.cardsOf = make(map[string][]int32)
+		b.cardTags = make([][]string, len(opts.Cards))
+		for k := range opts.Cards {
+			card := &opts.Cards[k]
+			for _, e := range card.Emails {
+				c := canonical(e)
+				if c != "" && !slices.Contains(b.cardsOf[c], int32(k)) {
+					b.cardsOf[c] = append(b.cardsOf[c], int32(k))
+				}
+			}
+			for _, cat := range card.Categories {
+				if t := CategoryTag(cat); t != "" && !slices.Contains(b.cardTags[k], t) {
+					b.cardTags[k] = append(b.cardTags[k], t)
+				}
+			}
+		}
+	}
 	return b
+}
+
+// CategoryTag is the tag an address book category becomes: lower case,
+// each run of white space or commas one '-' ("Book Club" is book-club);
+// "" for a category of nothing else.
+func CategoryTag(category string) string {
+	words := strings.FieldsFunc(category, func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+	return strings.ToLower(strings.Join(words, "-"))
 }
 
 // addr returns the index of an address, adding it on first sight.

@@ -36,10 +36,12 @@ type Contact struct {
 	Email string
 	// Addresses are all of the person's addresses, sorted.
 	Addresses []string
-	// Name is the display name they most often give themselves in From,
-	// tidied ("Doe, Jane" becomes "Jane Doe"); else the name the user or
-	// others most often give them in To and Cc; else a name read from a
-	// first.last address (NameFromAddress); else empty.
+	// Name is the name on the user's address book card for them
+	// (Options.Cards); else the display name they most often give
+	// themselves in From, tidied ("Doe, Jane" becomes "Jane Doe"); else
+	// the name the user or others most often give them in To and Cc;
+	// else a name read from a first.last address (NameFromAddress); else
+	// empty.
 	Name string
 	// TwoWay is true when the user wrote to them and they wrote to the
 	// user, in at least three ordinary messages all told (bulk mail does
@@ -93,8 +95,9 @@ type Contact struct {
 	LastMessageID  string
 	LastReferences []string
 	LastFromMe     bool
-	// Tags, Pinned and SnoozeUntil come from the user's overrides; Snoozed
-	// is true while SnoozeUntil is in the future.
+	// Tags come from the user's overrides and from the categories of
+	// their address book cards (sorted); Pinned and SnoozeUntil from the
+	// overrides. Snoozed is true while SnoozeUntil is in the future.
 	Tags        []string
 	Pinned      bool
 	Snoozed     bool
@@ -129,7 +132,8 @@ type view struct {
 //
 // Addresses are merged into one person when they are the same mailbox
 // (case, plus tags, Gmail dots), when the user declares it
-// (Options.Merges), or when they carry the same display name (compared
+// (Options.Merges), when a card of the user's address book lists them
+// (Options.Cards), or when they carry the same display name (compared
 // without case, accents, punctuation or word order, and of at least two
 // words) and took part in a common thread, which is what happens when
 // someone answers from their phone's account. Options.Splits vetoes any of
@@ -260,6 +264,7 @@ func (b *Builder) cluster() *peopleCache {
 			}
 		}
 	}
+	b.mergeCards(lookup, active, union)
 	canon := make(map[string]int32)
 	keys := make([]string, n)
 	for i := int32(0); i < int32(n); i++ {
@@ -318,6 +323,72 @@ func (b *Builder) cluster() *peopleCache {
 	}
 	b.people = pc
 	return pc
+}
+
+// mergeCards makes each card's addresses one person, after the user's
+// merges and under the user's splits (union vetoes those). A card's
+// address is found as written or, failing that, as the mailbox it
+// delivers to: the card's jane.doe@gmail.com is the mail's
+// janedoe@gmail.com.
+func (b *Builder) mergeCards(lookup func(string) (int32, bool), active func(int32) bool, union func(x, y int32)) {
+	if len(b.opts.Cards) == 0 {
+		return
+	}
+	byCanon := make(map[string]int32)
+	for i := int32(0); i < int32(len(b.addrs)); i++ {
+		if !active(i) {
+			continue
+		}
+		if c := canonical(b.addrs[i].email); c != "" {
+			if _, ok := byCanon[c]; !ok {
+				byCanon[c] = i
+			}
+		}
+	}
+	for k := range b.opts.Cards {
+		first := int32(-1)
+		for _, e := range b.opts.Cards[k].Emails {
+			i, ok := lookup(e)
+			if !ok {
+				i, ok = byCanon[canonical(e)]
+			}
+			switch {
+			case !ok:
+			case first < 0:
+				first = i
+			default:
+				union(first, i)
+			}
+		}
+	}
+}
+
+// cards calls f with the index in Options.Cards of each card holding one
+// of addrs, in no particular order, a card once per address it holds.
+func (b *Builder) cards(addrs []string, f func(k int32)) {
+	if len(b.cardsOf) == 0 {
+		return
+	}
+	for _, a := range addrs {
+		for _, k := range b.cardsOf[canonical(a)] {
+			f(k)
+		}
+	}
+}
+
+// cardName is the name the first card naming one of addrs gives; "" if
+// none does.
+func (b *Builder) cardName(addrs []string) string {
+	best := int32(-1)
+	b.cards(addrs, func(k int32) {
+		if b.opts.Cards[k].Name != "" && (best < 0 || k < best) {
+			best = k
+		}
+	})
+	if best < 0 {
+		return ""
+	}
+	return b.opts.Cards[best].Name
 }
 
 // bestName is the most frequent display name (ties: the first in byte
@@ -441,6 +512,9 @@ func (b *Builder) evaluate(p *person, now time.Time) view {
 	if c.Name == "" {
 		c.Name = NameFromAddress(c.Email)
 	}
+	if n := b.cardName(c.Addresses); n != "" {
+		c.Name = n
+	}
 
 	c.Threads = p.threads
 	c.FirstContact, c.LastContact = unix(first), unix(last)
@@ -511,6 +585,13 @@ func (b *Builder) applyOverrides(v *view, now time.Time) {
 	if !slices.Contains(c.Addresses, c.Key) {
 		apply(c.Key)
 	}
+	b.cards(c.Addresses, func(k int32) {
+		for _, t := range b.cardTags[k] {
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+	})
 	slices.Sort(tags)
 	c.Tags = tags
 	c.Snoozed = c.SnoozeUntil.After(now)

@@ -24,8 +24,9 @@
 //
 // # What counts
 //
-// A contact is a person, not an address (see Options.Merges and the merge
-// rules on Builder.Contacts), and only a two-way relationship counts: the
+// A contact is a person, not an address (see Options.Merges, the address
+// book's cards in Options.Cards, and the merge rules on
+// Builder.Contacts), and only a two-way relationship counts: the
 // user wrote to them and they wrote to the user, three messages at least
 // all told. Never counted: rekindle's
 // own digests; mailing-list and bulk mail (List-Id, List-Unsubscribe,

@@ -49,8 +49,28 @@ type Options struct {
 	// Merges are groups of addresses the user declares to be one person.
 	Merges [][]string
 	// Splits are pairs of addresses the user declares to be different
-	// people: no merge, automatic or declared, puts them in one contact.
+	// people: no merge, automatic, declared or from a card, puts them in
+	// one contact.
 	Splits [][2]string
+	// Cards are the user's address book. A card says three things about
+	// the person its addresses belong to (an address matches as the
+	// mailbox it delivers to: case, plus tags and Gmail dots aside):
+	//
+	//   - Its addresses are one person, as a merge, but below the user's
+	//     own: Merges are made first and Splits veto a card's merge, so a
+	//     card never puts together what the user split, nor takes an
+	//     address away from a group the user merged it into.
+	//   - Its Name names the person, over any name read from the mail.
+	//     When several cards name one person, the first in Cards wins.
+	//     (No override names a contact; an override that did would come
+	//     first.)
+	//   - Its Categories are tags (see CategoryTag), added to those of the
+	//     overrides: they count for TagCadence and are listed in
+	//     Contact.Tags.
+	//
+	// A card's addresses that are the user's, ignored, robots, or never
+	// seen in counted mail are left out of its merge.
+	Cards []rekindle.Card
 	// Dismissed are Message-IDs (without angle brackets) of messages the
 	// user said need no reply: a message among them neither awaits nor
 	// owes one. A later message in either direction is judged afresh.

@@ -383,3 +383,113 @@ func BenchmarkReplay50k(b *testing.B) {
 	b.ReportMetric(float64(walls[len(walls)/2].Microseconds())/1000, "wall-ms")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 }
+
+// BenchmarkContacts50kAddressBook is the address book's cost at a model
+// build: "contacts --json" over the 50,000-message store, without an
+// address book and with address_book.files holding one vCard file of
+// 2,000 cards (about 3.5 MB as Apple Contacts exports them, a photo on
+// one card in five): one card for each contact the model finds, which
+// names them, tags them, and joins every other pair into one person, and
+// the rest for people the mail never saw. It reports wall-ms (median)
+// and peak-MB for each:
+//
+//	go test ./cmd/rekindle -run '^$' -bench 'Contacts50kAddressBook' -benchtime 5x
+func BenchmarkContacts50kAddressBook(b *testing.B) {
+	bin := buildBinary(b)
+	cfg := benchStore(b, 50_000)
+	// The contacts, one-way ones too, to write cards for.
+	out, _, _ := execMeasured(b, bin, []string{"--config", cfg, "contacts", "--json", "--all", "--as-of", asOfArg})
+	var contacts []struct {
+		Name      string   `json:"name"`
+		Addresses []string `json:"addresses"`
+	}
+	if err := json.Unmarshal(out, &contacts); err != nil || len(contacts) == 0 {
+		b.Fatalf("contacts: %v", err)
+	}
+	vcf := benchCards(2000, contacts)
+	dir := b.TempDir()
+	path := filepath.Join(dir, "contacts.vcf")
+	if err := os.WriteFile(path, []byte(vcf), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	base, err := os.ReadFile(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	withBook := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(withBook, append(base, []byte("address_book: {files: ["+path+"]}\n")...), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d contacts; address book of 2,000 cards, %.1f MB", len(contacts), float64(len(vcf))/(1<<20))
+	for _, c := range []struct{ name, cfg string }{{"without", cfg}, {"with", withBook}} {
+		b.Run(c.name, func(b *testing.B) {
+			args := []string{"contacts", "--json"}
+			runBinary(b, bin, c.cfg, args)
+			var walls []time.Duration
+			var peak int64
+			for b.Loop() {
+				wall, rss := runBinary(b, bin, c.cfg, args)
+				walls = append(walls, wall)
+				peak = max(peak, rss)
+			}
+			slices.Sort(walls)
+			b.ReportMetric(float64(walls[len(walls)/2].Microseconds())/1000, "wall-ms")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		})
+	}
+}
+
+// benchCards writes n vCards in Apple Contacts' style: first one for
+// each pair of contacts (both their addresses on one card, which merges
+// them), then one per remaining contact, then people never mailed.
+func benchCards(n int, contacts []struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+}) string {
+	photo := strings.Repeat("/9j/4AAQSkZJRgABAQAASABIAAD", 230) // about 6 KB of base64
+	var sb strings.Builder
+	line := func(s string) {
+		for first := true; len(s) > 0; first = false {
+			w := 75
+			if !first {
+				sb.WriteByte(' ')
+				w = 74
+			}
+			w = min(w, len(s))
+			sb.WriteString(s[:w] + "\r\n")
+			s = s[w:]
+		}
+	}
+	for i := range n {
+		var name string
+		var addrs []string
+		switch {
+		case i < len(contacts)/4:
+			// Two contacts on one card.
+			a, b := contacts[2*i], contacts[2*i+1]
+			name, addrs = "Card "+a.Name, append(slices.Clone(a.Addresses), b.Addresses...)
+		case i < len(contacts)/4+len(contacts)/2:
+			c := contacts[len(contacts)/2+i-len(contacts)/4]
+			name, addrs = "Card "+c.Name, c.Addresses
+		default:
+			name, addrs = fmt.Sprintf("Stranger %d", i), []string{fmt.Sprintf("stranger%d@nowhere.example", i)}
+		}
+		line("BEGIN:VCARD")
+		line("VERSION:3.0")
+		line("PRODID:-//Apple Inc.//macOS 14.5//EN")
+		line("FN:" + name)
+		for k, a := range addrs {
+			line(fmt.Sprintf("item%d.EMAIL;type=INTERNET:%s", k+1, a))
+		}
+		line(fmt.Sprintf("TEL;type=CELL;type=VOICE;type=pref:+44 7700 9%05d", i))
+		if i%3 == 0 {
+			line("CATEGORIES:Friends,Book Club")
+		}
+		if i%5 == 0 {
+			line("PHOTO;ENCODING=b;TYPE=JPEG:" + photo)
+		}
+		line(fmt.Sprintf("UID:%08X-0000-4000-8000-%012X", i, i))
+		line("END:VCARD")
+	}
+	return sb.String()
+}

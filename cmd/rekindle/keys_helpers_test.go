@@ -44,6 +44,7 @@ import (
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/daemon"
 	"github.com/rekindle/rekindle/digest"
+	"github.com/rekindle/rekindle/internal/memdav"
 	"github.com/rekindle/rekindle/internal/memimap"
 	"github.com/rekindle/rekindle/internal/synthimap"
 	"github.com/rekindle/rekindle/mailer"
@@ -59,6 +60,10 @@ const (
 	keyAltPassword  = "alt-pw" // the alt IMAP server's password
 	keySMTPPassword = "smtp-pw"
 	keySMTPToken    = "smtp-token"
+	keyDAVPassword  = "dav-pw"
+	// keyDAVName is the name the CardDAV servers' card gives
+	// keyFixture.cardAddr.
+	keyDAVName = "Marguerite from CardDAV"
 )
 
 // keyFixture is what every proof works with. The servers are shared: the
@@ -83,6 +88,11 @@ type keyFixture struct {
 	// env is the environment the configuration is loaded in
 	// (password_env).
 	env map[string]string
+	// dav is a CardDAV server over HTTP, davTLS one over HTTPS, each with
+	// one card naming cardAddr, a contact's address, keyDAVName; they
+	// take keyUser and keyDAVPassword.
+	dav, davTLS *memdav.Server
+	cardAddr    string
 }
 
 func newKeyFixture(t *testing.T) *keyFixture {
@@ -104,6 +114,18 @@ func newKeyFixture(t *testing.T) *keyFixture {
 	f.smtp = startKeySMTP(t, false)
 	f.smtp2 = startKeySMTP(t, false)
 	f.smtpTLS = startKeySMTP(t, true)
+	mentor, _ := mb.Persona(synth.KeyMentor)
+	f.cardAddr = mentor.Addresses[0]
+	for _, tls := range []bool{false, true} {
+		srv := memdav.Start(memdav.Options{User: keyUser, Password: keyDAVPassword, TLS: tls})
+		t.Cleanup(srv.Close)
+		srv.Put("card.vcf", keyCard(keyDAVName, f.cardAddr))
+		if tls {
+			f.davTLS = srv
+		} else {
+			f.dav = srv
+		}
+	}
 
 	// Sync the generated mailbox once, into a store every proof copies.
 	f.store = filepath.Join(t.TempDir(), "synced.db")
@@ -758,6 +780,72 @@ func keyWait(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// keyCard is a vCard naming an address.
+func keyCard(name, addr string) string {
+	return "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:" + addr + "\r\nFN:" + name + "\r\nEMAIL;TYPE=INTERNET:" + addr + "\r\nEND:VCARD\r\n"
+}
+
+// keyNameOf is the name of the contact of m holding addr.
+func keyNameOf(t *testing.T, m *app.Model, addr string) string {
+	t.Helper()
+	for _, c := range m.Contacts {
+		if slices.Contains(c.Addresses, addr) {
+			return c.Name
+		}
+	}
+	t.Fatalf("%s is not a contact", addr)
+	return ""
+}
+
+// davBase is base with the address book on srv, logging in with the
+// right password.
+func (f *keyFixture) davBase(t *testing.T, srv *memdav.Server) keyTree {
+	t.Helper()
+	tr := f.base(t)
+	tr.set(t, "address_book", map[string]any{"carddav": map[string]any{"url": srv.URL, "username": keyUser, "password": keyDAVPassword}})
+	return tr
+}
+
+// davSync opens tr, syncs it (the accounts, then the address book) and
+// returns the App, and the address book's error. The accounts' sync must
+// work.
+func (f *keyFixture) davSync(t *testing.T, tr keyTree) (*app.App, error) {
+	t.Helper()
+	a := f.open(t, tr)
+	r, err := a.Sync(context.Background(), app.SyncOptions{})
+	for _, res := range r.Accounts {
+		if res.Err() != nil {
+			t.Fatalf("the accounts' sync failed: %v", err)
+		}
+	}
+	return a, err
+}
+
+// cards is how many cards the model of a has from the address book.
+func (f *keyFixture) cards(t *testing.T, a *app.App) int {
+	t.Helper()
+	cards, err := a.Cards(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cards)
+}
+
+// davLogin checks that the secret source mod sets logs in to the CardDAV
+// server, where the base's wrong password is refused.
+func (f *keyFixture) davLogin(t *testing.T, mod func(keyTree)) {
+	t.Helper()
+	before, after := f.davBase(t, f.dav), f.davBase(t, f.dav)
+	before.set(t, "address_book.carddav.password", "wrong")
+	mod(after)
+	_, berr := f.davSync(t, before)
+	a, aerr := f.davSync(t, after)
+	if berr == nil || !strings.Contains(berr.Error(), "refused the login") || aerr != nil || f.cards(t, a) != 1 {
+		t.Errorf("%s: reading the address book with the password from the key gave %v (before, with a wrong password: %v); want only it to log in",
+			keyName(t), aerr, berr)
 	}
 }
 

@@ -1041,6 +1041,114 @@ var keyProofs = map[string]func(*testing.T, *keyFixture){
 			t.Errorf("ignore: %s is a contact with ignore: [%s]", who, who)
 		}
 	},
+	// A card in a vCard file names the person of its address.
+	"address_book.files": func(t *testing.T, f *keyFixture) {
+		before, after := f.base(t), f.base(t)
+		after.set(t, "address_book.files", []any{keyFile(t, "contacts.vcf", keyCard("Marguerite Card", f.cardAddr))})
+		b, a := keyNameOf(t, f.model(t, f.open(t, before)), f.cardAddr), keyNameOf(t, f.model(t, f.open(t, after)), f.cardAddr)
+		if b == "Marguerite Card" || a != "Marguerite Card" {
+			t.Errorf("address_book.files: %s is named %q with the card (before: %q), want the card's name", f.cardAddr, a, b)
+		}
+	},
+	// The CardDAV address book at url is read at the sync: its card
+	// names the person of its address.
+	"address_book.carddav.url": func(t *testing.T, f *keyFixture) {
+		before, after := f.base(t), f.davBase(t, f.dav)
+		b, berr := f.davSync(t, before)
+		a, aerr := f.davSync(t, after)
+		bn, an := keyNameOf(t, f.model(t, b), f.cardAddr), keyNameOf(t, f.model(t, a), f.cardAddr)
+		if berr != nil || aerr != nil || bn == keyDAVName || an != keyDAVName {
+			t.Errorf("address_book.carddav.url: %s is named %q after a sync with the address book (%v), before %q (%v); want the card's name", f.cardAddr, an, aerr, bn, berr)
+		}
+	},
+	// The username is who logs in.
+	"address_book.carddav.username": func(t *testing.T, f *keyFixture) {
+		before, after := f.davBase(t, f.dav), f.davBase(t, f.dav)
+		after.set(t, "address_book.carddav.username", "bob")
+		_, berr := f.davSync(t, before)
+		_, aerr := f.davSync(t, after)
+		if berr != nil || aerr == nil || !strings.Contains(aerr.Error(), `refused the login as "bob"`) {
+			t.Errorf("address_book.carddav.username: reading as bob gave %v (before: %v), want a refused login", aerr, berr)
+		}
+	},
+	// The secret sources: the base's wrong password is refused, the
+	// source set (in its place) logs in.
+	"address_book.carddav.password": func(t *testing.T, f *keyFixture) {
+		f.davLogin(t, func(tr keyTree) { tr.set(t, "address_book.carddav.password", keyDAVPassword) })
+	},
+	"address_book.carddav.password_file": func(t *testing.T, f *keyFixture) {
+		file := keyFile(t, "dav.password", keyDAVPassword+"\n")
+		f.davLogin(t, func(tr keyTree) {
+			tr.del(t, "address_book.carddav.password")
+			tr.set(t, "address_book.carddav.password_file", file)
+		})
+	},
+	"address_book.carddav.password_command": func(t *testing.T, f *keyFixture) {
+		f.davLogin(t, func(tr keyTree) {
+			tr.del(t, "address_book.carddav.password")
+			tr.set(t, "address_book.carddav.password_command", "printf '%s\\n' "+keyDAVPassword)
+		})
+	},
+	"address_book.carddav.password_env": func(t *testing.T, f *keyFixture) {
+		f.env["KEYS_DAV_PASSWORD"] = keyDAVPassword
+		t.Cleanup(func() { delete(f.env, "KEYS_DAV_PASSWORD") })
+		f.davLogin(t, func(tr keyTree) {
+			tr.del(t, "address_book.carddav.password")
+			tr.set(t, "address_book.carddav.password_env", "KEYS_DAV_PASSWORD")
+		})
+	},
+	// ca_file makes the certificate of the HTTPS server trusted.
+	"address_book.carddav.ca_file": func(t *testing.T, f *keyFixture) {
+		before, after := f.davBase(t, f.davTLS), f.davBase(t, f.davTLS)
+		after.set(t, "address_book.carddav.ca_file", keyFile(t, "ca.pem", string(f.davTLS.CAPEM)))
+		_, berr := f.davSync(t, before)
+		r, aerr := f.davSync(t, after)
+		if berr == nil || aerr != nil || f.cards(t, r) != 1 {
+			t.Errorf("address_book.carddav.ca_file: reading over TLS gave %v with the CA (before: %v), want it to trust the server only with it", aerr, berr)
+		}
+	},
+	// tls_server_name is the name checked in the certificate.
+	"address_book.carddav.tls_server_name": func(t *testing.T, f *keyFixture) {
+		before, after := f.davBase(t, f.davTLS), f.davBase(t, f.davTLS)
+		ca := keyFile(t, "ca.pem", string(f.davTLS.CAPEM))
+		before.set(t, "address_book.carddav.ca_file", ca)
+		after.set(t, "address_book.carddav.ca_file", ca)
+		after.set(t, "address_book.carddav.tls_server_name", "dav.example.net")
+		_, berr := f.davSync(t, before)
+		_, aerr := f.davSync(t, after)
+		if berr != nil || aerr == nil || !strings.Contains(aerr.Error(), "dav.example.net") {
+			t.Errorf("address_book.carddav.tls_server_name: reading gave %v (before: %v), want the certificate refused for dav.example.net", aerr, berr)
+		}
+	},
+	// Its effect is at load: an http URL to a host that is not loopback
+	// is refused unless it is set.
+	"address_book.carddav.allow_plaintext_auth": func(t *testing.T, f *keyFixture) {
+		before, after := f.davBase(t, f.dav), f.davBase(t, f.dav)
+		before.set(t, "address_book.carddav.url", "http://dav.example.com/jane/contacts/")
+		after.set(t, "address_book.carddav.url", "http://dav.example.com/jane/contacts/")
+		after.set(t, "address_book.carddav.allow_plaintext_auth", true)
+		_, berr := f.load(t, before)
+		_, aerr := f.load(t, after)
+		if berr == nil || !strings.Contains(berr.Error(), "address_book.carddav.allow_plaintext_auth") || aerr != nil {
+			t.Errorf("address_book.carddav.allow_plaintext_auth: http to dav.example.com loads with %v (before: %v), want it refused only without the key", aerr, berr)
+		}
+	},
+	// A server slower than the timeout is given up on, and the sync says
+	// so; the default waits for it (both with a server taking 1.5s).
+	"address_book.carddav.timeout": func(t *testing.T, f *keyFixture) {
+		f.dav.SetDelay(1500 * time.Millisecond)
+		t.Cleanup(func() { f.dav.SetDelay(0) })
+		before, after := f.davBase(t, f.dav), f.davBase(t, f.dav)
+		after.set(t, "address_book.carddav.timeout", "1s")
+		_, berr := f.davSync(t, before)
+		start := time.Now()
+		_, aerr := f.davSync(t, after)
+		took := time.Since(start)
+		if berr != nil || aerr == nil || !strings.Contains(aerr.Error(), "did not answer within 1s") || took > 10*time.Second {
+			t.Errorf("address_book.carddav.timeout: 1s with a server taking 1.5s gave %v after %v (before: %v), want a timeout after 1s", aerr, took, berr)
+		}
+	},
+
 	// A template in templates.dir replaces the built-in one.
 	"templates.dir": func(t *testing.T, f *keyFixture) {
 		const marker = "from templates.dir"

@@ -24,7 +24,9 @@ Each account's folders are compared with what the store holds; only new
 messages are fetched (headers only, never bodies), expunged ones are removed,
 and an unchanged folder costs one status query. A sync that is interrupted
 resumes where it stopped. One line per folder is printed when done; on a
-terminal, a progress line shows the first sync of a large folder.`,
+terminal, a progress line shows the first sync of a large folder. Without
+--account, the CardDAV address book (address_book.carddav) is read too and
+its cards kept for the model; when it cannot be, the last read's stay.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			account := fs.String("account", "", "sync only this account")
 			asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -97,6 +99,9 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 			return err
 		}
 		return err
+	}
+	if ab := report.AddressBook; ab != nil {
+		fmt.Fprintf(e.stdout, "address book %s: %s in %s\n", ab.URL, app.Plural(ab.Cards, "card", "cards"), ab.Took.Round(time.Millisecond))
 	}
 	for _, r := range report.Actions {
 		if r.Applied {
