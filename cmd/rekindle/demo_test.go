@@ -23,7 +23,10 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	if m := regexp.MustCompile(`(?i)noreply|newsletter|golang-nuts|jane@example`).FindString(out[strings.Index(out, "arrived"):]); m != "" {
+	// The action links are mailto: Jane herself, by design; nobody else
+	// who is no person may appear.
+	arrived := regexp.MustCompile(`<mailto:[^>]*>`).ReplaceAllString(out[strings.Index(out, "arrived"):], "<mailto>")
+	if m := regexp.MustCompile(`(?i)noreply|newsletter|golang-nuts|jane@example`).FindString(arrived); m != "" {
 		t.Errorf("demo suggests %q:\n%s", m, out)
 	}
 	// Jane is job hunting: Marcus, her strongest tie, works at a target
