@@ -62,6 +62,7 @@ func commands() []*command {
 		syncCommand(),
 		statusCommand(),
 		contactsCommand(),
+		queryCommand(),
 		followupsCommand(),
 		suggestCommand(),
 		digestCommand(),
@@ -190,10 +191,15 @@ func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin 
 	default:
 		err = run(ctx, e, fs.Args())
 	}
-	var ue usageError
+	var (
+		ue     usageError
+		status exitStatus
+	)
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status)
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "rekindle %s: %v\n\n", c.name, err)
 		commandUsage(stderr, c, flagsOf(c))
