@@ -90,9 +90,11 @@ func (a *App) contactRows(ctx context.Context) ([]store.ContactRow, error) {
 }
 
 // snapshotRows turns contacts into the snapshot's rows, in Query's order:
-// two-way contacts first, strongest first, then one-way correspondents,
-// most recent first; ties go to the most recent exchange, then the key.
-// The order depends on nothing that changes with the moment.
+// two-way contacts first, strongest first; then one-way correspondents,
+// the people the user wrote to (who never answered yet) before those who
+// only wrote to the user, each most recent first; ties go to the most
+// recent exchange, then the key. The order depends on nothing that
+// changes with the moment.
 func snapshotRows(cs []relationship.Contact) []store.ContactRow {
 	order := make([]*relationship.Contact, len(cs))
 	for i := range cs {
@@ -107,6 +109,12 @@ func snapshotRows(cs []relationship.Contact) []store.ContactRow {
 		}
 		if c := cmp.Compare(y.Strength, x.Strength); c != 0 {
 			return c
+		}
+		if xs, ys := x.Sent > 0, y.Sent > 0; xs != ys {
+			if xs {
+				return -1
+			}
+			return 1
 		}
 		if c := y.LastContact.Compare(x.LastContact); c != 0 {
 			return c
@@ -184,9 +192,10 @@ type QueryResult struct {
 // addresses contains q, ignoring case (q is taken on one line, OneLine;
 // an empty q matches everyone), two-way contacts first, strongest first,
 // then one-way correspondents (people the user wrote to who never
-// answered, and the reverse), most recent first. Ignored people are never
-// offered. Each contact gives its main address, then any other address
-// of theirs that contains q; at most limit addresses in all.
+// answered yet, then people who wrote and got no answer), most recent
+// first. Ignored people are never offered. Each contact gives its main
+// address, then any other address of theirs that contains q; at most
+// limit addresses in all.
 //
 // It reads the contacts snapshot when that is current, and works the
 // contacts out from the store otherwise, with the same answer.

@@ -100,7 +100,7 @@ func (b *abook) sync(t *testing.T) {
 
 // people writes the mailbox most tests use: three two-way ties of
 // different strengths (Ann under two addresses), someone Jane wrote to who
-// never answered, and someone who wrote once and got no answer.
+// never answered, and someone who wrote once since and got no answer.
 func (b *abook) people(t *testing.T) {
 	t.Helper()
 	b.exchange(t, "Bob Builder <bob@example.com>", "bob@example.com", 8, 2)
@@ -109,7 +109,7 @@ func (b *abook) people(t *testing.T) {
 	b.exchange(t, "=?utf-8?q?Zo=C3=AB_=C3=98deg=C3=A5rd?= <zoe@example.net>", "zoe@example.net", 2, 40)
 	b.mail(t, "Jane Doe <"+janeAddr+">", "Carol Jones <carol@example.net>", 10)
 	b.mail(t, "Jane Doe <"+janeAddr+">", "Carol Jones <carol@example.net>", 9)
-	b.mail(t, "Dan Brown <dan@example.com>", janeAddr, 20)
+	b.mail(t, "Dan Brown <dan@example.com>", janeAddr, 5)
 }
 
 // peopleSynced writes people, syncs them, and declares Ann's two
