@@ -38,7 +38,11 @@ It answers from a snapshot of your contacts that each sync (and ignore,
 merge and split) brings up to date, within a few tens of milliseconds;
 when the snapshot is out of date it works the contacts out from the store
 instead, which takes longer. The README has the lines to put in muttrc,
-neomuttrc and aerc.conf.`,
+neomuttrc and aerc.conf, such as
+
+  set query_command = "rekindle query -- %s"
+
+(the -- keeps something typed with a leading dash from reading as a flag).`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			limit := fs.Int("limit", 30, "offer at most `N` addresses")
 			return func(ctx context.Context, e *env, args []string) error {

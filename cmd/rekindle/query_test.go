@@ -113,6 +113,10 @@ func TestQuery(t *testing.T) {
 			t.Errorf("query %q: exit %d, status %q", q, code, status)
 		}
 	}
+	// After --, what looks like a flag is what to look for.
+	if code, status, lines, _ := b.query(t, "--", "--limit"); code != 1 || len(lines) != 0 || status != `rekindle: no matches for "--limit"` {
+		t.Errorf("query -- --limit: exit %d, %q, %v", code, status, lines)
+	}
 	// Words are joined: what aerc passes unquoted still matches.
 	if _, _, lines, _ := b.query(t, "Bob", "Builder"); !slices.Equal(addresses(lines), []string{"bob@example.com"}) {
 		t.Errorf("query Bob Builder: %v", lines)
