@@ -11,12 +11,13 @@ import (
 // The contacts snapshot: the contacts as the application last worked them
 // out, kept so that a command that must answer at once (rekindle query)
 // need not build the relationship model. The store keeps the rows it is
-// given and knows when they may be out of date (migration 0008): a
-// trigger marks them so whenever a message is stored, replaced or
-// deleted, or someone's ignore, an ignore pattern, a merge or a split
-// changes. What else they depend on (the configuration, the rekindle that
-// built them) the application says in a basis string of its own, which
-// the store compares and does not read.
+// given and knows when they may be out of date (migration 0008): it
+// marks them so whenever it stores, replaces or deletes a message
+// (contactsChanged) or applies a migration, and triggers do when
+// someone's ignore, an ignore pattern, a merge or a split changes. What
+// else they depend on (the configuration, the rekindle that built them)
+// the application says in a basis string of its own, which the store
+// compares and does not read.
 
 // ContactRow is one contact of the snapshot, as the application worked
 // it out.
@@ -94,6 +95,13 @@ func (d *DB) SaveContacts(ctx context.Context, gen int64, basis string, rows []C
 		return false, fmt.Errorf("save contacts snapshot: %w", err)
 	}
 	return saved, nil
+}
+
+// contactsChanged marks the snapshot out of date, in the transaction of
+// a write that changed what the contacts are worked out from.
+func contactsChanged(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE contacts_state SET changed = 1 WHERE changed = 0`)
+	return err
 }
 
 // searchText is what SearchContacts looks in: the name and every

@@ -85,7 +85,8 @@ func TestContactsSnapshotSearch(t *testing.T) {
 }
 
 // TestContactsSnapshotStaleness: what the contacts depend on marks the
-// snapshot out of date; what they do not depend on leaves it alone.
+// snapshot out of date; what they do not depend on leaves it alone (a
+// copy that changes nothing stored is not a change).
 func TestContactsSnapshotStaleness(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -111,6 +112,23 @@ func TestContactsSnapshotStaleness(t *testing.T) {
 		{"a tag cadence", false, func(d *DB) error { return d.SetTagCadence(ctx, "family", 14) }},
 		{"a dismissed follow-up", false, func(d *DB) error { return d.Dismiss(ctx, "m@x", time.Now()) }},
 		{"the same copy stored again", false, func(d *DB) error { return d.PutMessages(ctx, "a", "INBOX", []rekindle.Message{msg(1, "m1@x")}, 1) }},
+		{"a worse copy in another folder", false, func(d *DB) error {
+			m := msg(1, "m1@x")
+			m.ListID = "<list.x>"
+			return d.PutMessages(ctx, "a", "Lists", []rekindle.Message{m}, 1)
+		}},
+		{"a better copy replacing the stored one", true, func(d *DB) error {
+			m := msg(1, "m1@x")
+			m.Subject = "A" // a smaller header ranks better between personal copies
+			return d.PutMessages(ctx, "a", "Archive", []rekindle.Message{m}, 1)
+		}},
+		{"a folder reset", true, func(d *DB) error { return d.ResetFolder(ctx, "a", "INBOX", 7) }},
+		{"a message still in another folder expunged", false, func(d *DB) error {
+			if err := d.PutMessages(ctx, "a", "Copy", []rekindle.Message{msg(1, "m1@x")}, 1); err != nil {
+				return err
+			}
+			return d.DeleteUIDs(ctx, "a", "INBOX", []uint32{1})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := MustOpen(t)
