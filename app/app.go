@@ -11,6 +11,9 @@
 //   - Sync reads every account's new headers into the store.
 //   - Model builds the relationship model as of a moment; Find resolves
 //     what the user typed to one contact.
+//   - Query completes addresses for mail clients from the contacts
+//     snapshot, which Sync and the overrides that change who is a
+//     contact bring up to date (RefreshContacts).
 //   - Compose builds a digest and the message that carries it;
 //     SendDigest sends today's, at most once a day, and records it.
 //   - Replay shows the digests past mornings would have had.
