@@ -14,6 +14,9 @@
 //     user's address book (address_book: its files read then, its CardDAV
 //     cards as the last sync kept them); Find resolves what the user
 //     typed to one contact.
+//   - Query completes addresses for mail clients from the contacts
+//     snapshot, which Sync and the overrides that change who is a
+//     contact bring up to date (RefreshContacts).
 //   - Compose builds a digest and the message that carries it;
 //     SendDigest sends today's, at most once a day, and records it.
 //   - Replay shows the digests past mornings would have had.

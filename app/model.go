@@ -68,17 +68,24 @@ func (a *App) Suggestions(m *Model) []relationship.Suggestion {
 	return relationship.Pick(m.Contacts, m.Now, a.pickOptions(m.history))
 }
 
+// configOptions are the model's options that come from the
+// configuration: everything but the moment, who is listed and what the
+// store holds. The contacts snapshot is built from them (contactsBasis).
+func (a *App) configOptions() relationship.Options {
+	return relationship.Options{
+		Me:     a.cfg.Me.Addresses,
+		Ignore: a.cfg.Ignore,
+	}
+}
+
 // relationshipOptions gathers what the model needs from the configuration,
 // the user's overrides in the store and the user's address book.
 func (a *App) relationshipOptions(ctx context.Context, asOf time.Time, all bool) (relationship.Options, error) {
-	opts := relationship.Options{
-		Me:            a.cfg.Me.Addresses,
-		Ignore:        a.cfg.Ignore,
-		AsOf:          asOf,
-		IncludeOneWay: all,
-		Overrides:     map[string]relationship.Override{},
-		TagCadence:    map[string]time.Duration{},
-	}
+	opts := a.configOptions()
+	opts.AsOf = asOf
+	opts.IncludeOneWay = all
+	opts.Overrides = map[string]relationship.Override{}
+	opts.TagCadence = map[string]time.Duration{}
 	patterns, err := a.db.IgnorePatterns(ctx)
 	if err != nil {
 		return opts, err

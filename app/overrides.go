@@ -67,6 +67,10 @@ func (a *App) Untag(ctx context.Context, who string, tags []string) (*relationsh
 	})
 }
 
+// The overrides that change who is a contact (Ignore, Merge, Split)
+// refresh the contacts snapshot after them, so that address completion
+// (Query) stays fast; the others leave it as it is.
+
 // Merge declares addrs (two or more) to be one person.
 func (a *App) Merge(ctx context.Context, addrs []string) error {
 	if len(addrs) < 2 {
@@ -77,7 +81,11 @@ func (a *App) Merge(ctx context.Context, addrs []string) error {
 			return fmt.Errorf("%q is not an address", addr)
 		}
 	}
-	return a.db.Merge(ctx, lower(addrs))
+	if err := a.db.Merge(ctx, lower(addrs)); err != nil {
+		return err
+	}
+	a.refreshContacts(ctx)
+	return nil
 }
 
 // Split declares two addresses to be different people.
@@ -85,7 +93,11 @@ func (a *App) Split(ctx context.Context, x, y string) error {
 	if !strings.Contains(x, "@") || !strings.Contains(y, "@") {
 		return fmt.Errorf("want two addresses")
 	}
-	return a.db.Split(ctx, x, y)
+	if err := a.db.Split(ctx, x, y); err != nil {
+		return err
+	}
+	a.refreshContacts(ctx)
+	return nil
 }
 
 // Ignored is what Ignore did.
@@ -106,6 +118,14 @@ type Ignored struct {
 // it). who is a contact, an address not (yet) a contact, or an address or
 // domain glob (IsPattern).
 func (a *App) Ignore(ctx context.Context, who string, ignore bool) (Ignored, error) {
+	res, err := a.ignore(ctx, who, ignore)
+	if err == nil {
+		a.refreshContacts(ctx)
+	}
+	return res, err
+}
+
+func (a *App) ignore(ctx context.Context, who string, ignore bool) (Ignored, error) {
 	if IsPattern(who) {
 		changed, err := a.db.SetIgnorePattern(ctx, who, ignore)
 		return Ignored{Pattern: who, Changed: changed}, err

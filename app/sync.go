@@ -69,7 +69,8 @@ var ErrNoAccount = errors.New("no such account")
 // Sync reads every account's new mail headers into the store, one
 // account after the other, then, unless o.Account narrows the sync, the
 // CardDAV address book (ReadCardDAV), applies the digest actions among
-// them (ApplyActions), and returns what each did. The error joins
+// them (ApplyActions), refreshes the contacts snapshot when that changed
+// it (RefreshContacts), and returns what each did. The error joins
 // every account's and folder's failures. A full disk stops the sync: every
 // other account would fail the same way after downloading. An
 // interruption returns ctx's error at once.
@@ -139,7 +140,13 @@ func (a *App) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("digest actions: %w", err))
 	}
-	return report, errors.Join(errs...)
+	// The contacts snapshot, if what was stored or applied changed it
+	// (and unless the disk is full: the refresh would fail the same way).
+	err = errors.Join(errs...)
+	if ctx.Err() == nil && !errors.Is(err, store.ErrDiskFull) {
+		a.refreshContacts(ctx)
+	}
+	return report, err
 }
 
 // Plural writes a count with the right noun: "1 folder", "3 folders".

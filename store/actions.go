@@ -262,3 +262,24 @@ func (d *DB) LastDigestSent(ctx context.Context) (time.Time, error) {
 	}
 	return time.Unix(v.Int64, 0).UTC(), nil
 }
+
+// Setting returns the value of the named setting, nil when it is not
+// set; SetSetting sets it. The application keeps small values there (the
+// fingerprint of the address book the contacts snapshot was built with).
+func (d *DB) Setting(ctx context.Context, name string) ([]byte, error) {
+	var v []byte
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// SetSetting sets the named setting to value.
+func (d *DB) SetSetting(ctx context.Context, name string, value []byte) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+		return err
+	})
+}

@@ -166,7 +166,8 @@ func collectGone(ctx context.Context, tx *sql.Tx, query string, args ...any) err
 }
 
 // purgeGone deletes the messages noted in temp.gone that no location
-// refers to any more. locations.message_key has no index (every insert
+// refers to any more, and marks the contacts snapshot out of date when
+// it deleted any. locations.message_key has no index (every insert
 // would pay for it), so this is one pass over locations probing temp.gone,
 // not a lookup per message.
 func purgeGone(ctx context.Context, tx *sql.Tx) error {
@@ -174,9 +175,15 @@ func purgeGone(ctx context.Context, tx *sql.Tx) error {
 		(SELECT message_key FROM locations WHERE message_key IN (SELECT key FROM temp.gone))`); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE key IN (SELECT key FROM temp.gone)`); err != nil {
+	res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE key IN (SELECT key FROM temp.gone)`)
+	if err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM temp.gone`)
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		if err := contactsChanged(ctx, tx); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM temp.gone`)
 	return err
 }

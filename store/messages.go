@@ -42,6 +42,7 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			locArgs  []any
 			inserted int
 			full     [2]*sql.Stmt // prepared once per batch for full-size chunks
+			changed  bool         // a message was stored or a copy replaced
 		)
 		defer func() {
 			for _, st := range full {
@@ -50,20 +51,18 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 				}
 			}
 		}()
-		exec := func(i int, q string, args []any) error {
+		exec := func(i int, q string, args []any) (sql.Result, error) {
 			if inserted < rowsPerInsert {
-				_, err := tx.ExecContext(ctx, q, args...)
-				return err
+				return tx.ExecContext(ctx, q, args...)
 			}
 			if full[i] == nil {
 				st, err := tx.PrepareContext(ctx, q)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				full[i] = st
 			}
-			_, err := full[i].ExecContext(ctx, args...)
-			return err
+			return full[i].ExecContext(ctx, args...)
 		}
 		flush := func() error {
 			if inserted == 0 {
@@ -71,11 +70,17 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			}
 			q := `INSERT INTO messages (key, internal_date, sent_at, header, bulk) VALUES ` +
 				placeholders(inserted, 5) + betterCopy
-			if err := exec(0, q, msgArgs); err != nil {
+			res, err := exec(0, q, msgArgs)
+			if err != nil {
 				return fmt.Errorf("insert messages: %w", err)
 			}
+			// Rows inserted, and rows the upsert replaced; not the copies
+			// it left as they were.
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				changed = true
+			}
 			q = `INSERT OR REPLACE INTO locations (folder_id, uid, message_key, flags) VALUES ` + placeholders(inserted, 4)
-			if err := exec(1, q, locArgs); err != nil {
+			if _, err := exec(1, q, locArgs); err != nil {
 				return fmt.Errorf("insert locations: %w", err)
 			}
 			msgArgs, locArgs, inserted = msgArgs[:0], locArgs[:0], 0
@@ -98,6 +103,11 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		}
 		if err := queueActions(ctx, tx, msgs, buf); err != nil {
 			return err
+		}
+		if changed {
+			if err := contactsChanged(ctx, tx); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE folders SET last_uid = MAX(last_uid, ?) WHERE id = ?`, lastUID, fid)
 		return err

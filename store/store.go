@@ -389,6 +389,17 @@ func (d *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
+			// A migration may rewrite the messages (0006 did): the
+			// contacts snapshot, once there is one, is out of date.
+			var snapshot int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'contacts_state'`).Scan(&snapshot); err != nil {
+				return err
+			}
+			if snapshot > 0 {
+				if err := contactsChanged(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, `DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (?)`, m.version)
 			return err
 		})

@@ -64,6 +64,7 @@ func commands() []*command {
 		syncCommand(),
 		statusCommand(),
 		contactsCommand(),
+		queryCommand(),
 		followupsCommand(),
 		suggestCommand(),
 		digestCommand(),
@@ -201,10 +202,15 @@ func mainWith(ctx context.Context, reload <-chan struct{}, args []string, stdin 
 	default:
 		err = run(ctx, e, fs.Args())
 	}
-	var ue usageError
+	var (
+		ue     usageError
+		status exitStatus
+	)
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status)
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "rekindle %s: %v\n\n", c.name, err)
 		commandUsage(stderr, c, flagsOf(c))

@@ -69,8 +69,8 @@ func toContactJSON(c *relationship.Contact) contactJSON {
 func contactsCommand() *command {
 	return &command{
 		name:    "contacts",
-		args:    "[--as-of DATE] [--all] [--json]",
-		summary: "list your relationships, strongest first, with status and rhythm",
+		args:    "[--as-of DATE] [--all] [--format table|json|vcard|csv]",
+		summary: "list your relationships, strongest first, with status and rhythm; export them as vCard or CSV",
 		help: `
 A contact is a person you wrote to and who wrote to you (newsletters,
 mailing lists, robots and your own addresses never are). Strength (0-100)
@@ -79,34 +79,60 @@ exchange both ways, threads, how long it has lasted and how fast you
 answer each other; silence does not wear it down. Warmth (0-100) is the
 same history with recent exchanges weighing more. Status compares the
 silence with the contact's own rhythm: warm, cooling (past about 2x the
-usual gap), cold (past 4x), dormant (silent over a year and past 2x).`,
+usual gap), cold (past 4x), dormant (silent over a year and past 2x).
+
+--format vcard writes an address book to import (vCard 4.0, one card per
+contact: name, every address with the main one preferred, tags as
+categories, and rekindle's view in X-REKINDLE-STRENGTH, -STATUS,
+-LAST-EXCHANGE and -CADENCE-DAYS); --format csv a spreadsheet with a
+header row; --format json (or --json) the JSON documented in the README.
+
+  rekindle contacts --format vcard > contacts.vcf`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			asOf := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, end of that day) or an RFC 3339 time; later mail is ignored")
 			all := fs.Bool("all", false, "also list one-way correspondents (mail in one direction only)")
-			asJSON := fs.Bool("json", false, "print a JSON array (format documented in the README)")
+			format := fs.String("format", "table", "print as `FORMAT`: table, json, vcard or csv")
+			asJSON := fs.Bool("json", false, "print a JSON array (format documented in the README); the same as --format json")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
 				}
-				return runContacts(ctx, e, *asOf, *all, *asJSON)
+				f := *format
+				switch {
+				case *asJSON && f != "table" && f != "json":
+					return usagef("--json and --format %s: choose one", f)
+				case *asJSON:
+					f = "json"
+				}
+				switch f {
+				case "table", "json", "vcard", "csv":
+				default:
+					return usagef("--format %q: want table, json, vcard or csv", f)
+				}
+				return runContacts(ctx, e, *asOf, *all, f)
 			}
 		},
 	}
 }
 
-func runContacts(ctx context.Context, e *env, asOfFlag string, all, asJSON bool) error {
+func runContacts(ctx context.Context, e *env, asOfFlag string, all bool, format string) error {
 	a, m, err := e.modelAsOf(ctx, asOfFlag, all)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	asOf := m.Now
-	if asJSON {
+	switch format {
+	case "json":
 		out := make([]contactJSON, 0, len(m.Contacts))
 		for i := range m.Contacts {
 			out = append(out, toContactJSON(&m.Contacts[i]))
 		}
 		return writeJSON(e.stdout, out)
+	case "vcard":
+		return writeVCards(e.stdout, m.Contacts)
+	case "csv":
+		return writeCSV(e.stdout, m.Contacts)
 	}
 	if len(m.Contacts) == 0 {
 		fmt.Fprintln(e.stdout, `No two-way relationships found yet. Run "rekindle sync" first; "rekindle status" shows what the store holds.`)
