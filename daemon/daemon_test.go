@@ -389,7 +389,7 @@ func TestSyncsOnInterval(t *testing.T) {
 	i := syncAt(0, t0) // at once
 	// A failed sync is logged, shown, and retried at the next interval.
 	_, rec := h.logs.wait(t, 0, "sync failure log", msg("sync failed; retrying at the next interval"))
-	if rec["error"] != "imap down" || rec["level"] != "ERROR" {
+	if rec["err"] != "imap down" || rec["level"] != "ERROR" {
 		t.Errorf("failure logged as %v", rec)
 	}
 	h.notes.wait(t, ready, "failed sync status", status("last sync 14:00 failed: imap down; retry at 14:15; next digest Tue 2026-11-24 07:00 CET"))
@@ -698,7 +698,7 @@ func TestReload(t *testing.T) {
 		t.Errorf("READY=1 after failed reload: %q", h.notes.all()[r])
 	}
 	_, rec = h.logs.wait(t, 0, "failed reload log", msg("reload failed; keeping the previous configuration"))
-	if !strings.Contains(fmt.Sprint(rec["error"]), "sync.interval") || rec["level"] != "ERROR" {
+	if !strings.Contains(fmt.Sprint(rec["err"]), "sync.interval") || rec["level"] != "ERROR" {
 		t.Errorf("failed reload logged as %v", rec)
 	}
 	h.clk.Set(t0.Add(10 * time.Minute))
