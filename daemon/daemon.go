@@ -369,9 +369,12 @@ type daemon struct {
 	// watchAt is when to start Watch (again); zero: not to.
 	watchAt time.Time
 	// watchFails counts the watches failed in a row; watchErr is the last
-	// one's error until a watch reports a change again.
-	watchFails int
-	watchErr   error
+	// one's error until a watch reports a change again. watchBackLogged
+	// is set once that was logged for this run of failures: a watch that
+	// keeps failing after it started is logged once, as is its return.
+	watchFails      int
+	watchErr        error
+	watchBackLogged bool
 	// changeSync is when the sync for a change Watch reported is due;
 	// zero when no change waits for a sync.
 	changeSync time.Time

@@ -89,7 +89,10 @@ func (d *daemon) changed() {
 	if !r.reported {
 		r.reported = true
 		if d.watchErr != nil {
-			d.log.Info("watching for new mail again", slog.Int("failed", d.watchFails))
+			if !d.watchBackLogged {
+				d.log.Info("watching for new mail again", slog.Int("failed", d.watchFails))
+				d.watchBackLogged = true
+			}
 			d.watchErr = nil
 			d.updateStatus(now)
 		}
@@ -105,16 +108,25 @@ func (d *daemon) changed() {
 // after a wait that doubles with each failure in a row.
 func (d *daemon) watchEnded(ctx context.Context) {
 	r := d.watch
-	d.watch = nil
-	r.cancel()
 	if ctx.Err() != nil {
+		d.watch = nil
 		return // stopping: stop waits for the watches
 	}
+	select {
+	case <-r.changed:
+		d.changed() // reported before it ended: still worth a sync
+	default:
+	}
+	d.watch = nil
+	r.cancel()
 	now := d.clock.Now()
 	if now.Sub(r.started) >= d.cfg.SyncInterval {
 		d.watchFails = 0 // it worked for a while: a new run of failures
 	}
 	d.watchFails++
+	if d.watchFails == 1 {
+		d.watchBackLogged = false
+	}
 	wait := d.cfg.WatchRetry
 	for i := 1; i < d.watchFails && wait < d.cfg.SyncInterval; i++ {
 		wait *= 2

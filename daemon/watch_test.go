@@ -382,3 +382,42 @@ func await[T any](t *testing.T, c <-chan T) T {
 		return zero
 	}
 }
+
+// A change reported just before the watch failed still makes its sync,
+// and a watch that keeps starting and failing is logged once, as is its
+// first return.
+func TestWatchFlapping(t *testing.T) {
+	noLeaks(t)
+	t0 := at(14, 0)
+	jobs := &fakeJobs{name: "A", watch: func(ctx context.Context, changed func()) error {
+		changed()
+		return errors.New("connection reset by peer")
+	}}
+	h := start(t, t0, Options{}, loadResult{cfg: watchConfig(t), jobs: jobs})
+	h.logs.wait(t, 0, "the failure", msg("watch for new mail stopped; syncing every interval until it is back"))
+	h.waitTimer(t0.Add(DefaultWatchDebounce))
+	h.clk.Set(t0.Add(DefaultWatchDebounce))
+	h.calls.wait(t, 0, "the sync for the change", func(c call) bool { return c.method == "Sync" && c.now.Equal(t0.Add(DefaultWatchDebounce)) })
+	// Retried at 14:00:30 and 14:01:30: each starts, reports (a sync 2s
+	// later) and fails.
+	for i, at := range []time.Duration{30 * time.Second, 90 * time.Second} {
+		h.waitTimer(t0.Add(at))
+		h.clk.Set(t0.Add(at))
+		h.calls.wait(t, 0, "Watch again", func(c call) bool { return c.method == "Watch" && c.now.Equal(t0.Add(at)) })
+		h.waitLogCount("watch for new mail failed again", i+1) // its failure taken before the clock moves
+		at += DefaultWatchDebounce
+		h.waitTimer(t0.Add(at))
+		h.clk.Set(t0.Add(at))
+		h.calls.wait(t, 0, "the sync for its change", func(c call) bool { return c.method == "Sync" && c.now.Equal(t0.Add(at)) })
+	}
+	h.waitLogCount("watch for new mail failed again", 2)
+	for m, want := range map[string]int{
+		"watch for new mail stopped; syncing every interval until it is back": 1,
+		"watching for new mail again":                                         1,
+	} {
+		if n := h.logCount(m); n != want {
+			t.Errorf("%q logged %d times, want %d", m, n, want)
+		}
+	}
+	h.stop()
+}
