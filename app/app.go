@@ -25,7 +25,8 @@
 //   - Check logs in everywhere and sends nothing; Status reads what the
 //     store holds.
 //   - Jobs runs the daemon's work (package daemon) through the same use
-//     cases.
+//     cases, and watches every account's INBOX for new mail between
+//     syncs (IMAP IDLE).
 //
 // cmd/rekindle parses flags, calls these and prints their results.
 package app
@@ -62,7 +63,7 @@ type Options struct {
 
 // App is rekindle's application over one configuration and one open
 // store. Its methods may be called from one goroutine at a time, except
-// Healthy (see Jobs).
+// Healthy and Watch (see Jobs).
 type App struct {
 	cfg *config.Config
 	db  *store.DB
@@ -87,6 +88,10 @@ type App struct {
 	tmplOnce sync.Once
 	tmpl     *templates.Set
 	tmplErr  error
+
+	// noIdleLogged holds the accounts Jobs.Watch said lack IDLE, so that
+	// it says so once.
+	noIdleLogged sync.Map
 }
 
 // Account is one configured IMAP account as the sync and the drafts take

@@ -7,16 +7,18 @@ import (
 	"log/slog"
 
 	"github.com/rekindle/rekindle/daemon"
+	"github.com/rekindle/rekindle/imapsync"
 	"github.com/rekindle/rekindle/store"
 )
 
 // DaemonConfig is the daemon's part of the configuration: the sync
-// interval, the digest's schedule in its time zone, and the grace for a
-// missed digest. Without an smtp section there is no schedule: the daemon
-// only syncs.
+// interval, whether to watch INBOX between syncs (sync.idle), the
+// digest's schedule in its time zone, and the grace for a missed digest.
+// Without an smtp section there is no schedule: the daemon only syncs.
 func (a *App) DaemonConfig() daemon.Config {
 	c := daemon.Config{
 		SyncInterval: a.cfg.Sync.Interval.Std(),
+		Watch:        a.cfg.Sync.Idle,
 		Location:     a.Zone(),
 		Grace:        a.cfg.Digest.Grace.Std(),
 	}
@@ -27,10 +29,15 @@ func (a *App) DaemonConfig() daemon.Config {
 }
 
 // Jobs is the daemon's work done by an App: the daemon calls it, the App
-// does it with its use cases. Close closes the App.
+// does it with its use cases. Close closes the App. Watch runs alongside
+// the others (see daemon.Jobs): it reads only the accounts, which do not
+// change, and uses neither the store nor the templates.
 type Jobs struct{ *App }
 
-var _ daemon.Jobs = Jobs{}
+var (
+	_ daemon.Jobs    = Jobs{}
+	_ daemon.Watcher = Jobs{}
+)
 
 // Jobs returns the daemon's work over a.
 func (a *App) Jobs() Jobs { return Jobs{a} }
@@ -79,6 +86,72 @@ func (j Jobs) Digest(ctx context.Context, r daemon.DigestRequest) (daemon.Digest
 func (j Jobs) DigestSent(ctx context.Context, day string) (bool, error) {
 	sd, ok, err := j.db.Digest(ctx, day)
 	return ok && !sd.SentAt.IsZero(), err
+}
+
+// Watch watches the INBOX of every account at once with IMAP IDLE
+// (imapsync.Watch, one connection per account), and calls changed when
+// one reports new or removed mail, and as each account's watch starts.
+//
+// An account whose server lacks IDLE is left to the interval syncs while
+// the others go on watching: it is logged (once per configuration load)
+// when others still watch, and Watch returns an error matching
+// imapsync.ErrNoIdle only when no account can watch. Any other failure of
+// one account (the connection dropped, the server silent) ends the watch
+// of all, with that account's error: the daemon calls Watch again later,
+// and connecting again to every account costs little. Watch returns
+// ctx.Err() once ctx is cancelled, after every account's watch returned.
+func (j Jobs) Watch(ctx context.Context, changed func()) error {
+	accounts, err := j.Accounts()
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ended struct {
+		account string
+		err     error
+	}
+	done := make(chan ended, len(accounts))
+	for _, acct := range accounts {
+		go func() {
+			err := imapsync.Watch(wctx, acct.Account, imapsync.WatchOptions{Changed: changed, Watching: changed})
+			done <- ended{acct.Name, err}
+		}()
+	}
+	var (
+		failed  error
+		noIdle  []error
+		running = len(accounts)
+	)
+	for running > 0 {
+		e := <-done
+		running--
+		switch {
+		case wctx.Err() != nil:
+			// Cancelled, by the caller or after another account failed.
+		case errors.Is(e.err, imapsync.ErrNoIdle):
+			noIdle = append(noIdle, e.err)
+			if running > 0 {
+				if _, logged := j.noIdleLogged.LoadOrStore(e.account, true); !logged {
+					j.log.Warn("the server has no IMAP IDLE: this account's new mail waits for the next interval sync; the other accounts are watched",
+						slog.String("account", e.account), slog.Any("err", e.err))
+				}
+			}
+		default:
+			failed = e.err
+			if failed == nil {
+				failed = fmt.Errorf("account %s: the watch of INBOX ended", e.account)
+			}
+			cancel()
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case failed != nil:
+		return failed
+	}
+	return errors.Join(noIdle...)
 }
 
 // Healthy returns nil when the store answers.

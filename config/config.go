@@ -262,9 +262,11 @@ type Sync struct {
 	// of the progress line); 50 to 10000,
 	// default 1000.
 	BatchSize int `yaml:"batch_size" json:"batch_size"`
-	// Idle is reserved for watching INBOX with IMAP IDLE between syncs,
-	// which rekindle does not do yet: true is refused rather than
-	// accepted and ignored.
+	// Idle makes the daemon (rekindle run) keep one connection per
+	// account waiting in IMAP IDLE on INBOX between syncs, and sync
+	// seconds after new mail arrives there; the interval syncs go on, for
+	// the other folders and whenever a server lacks IDLE or the
+	// connection drops. Default false: sync every Interval only.
 	Idle bool `yaml:"idle" json:"idle"`
 }
 
@@ -873,9 +875,6 @@ func (c *checker) sync(cfg *Config) error {
 	}
 	if n := cfg.Sync.BatchSize; n < 50 || n > 10000 {
 		return c.errorf("sync.batch_size", "%d is out of range 50..10000", n)
-	}
-	if cfg.Sync.Idle {
-		return c.errorf("sync.idle", "IMAP IDLE is not supported yet: rekindle reads the accounts every sync.interval; remove the key or set it to false")
 	}
 	return nil
 }

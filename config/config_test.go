@@ -44,6 +44,7 @@ func TestFixtures(t *testing.T) {
 		{"drafts maps", "drafts-partial.yaml", ""},
 		{"unquoted numeric password", "unquoted-password.yaml", ""},
 		{"anchors and aliases", "anchors.yaml", ""},
+		{"sync.idle", "sync-idle.yaml", ""},
 
 		// The document.
 		{"syntax error", "syntax.yaml", "syntax.yaml:4: invalid YAML"},
@@ -99,7 +100,6 @@ func TestFixtures(t *testing.T) {
 		{"sync.interval minimum", "sync-interval-short.yaml", "sync-interval-short.yaml:11: sync.interval: 30s is out of range 1m..24h"},
 		{"sync.interval unit", "sync-interval-no-unit.yaml", "sync.interval: 15 needs a unit, as in 15m, 15h or 15d"},
 		{"sync.batch_size range", "sync-batch-size-range.yaml", "sync.batch_size: 10 is out of range 50..10000"},
-		{"sync.idle not supported yet", "sync-idle.yaml", "sync-idle.yaml:11: sync.idle: IMAP IDLE is not supported yet"},
 
 		// smtp.
 		{"smtp.host required", "smtp-host-missing.yaml", "smtp.host: required"},
@@ -193,6 +193,20 @@ func TestDefaultsApplied(t *testing.T) {
 	def.Digest.To = cfg.Digest.To
 	if !reflect.DeepEqual(cfg.Digest, def.Digest) {
 		t.Errorf("digest = %+v, want the defaults %+v", cfg.Digest, def.Digest)
+	}
+}
+
+// sync.idle: true is taken (it was refused before rekindle could idle);
+// the default is false.
+func TestSyncIdle(t *testing.T) {
+	for file, want := range map[string]bool{"sync-idle.yaml": true, "minimal.yaml": false} {
+		cfg, err := testLoader().Load(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Sync.Idle != want {
+			t.Errorf("%s: sync.idle = %v, want %v", file, cfg.Sync.Idle, want)
+		}
 	}
 }
 

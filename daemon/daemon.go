@@ -1,9 +1,10 @@
 // Package daemon runs rekindle as a long-lived service: it syncs the
-// accounts every sync interval, sends the digest on its cron schedule
-// (and a missed one at start, within a grace period), reloads its
-// configuration on request, reports to systemd (READY, STATUS, RELOADING,
-// STOPPING and a watchdog pinged only while the store answers and no job
-// is stuck), and stops within a bound.
+// accounts every sync interval, and seconds after new mail when the Jobs
+// can watch for it between syncs (IMAP IDLE, see Watcher), sends the
+// digest on its cron schedule (and a missed one at start, within a grace
+// period), reloads its configuration on request, reports to systemd
+// (READY, STATUS, RELOADING, STOPPING and a watchdog pinged only while
+// the store answers and no job is stuck), and stops within a bound.
 //
 // Every wait is bounded. A digest that comes due while a sync runs waits
 // for it at most Config.DigestSyncWait, then cancels it and is built from
@@ -37,8 +38,12 @@ import (
 
 // Jobs is the work the daemon schedules. Its methods are called from one
 // goroutine at a time, except Healthy, which may run while Sync or Digest
-// does, and a job left behind as stuck (cancelled, and not returning),
-// which may still run while the next does.
+// does; Watch (when the Jobs implement Watcher), which runs on a
+// goroutine of its own alongside all the others, from the load of the
+// Jobs until they are replaced or the daemon stops; and a job left behind
+// as stuck (cancelled, and not returning), which may still run while the
+// next does. So Sync and Digest never overlap one another but for a stuck
+// job, while Watch overlaps everything.
 type Jobs interface {
 	// Sync syncs every account once and returns a one-line summary for
 	// the service status ("3 folders changed").
@@ -56,6 +61,33 @@ type Jobs interface {
 	// Healthy returns nil when the store answers; it should be quick.
 	// The watchdog is pinged only after it returns nil.
 	Healthy(ctx context.Context) error
+}
+
+// Watcher is implemented by Jobs that can tell, between syncs, when a
+// sync would find something new: rekindle's watch INBOX with IMAP IDLE.
+// With Config.Watch set, the daemon runs Watch from the start and after
+// every reload, and a reported change starts a sync Config.WatchDebounce
+// later: one sync for a burst of changes, and never two syncs at once (a
+// change reported during a sync makes one more sync after it). The
+// interval syncs go on all the same: they cover what Watch does not see
+// (other folders), and they are all there is while Watch is down.
+type Watcher interface {
+	// Watch watches until ctx is cancelled or it fails, and calls
+	// changed whenever a sync may find something new. It should also
+	// call changed once it starts watching: what arrived before that
+	// would otherwise wait for the next interval's sync. changed never
+	// blocks and may be called from any goroutine, also after Watch
+	// returned (it then does nothing).
+	//
+	// Watch runs on its own goroutine while Sync, Digest and Healthy run
+	// (see Jobs). Once ctx is cancelled it must return promptly, within
+	// Config.ShutdownTimeout; the error is then ignored. Any other return
+	// ends the watch: the daemon logs why (once for failures in a row),
+	// keeps syncing every interval, and calls Watch again after
+	// Config.WatchRetry, then twice as long after each failure in a row,
+	// up to SyncInterval. A Watch that ran for a sync interval or longer
+	// before it failed starts the count again.
+	Watch(ctx context.Context, changed func()) error
 }
 
 // DigestRequest is a digest the daemon asks Jobs to send.
@@ -127,6 +159,18 @@ type Config struct {
 	// JobTimeout bounds a job: one running longer is cancelled. 0 means
 	// 1 hour.
 	JobTimeout time.Duration
+	// Watch runs the Jobs' Watch between syncs when they implement
+	// Watcher; without it, or without a Watcher, the daemon syncs every
+	// SyncInterval only.
+	Watch bool
+	// WatchDebounce is how long after a change reported by Watch the sync
+	// starts; further changes meanwhile are covered by that sync. 0 means
+	// 2 seconds.
+	WatchDebounce time.Duration
+	// WatchRetry is how long after a failed Watch it is first called
+	// again; the wait doubles with each failure in a row, up to
+	// SyncInterval. 0 means 30 seconds.
+	WatchRetry time.Duration
 }
 
 // Defaults for the zero values of Config.
@@ -135,6 +179,8 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultDigestSyncWait  = 2 * time.Minute
 	DefaultJobTimeout      = time.Hour
+	DefaultWatchDebounce   = 2 * time.Second
+	DefaultWatchRetry      = 30 * time.Second
 )
 
 // withDefaults fills in the zero values.
@@ -156,6 +202,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = DefaultJobTimeout
+	}
+	if c.WatchDebounce <= 0 {
+		c.WatchDebounce = DefaultWatchDebounce
+	}
+	if c.WatchRetry <= 0 {
+		c.WatchRetry = DefaultWatchRetry
 	}
 	return c
 }
@@ -245,19 +297,23 @@ const dayLayout = "2006-01-02"
 // Config and Jobs replace the old ones, on failure the old ones keep
 // running. reload may be nil.
 //
+// With Config.Watch and Jobs that implement Watcher, Watch runs besides,
+// and a change it reports starts a sync soon (see Watcher).
+//
 // Run returns an error only when the first load fails. When ctx is
-// cancelled it cancels the running job, waits for it at most
-// Config.ShutdownTimeout, and returns nil; a job that outlives the wait
-// is abandoned, with a log line saying so.
+// cancelled it cancels the running job and the watch, waits for them at
+// most Config.ShutdownTimeout, and returns nil; a job or a watch that
+// outlives the wait is abandoned, with a log line saying so.
 func Run(ctx context.Context, load LoadFunc, reload <-chan struct{}, opts Options) error {
 	d := &daemon{
-		clock:    opts.Clock,
-		notifier: opts.Notifier,
-		log:      opts.Logger,
-		load:     load,
-		handled:  map[string]bool{},
-		unstuck:  make(chan stuckReturn),
-		quit:     make(chan struct{}),
+		clock:     opts.Clock,
+		notifier:  opts.Notifier,
+		log:       opts.Logger,
+		load:      load,
+		handled:   map[string]bool{},
+		unstuck:   make(chan stuckReturn),
+		quit:      make(chan struct{}),
+		watchGone: make(chan *watchRun),
 	}
 	if d.clock == nil {
 		d.clock = SystemClock{}
@@ -304,6 +360,25 @@ type daemon struct {
 	unstuck chan stuckReturn
 	quit    chan struct{}
 
+	// watch is the running Watch of the current Jobs; nil when none runs.
+	watch *watchRun
+	// oldWatches are the watches of Jobs a reload replaced, cancelled and
+	// not returned yet; watchGone receives them when they return.
+	oldWatches []*watchRun
+	watchGone  chan *watchRun
+	// watchAt is when to start Watch (again); zero: not to.
+	watchAt time.Time
+	// watchFails counts the watches failed in a row; watchErr is the last
+	// one's error until a watch reports a change again. watchBackLogged
+	// is set once that was logged for this run of failures: a watch that
+	// keeps failing after it started is logged once, as is its return.
+	watchFails      int
+	watchErr        error
+	watchBackLogged bool
+	// changeSync is when the sync for a change Watch reported is due;
+	// zero when no change waits for a sync.
+	changeSync time.Time
+
 	// What STATUS= shows.
 	lastSync   syncOutcome
 	lastDigest digestOutcome
@@ -335,9 +410,24 @@ type digestRun struct {
 // pointers, as the Jobs themselves may not be comparable.
 type jobsRef struct{ Jobs }
 
+// watchRun is a running Watch.
+type watchRun struct {
+	jobs    *jobsRef
+	started time.Time
+	cancel  context.CancelFunc
+	// changed holds a change reported and not yet taken by the loop.
+	changed chan struct{}
+	// done is closed when Watch returned, err set.
+	done chan struct{}
+	err  error
+	// reported is set once the loop took a change from it.
+	reported bool
+}
+
 // job is the running Sync or Digest.
 type job struct {
 	kind    string // "sync" or "digest"
+	trigger string // a sync's: "interval" or "change"
 	digest  *digestRun
 	jobs    *jobsRef
 	started time.Time
@@ -393,6 +483,7 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 	now := d.clock.Now()
 	d.nextSync = now
 	d.nextPing = now
+	d.planWatch(now)
 	d.nextDigest = d.next(now)
 	d.findMissed(now)
 	// Ready as soon as the configuration is loaded, not after the first
@@ -404,6 +495,7 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 		slog.String("timezone", d.cfg.Location.String()),
 		slog.Duration("grace", d.cfg.Grace),
 		slog.Duration("watchdog_ping", d.pingEvery),
+		slog.Bool("watch", d.watching()),
 		d.nextDigestAttr(), d.inAttr(now))
 
 	for {
@@ -412,6 +504,9 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 		d.overrun(now)
 		if d.running == nil {
 			d.startJob(ctx, now)
+		}
+		if d.watch == nil && !d.watchAt.IsZero() && !now.Before(d.watchAt) {
+			d.startWatch(ctx, now)
 		}
 		if d.pingEvery > 0 && !now.Before(d.nextPing) {
 			d.ping(ctx)
@@ -434,6 +529,13 @@ func (d *daemon) run(ctx context.Context, reload <-chan struct{}) error {
 			d.markStuck()
 		case u := <-d.unstuck:
 			d.returned(u)
+		case <-d.watchChanged():
+			d.changed()
+		case <-d.watchDone():
+			d.watchEnded(ctx)
+		case w := <-d.watchGone:
+			d.oldWatches = slices.DeleteFunc(d.oldWatches, func(o *watchRun) bool { return o == w })
+			d.closeRetired()
 		case <-timer.C():
 		}
 		timer.Stop()
@@ -456,6 +558,10 @@ func (d *daemon) wake(now time.Time) time.Time {
 	// starts while one is stuck.
 	if d.running == nil && len(d.stuck) == 0 {
 		earliest(d.nextSync)
+		earliest(d.changeSync)
+	}
+	if d.watch == nil {
+		earliest(d.watchAt)
 	}
 	if j := d.running; j != nil && j.cancelled == "" {
 		earliest(j.started.Add(d.cfg.JobTimeout))
@@ -691,11 +797,16 @@ func (d *daemon) startJob(ctx context.Context, now time.Time) {
 		}
 		j.kind, j.digest = "digest", r
 		run = func(ctx context.Context) jobResult { return d.digest(ctx, j.jobs, r, now) }
-	case !now.Before(d.nextSync) && len(d.stuck) == 0:
-		j.kind = "sync"
+	case (!now.Before(d.nextSync) || d.changeDue(now)) && len(d.stuck) == 0:
+		j.kind, j.trigger = "sync", "interval"
+		if d.changeDue(now) {
+			j.trigger = "change"
+		}
 		// The next sync is due an interval after this one started; if this
-		// one overruns, finish moves it on.
+		// one overruns, finish moves it on. This one covers every change
+		// reported before it starts.
 		d.nextSync = now.Add(d.cfg.SyncInterval)
+		d.changeSync = time.Time{}
 		run = func(ctx context.Context) jobResult {
 			summary, err := j.jobs.Sync(ctx)
 			return jobResult{summary: summary, err: err}
@@ -706,7 +817,7 @@ func (d *daemon) startJob(ctx context.Context, now time.Time) {
 	var jctx context.Context
 	jctx, j.cancel = context.WithCancel(ctx)
 	d.running = j
-	d.log.Debug("job started", slog.String("job", j.kind), slog.String("day", j.day()))
+	d.log.Debug("job started", slog.String("job", j.kind), slog.String("day", j.day()), slog.String("trigger", j.trigger))
 	go func() {
 		start := time.Now()
 		r := run(jctx)
@@ -868,14 +979,18 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	d.reloadErr = nil
 	d.retired = append(d.retired, d.jobs)
+	d.retireWatch()
 	d.cfg, d.jobs = cfg.withDefaults(), &jobsRef{jobs}
 	d.closeRetired()
+	d.watchFails, d.watchErr = 0, nil
+	d.planWatch(now)
 	// Sync at once: a reload often adds an account or a folder, and its
 	// result should show without waiting an interval.
 	d.nextSync = now
 	d.nextDigest = d.next(now)
 	d.log.Info("configuration reloaded",
 		slog.Duration("sync_interval", d.cfg.SyncInterval),
+		slog.Bool("watch", d.watching()),
 		slog.String("timezone", d.cfg.Location.String()),
 		d.nextDigestAttr(), d.inAttr(now))
 	d.notifyStatus(now, sdnotify.Ready)
@@ -902,6 +1017,9 @@ func (d *daemon) closeRetired() {
 		inUse := d.running != nil && d.running.jobs == j
 		for _, s := range d.stuck {
 			inUse = inUse || s.jobs == j
+		}
+		for _, w := range d.oldWatches {
+			inUse = inUse || w.jobs == j
 		}
 		if inUse {
 			kept = append(kept, j)
@@ -945,7 +1063,8 @@ func (d *daemon) ping(ctx context.Context) {
 	d.notify(sdnotify.Watchdog)
 }
 
-// stop cancels the running job and waits for it, within the bound.
+// stop cancels the running job and the watches and waits for them,
+// within the bound.
 func (d *daemon) stop() error {
 	d.notify(sdnotify.Stopping, sdnotify.Status("stopping"))
 	d.log.Info("stopping")
@@ -955,24 +1074,53 @@ func (d *daemon) stop() error {
 	for _, j := range d.stuck {
 		abandon[j.jobs] = true
 	}
+	watches := d.oldWatches
+	if d.watch != nil {
+		watches = append(watches, d.watch)
+	}
+	for _, w := range watches {
+		w.cancel()
+	}
+	// Real time, whatever the Clock: this bounds how long a stop takes,
+	// the job and the watches together.
+	timer := time.NewTimer(d.cfg.ShutdownTimeout)
+	defer timer.Stop()
+	expired := false
 	if j := d.running; j != nil {
 		j.cancel()
-		// Real time, whatever the Clock: this bounds how long a stop takes.
-		timer := time.NewTimer(d.cfg.ShutdownTimeout)
 		select {
 		case r := <-j.done:
 			d.finish(r, true)
 		case <-timer.C:
+			expired = true
 			abandon[j.jobs] = true
 			d.log.Warn("job did not stop in time; abandoning it",
 				slog.String("job", j.kind), slog.String("day", j.day()),
 				slog.Duration("running_for", d.clock.Now().Sub(j.started)),
 				slog.Duration("shutdown_timeout", d.cfg.ShutdownTimeout))
 		}
-		timer.Stop()
 	}
-	// The abandoned job's Jobs stay open: closing a store under a running
-	// query helps no one, and the process is about to exit.
+	for _, w := range watches {
+		if !expired {
+			select {
+			case <-w.done:
+			case <-timer.C:
+				expired = true
+			}
+		}
+		select {
+		case <-w.done:
+			continue
+		default:
+		}
+		abandon[w.jobs] = true
+		d.log.Warn("watch did not stop in time; abandoning it",
+			slog.Duration("running_for", d.clock.Now().Sub(w.started)),
+			slog.Duration("shutdown_timeout", d.cfg.ShutdownTimeout))
+	}
+	// The Jobs of an abandoned job or watch stay open: closing a store
+	// under a running query helps no one, and the process is about to
+	// exit.
 	for _, j := range append(d.retired, d.jobs) {
 		if !abandon[j] {
 			closeJobs(j.Jobs)
@@ -1027,6 +1175,9 @@ func (d *daemon) status(now time.Time) string {
 	}
 	if d.reloadErr != nil {
 		parts = append(parts, "reload failed, running the previous configuration: "+oneLine(d.reloadErr.Error()))
+	}
+	if w := d.watchStatus(); w != "" {
+		parts = append(parts, w)
 	}
 	if j := d.running; j != nil && j.kind == "sync" {
 		switch p := d.pending; {

@@ -117,6 +117,8 @@ type fakeJobs struct {
 	digest  func(ctx context.Context, day string, now time.Time) (DigestResult, error)
 	sent    func(ctx context.Context, day string) (bool, error)
 	healthy func(ctx context.Context) error
+	// watch, when set, makes the Jobs a Watcher.
+	watch func(ctx context.Context, changed func()) error
 
 	calls    *recorder[call]
 	inFlight atomic.Int32
@@ -196,6 +198,14 @@ func (b *boundJobs) Close() error {
 		b.t.Errorf("%s closed twice", b.f.name)
 	}
 	return nil
+}
+
+// watchingJobs are boundJobs that are a Watcher too.
+type watchingJobs struct{ *boundJobs }
+
+func (w watchingJobs) Watch(ctx context.Context, changed func()) error {
+	w.f.calls.add(call{jobs: w.f.name, method: "Watch", now: w.clk.Now()})
+	return w.f.watch(ctx, changed)
 }
 
 // notes records what the daemon tells systemd, one Notify call per item.
@@ -292,7 +302,11 @@ func start(t *testing.T, now time.Time, opts Options, results ...loadResult) *ha
 		if r.err != nil {
 			return Config{}, nil, r.err
 		}
-		return r.cfg, r.jobs.bind(t, h.clk, h.calls), nil
+		b := r.jobs.bind(t, h.clk, h.calls)
+		if r.jobs.watch != nil {
+			return r.cfg, watchingJobs{b}, nil
+		}
+		return r.cfg, b, nil
 	}
 	if opts.Clock == nil {
 		opts.Clock = h.clk

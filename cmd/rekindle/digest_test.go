@@ -30,7 +30,15 @@ type digestEnv struct {
 
 func newDigestEnv(t *testing.T) *digestEnv {
 	t.Helper()
-	srv, err := memimap.Start(memimap.Options{User: "jane", Password: "imap-pw"})
+	return newDigestEnvWith(t, memimap.Options{})
+}
+
+// newDigestEnvWith is newDigestEnv with an IMAP server started with opts
+// (whose user and password it sets).
+func newDigestEnvWith(t *testing.T, opts memimap.Options) *digestEnv {
+	t.Helper()
+	opts.User, opts.Password = "jane", "imap-pw"
+	srv, err := memimap.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,10 @@
 // rekindle's sync, and `rekindle demo` fills it from the synthetic mailbox
 // generator. It adds what imapmemserver lacks: special-use attributes, TLS
 // with a throwaway CA, connections cut after a number of bytes, to test
-// a sync that is interrupted mid-FETCH, and servers that stall (stop
+// a sync that is interrupted mid-FETCH, servers that stall (stop
 // answering without closing) or send slowly, to test the client's
-// watchdog.
+// watchdog, open connections dropped or stalled at once, and a server
+// without IDLE.
 package memimap
 
 import (
@@ -24,6 +25,7 @@ import (
 	"math/big"
 	"net"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +52,12 @@ type Options struct {
 	// Token, if set, is the OAuth2 access token that AUTHENTICATE XOAUTH2
 	// and OAUTHBEARER accept for User.
 	Token string
+	// NoIdle makes the server look like one without IMAP IDLE (RFC 2177):
+	// it speaks IMAP4rev1 only (IMAP4rev2 includes IDLE), and IDLE is left
+	// out of the capabilities it sends, in CAPABILITY responses and
+	// [CAPABILITY] codes. Only the advertisement is hidden: a client that
+	// sends IDLE all the same is still served.
+	NoIdle bool
 }
 
 // Server is a running in-process IMAP server.
@@ -75,8 +83,12 @@ type Server struct {
 	throttleChunk atomic.Int64
 	throttlePause atomic.Int64
 	conns         atomic.Int64
+	noIdle        bool
 	cmdMu         sync.Mutex
 	cmds          map[string]int
+	// open are the connections not closed yet.
+	openMu sync.Mutex
+	open   map[*conn]struct{}
 }
 
 // Start starts a server on 127.0.0.1 with one user and an INBOX.
@@ -84,12 +96,13 @@ func Start(opts Options) (*Server, error) {
 	if opts.User == "" {
 		opts.User, opts.Password = "jane", "secret"
 	}
-	s := &Server{user: imapmemserver.NewUser(opts.User, opts.Password), special: map[string][]imap.MailboxAttr{}}
+	s := &Server{user: imapmemserver.NewUser(opts.User, opts.Password), special: map[string][]imap.MailboxAttr{},
+		noIdle: opts.NoIdle, open: map[*conn]struct{}{}}
 	if err := s.Create("INBOX"); err != nil {
 		return nil, err
 	}
 	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
-	if opts.IMAP4rev1Only {
+	if opts.IMAP4rev1Only || opts.NoIdle {
 		caps = imap.CapSet{imap.CapIMAP4rev1: {}}
 	}
 	logw := opts.Log
@@ -172,6 +185,35 @@ func (s *Server) StallNextAfter(n int64) { s.stallAt.Store(n) }
 // is answered, and nothing after it. StallAfterLogin(false) ends that for
 // the connections that follow.
 func (s *Server) StallAfterLogin(on bool) { s.stallLogin.Store(on) }
+
+// DropConnections closes every open connection at once, as a server
+// restart or a broken network would, and returns how many it closed. The
+// server goes on accepting new connections.
+func (s *Server) DropConnections() int {
+	s.openMu.Lock()
+	open := make([]*conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.openMu.Unlock()
+	for _, c := range open {
+		c.Conn.Close()
+	}
+	return len(open)
+}
+
+// StallConnections makes every open connection stop answering now, as
+// StallNextAfter does, and returns how many it stalled: a hung server, or
+// a network that silently lost the connections. New connections are
+// served as usual.
+func (s *Server) StallConnections() int {
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	for c := range s.open {
+		c.stalled.Store(true)
+	}
+	return len(s.open)
+}
 
 // Throttle makes the connections accepted from now on send at most chunk
 // bytes at a time, with a pause after each: a slow server that keeps
@@ -392,11 +434,15 @@ func (l *cutListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.s.conns.Add(1)
-	return &conn{
+	nc := &conn{
 		Conn: c, s: l.s,
 		cutAt: l.s.cut.Swap(0), stallAt: l.s.stallAt.Swap(0), stallLogin: l.s.stallLogin.Load(),
 		chunk: int(l.s.throttleChunk.Load()), pause: time.Duration(l.s.throttlePause.Load()),
-	}, nil
+	}
+	l.s.openMu.Lock()
+	l.s.open[nc] = struct{}{}
+	l.s.openMu.Unlock()
+	return nc, nil
 }
 
 // conn is a server connection. It counts the commands a client sends,
@@ -439,12 +485,41 @@ func (c *conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the connection and forgets it.
+func (c *conn) Close() error {
+	c.s.openMu.Lock()
+	delete(c.s.open, c)
+	c.s.openMu.Unlock()
+	return c.Conn.Close()
+}
+
+// capLine matches a line that lists the capabilities: an untagged
+// CAPABILITY response, or a status response with a [CAPABILITY] code
+// (the greeting, LOGIN's OK). idleCap is IDLE in such a list.
+var (
+	capLine = regexp.MustCompile(`(?m)^(?:\* |[^ \r\n]+ OK \[)CAPABILITY [^\r\n]*`)
+	idleCap = regexp.MustCompile(` IDLE\b`)
+)
+
+// hideIdle removes IDLE from the capability lists in p. A capability
+// line is written whole in one Write (the server flushes each response),
+// and no message of the tests holds one, so literals keep their length.
+func hideIdle(p []byte) []byte {
+	if !bytes.Contains(p, []byte("CAPABILITY ")) {
+		return p
+	}
+	return capLine.ReplaceAllFunc(p, func(l []byte) []byte { return idleCap.ReplaceAll(l, nil) })
+}
+
 // Write sends p, unless the connection is stalled (then p goes nowhere)
 // or cut (then it is closed).
 func (c *conn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	total := len(p)
+	if c.s.noIdle {
+		p = hideIdle(p)
+	}
 	if c.stalled.Load() {
 		return total, nil
 	}
