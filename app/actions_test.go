@@ -161,6 +161,26 @@ func TestActions(t *testing.T) {
 	}
 }
 
+// TestPreviewOffersActions: after the first sync, a preview over the
+// store opened read-only offers the actions too.
+func TestPreviewOffersActions(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, "")
+	e.synced(t, Options{}).Close()
+	ro, err := OpenReadOnly(ctx, e.config(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	c, err := ro.Compose(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Digest.Pause == nil || len(c.Digest.People) == 0 || len(c.Digest.People[0].Actions) == 0 {
+		t.Errorf("a read-only preview offers no actions: pause %v, %d people", c.Digest.Pause, len(c.Digest.People))
+	}
+}
+
 // TestPauseAndDismiss: "pause digests for a week" keeps the digests quiet
 // for a week; "no reply needed" takes the follow-up away.
 func TestPauseAndDismiss(t *testing.T) {

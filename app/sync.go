@@ -133,6 +133,11 @@ func (a *App) Sync(ctx context.Context, o SyncOptions) (SyncReport, error) {
 			errs = append(errs, err)
 		}
 	}
+	// The secret that signs the digest's actions, made on the first sync
+	// so that a preview (which only reads the store) can offer them.
+	if _, err := a.db.ActionSecret(ctx); err != nil && ctx.Err() == nil {
+		errs = append(errs, fmt.Errorf("digest actions: %w", err))
+	}
 	// The digest actions among what was stored (and any a failed sync
 	// left queued).
 	acts, err := a.ApplyActions(ctx)
