@@ -131,9 +131,9 @@ func TestWatchSkipsAccountWithoutIdle(t *testing.T) {
 	if _, err := e.a.Append("INBOX", message("new@x"), nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	within(t, changes, 3*time.Second, "call for new mail in a")
+	within(t, changes, 10*time.Second, "call for new mail in a")
 	cancel()
-	if err := within(t, done, 2*time.Second, "return after cancel"); !errors.Is(err, context.Canceled) {
+	if err := within(t, done, 5*time.Second, "return after cancel"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Watch = %v, want context.Canceled", err)
 	}
 }
@@ -157,7 +157,7 @@ func TestWatchAccountDropped(t *testing.T) {
 	if n := e.b.DropConnections(); n != 1 {
 		t.Fatalf("dropped %d connections of b, want 1", n)
 	}
-	err := within(t, done, 2*time.Second, "return from Watch")
+	err := within(t, done, 5*time.Second, "return from Watch")
 	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "account b") {
 		t.Errorf("Watch = %v, want b's error", err)
 	}
