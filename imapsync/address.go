@@ -33,11 +33,20 @@ import (
 // white space folded as servers write it (oneLine), encoded words
 // decoded, text cleaned (cleanName, cleanEmail).
 func headerAddrs(v string) []rekindle.Address {
-	p := addrParser{s: v}
-	var out []rekindle.Address
+	if v == "" {
+		return nil
+	}
+	var scratch [128]byte
+	p := addrParser{s: v, buf: scratch[:0]}
+	// Room for an address per comma, within reason: one allocation
+	// most of the time.
+	out := make([]rekindle.Address, 0, min(strings.Count(v, ",")+1, 64))
 	p.list(func(name, email string) {
 		out = append(out, rekindle.Address{Name: cleanName(decodeWords(oneLine(name))), Email: cleanEmail(email)})
 	})
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 

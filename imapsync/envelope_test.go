@@ -174,6 +174,14 @@ func splitAddrs(v string) []string {
 	return append(parts, v[from:])
 }
 
+// toMessage is parseMessage for a FETCH response as go-imap collects it.
+func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
+	return parseMessage(uint32(buf.UID), buf.InternalDate, string(buf.FindBodySection(headerSection)))
+}
+
+// readHeader is parseHeader for a header section's bytes.
+func readHeader(b []byte) header { return parseHeader(string(b)) }
+
 // fetched turns a FETCH response made for a test with an ENVELOPE into
 // the one a sync now gets for the same message: the ENVELOPE's fields
 // written into the header section (those the section does not already

@@ -34,12 +34,23 @@ func msgIDList(v string) []string {
 
 type msgIDParser struct{ s string }
 
+// msgIDText marks the ASCII bytes of a dot-atom-text: RFC 5322 atext and
+// '.'.
+var msgIDText = func() (t [utf8.RuneSelf]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`()[];@\,<>":`, c)
+	}
+	return t
+}()
+
 // next reads one msg-id and the comments and white space after it.
 func (p *msgIDParser) next() (string, bool) {
 	if !p.skipCFWS() || !strings.HasPrefix(p.s, "<") {
 		return "", false
 	}
 	p.s = p.s[1:]
+	// left "@" right, with nothing between them: the id is as written.
+	start := p.s
 	left, ok := p.atomText()
 	if !ok || !strings.HasPrefix(p.s, "@") {
 		return "", false
@@ -54,11 +65,12 @@ func (p *msgIDParser) next() (string, bool) {
 	if !ok || !strings.HasPrefix(p.s, ">") {
 		return "", false
 	}
+	id := start[:len(left)+1+len(right)]
 	p.s = p.s[1:]
 	if !p.skipCFWS() {
 		return "", false
 	}
-	return left + "@" + right, true
+	return id, true
 }
 
 // skipCFWS skips spaces, tabs and comments; false for an unterminated
@@ -96,7 +108,7 @@ func (p *msgIDParser) atomText() (string, bool) {
 	for i < len(p.s) {
 		c := p.s[i]
 		if c < utf8.RuneSelf {
-			if c < '!' || c > '~' || strings.IndexByte(`()[];@\,<>":`, c) >= 0 {
+			if !msgIDText[c] {
 				break
 			}
 			i++

@@ -1,17 +1,18 @@
 package imapsync
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
 
@@ -24,7 +25,7 @@ import (
 // not fetch ENVELOPE, which repeats From, To, Cc, Reply-To, Subject,
 // Date, Message-ID and In-Reply-To and which go-imap decodes a byte at a
 // time, nor FLAGS, which nothing reads: the header section comes as one
-// literal per message, read in bulk, and parsed here (toMessage).
+// literal per message, read in bulk, and parsed here (parseMessage).
 //
 // Authentication-Results and ARC-Authentication-Results become
 // rekindle.Header.Auth, the verdict of the user's own server; see
@@ -64,7 +65,7 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) 
 	return strings.NewReader(toUTF8(string(b))), nil
 }}
 
-// toMessage turns one FETCH response (UID, INTERNALDATE and the header
+// parseMessage turns one FETCH response (UID, INTERNALDATE and the header
 // section) into a Message. It never fails: a header that does not parse
 // is stored as well as it can be (an empty value, or what of it parses),
 // because one bad message must not stop a sync.
@@ -75,12 +76,12 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) 
 // server build ENVELOPE (and as Dovecot does where RFC 3501 leaves it
 // open: the last Date, Subject, Message-ID and In-Reply-To field counts,
 // and every From, To, Cc and Reply-To field), then cleaned as before.
-func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
+func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.Message {
 	m := rekindle.Message{
-		UID:          uint32(buf.UID),
-		InternalDate: buf.InternalDate.UTC(),
+		UID:          uid,
+		InternalDate: internalDate.UTC(),
 	}
-	h := readHeader(buf.FindBodySection(headerSection))
+	h := parseHeader(section)
 
 	m.Date = h.envelopeDate()
 	// go-imap decoded ENVELOPE's subject once, and the sync decoded what
@@ -139,7 +140,45 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	default:
 		m.Date = m.Date.UTC()
 	}
+	compact(&m)
 	return m
+}
+
+// compact copies the strings m keeps into one allocation of their own.
+// Many are cut from the header section, which they would otherwise keep
+// alive while the message waits in a batch: often several times what
+// they hold (the authentication headers, fields read and dropped).
+func compact(m *rekindle.Message) {
+	visit := func(f func(*string)) {
+		for _, p := range []*string{&m.Subject, &m.MessageID, &m.ListID, &m.ListUnsubscribe, &m.Precedence, &m.AutoSubmitted,
+			&m.RekindleDigest, &m.Auth.Server, &m.Auth.DMARC, &m.Auth.DMARCDomain, &m.Auth.DKIM, &m.Auth.DKIMDomain,
+			&m.Auth.SPF, &m.Auth.SPFDomain} {
+			f(p)
+		}
+		for _, as := range [][]rekindle.Address{m.From, m.To, m.Cc, m.ReplyTo} {
+			for i := range as {
+				f(&as[i].Name)
+				f(&as[i].Email)
+			}
+		}
+		for _, ids := range [][]string{m.InReplyTo, m.References} {
+			for i := range ids {
+				f(&ids[i])
+			}
+		}
+	}
+	n := 0
+	visit(func(p *string) { n += len(*p) })
+	var b strings.Builder
+	b.Grow(n)
+	visit(func(p *string) { b.WriteString(*p) })
+	all, off := b.String(), 0
+	visit(func(p *string) {
+		if l := len(*p); l > 0 {
+			*p = all[off : off+l]
+			off += l
+		}
+	})
 }
 
 // minDate is the earliest Date kept; store migration 0006 applies it to
@@ -264,19 +303,18 @@ func fieldOf(name string) int {
 	return fieldNone
 }
 
-// readHeader parses a HEADER.FIELDS section leniently: folded lines are
+// parseHeader parses a HEADER.FIELDS section leniently: folded lines are
 // joined, and a line that is not a field is skipped rather than failing
 // the whole header. It is a plain scan, without a reader or a map: it
 // runs once per message of every sync. Values of one line are substrings
-// of one copy of the section; only folded ones are copied again.
-func readHeader(b []byte) header {
+// of s; only folded ones are copied.
+func parseHeader(s string) header {
 	var (
 		h     header
-		s     = string(b)
 		field = fieldNone
 		value string // the current field's value: its first line...
 		// ...and, once it has continuation lines, the value so far
-		buf    []byte
+		buf    *[]byte
 		folded bool
 		// how many values of each authentication header are kept
 		nAR, nARC int
@@ -287,7 +325,7 @@ func readHeader(b []byte) header {
 		}
 		v := value
 		if folded {
-			v = strings.TrimSpace(string(buf))
+			v = string(bytes.TrimSpace(*buf))
 		}
 		h.set(field, v, &nAR, &nARC)
 		field, folded = fieldNone, false
@@ -306,11 +344,15 @@ func readHeader(b []byte) header {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if field != fieldNone {
-				if !folded {
-					buf, folded = append(buf[:0], value...), true
+				if buf == nil {
+					buf = foldBufs.Get().(*[]byte)
+					defer foldBufs.Put(buf)
 				}
-				buf = append(buf, ' ')
-				buf = append(buf, strings.TrimSpace(line)...)
+				if !folded {
+					*buf, folded = append((*buf)[:0], value...), true
+				}
+				*buf = append(*buf, ' ')
+				*buf = append(*buf, strings.TrimSpace(line)...)
 			}
 			continue
 		}
@@ -324,6 +366,9 @@ func readHeader(b []byte) header {
 	flush()
 	return h
 }
+
+// foldBufs holds the buffers parseHeader joins folded lines in.
+var foldBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // set stores one field's value; nAR and nARC count the authentication
 // headers kept.

@@ -477,6 +477,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 		maxUID   = lo - 1
 		ordered  = true
 		fetchErr error
+		scratch  []byte // the header literal being read, reused
 	)
 	flush := func(final bool) {
 		if len(cur) == 0 && !final {
@@ -508,7 +509,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 		if len(cur) >= s.opts.BatchSize {
 			flush(false)
 		}
-		buf, err := collect(msg)
+		f, err := collect(msg, &scratch)
 		if err != nil {
 			// The connection failed in the middle of a header literal.
 			// Close it before anything else reads: go-imap's reader goes
@@ -518,7 +519,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 			fetchErr = err
 			break
 		}
-		uid := uint32(buf.UID)
+		uid := f.uid
 		if uid < lo || hi != 0 && uid > hi {
 			// "n:*" includes the highest UID even when it is below n.
 			continue
@@ -527,7 +528,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 			ordered = false
 		}
 		maxUID = max(maxUID, uid)
-		cur = append(cur, toMessage(buf))
+		cur = append(cur, parseMessage(uid, f.internalDate, f.header))
 	}
 	if err := cmd.Close(); fetchErr == nil {
 		fetchErr = err
@@ -539,38 +540,60 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 	return nil
 }
 
+// fetchedMessage is what a sync fetches of one message.
+type fetchedMessage struct {
+	uid          uint32
+	internalDate time.Time
+	header       string // the header section; "" when there is none
+}
+
+// maxLiteral bounds the buffer a header literal is read into at once; a
+// larger one (a hostile server's) grows as it arrives.
+const maxLiteral = 1 << 20
+
 // collect reads one message's FETCH items, as FetchMessageData.Collect
 // does, but returns at once if a literal fails to read, and takes a
-// literal shorter than announced for the failure it is.
-func collect(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, error) {
-	buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+// literal shorter than announced for the failure it is. The literal is
+// read into *scratch, reused from one message to the next, and copied
+// into a string of its own size.
+func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage, error) {
+	var f fetchedMessage
 	for {
 		switch item := msg.Next().(type) {
 		case nil:
-			return buf, nil
+			return f, nil
 		case imapclient.FetchItemDataUID:
-			buf.UID = item.UID
-		case imapclient.FetchItemDataFlags:
-			buf.Flags = item.Flags
+			f.uid = uint32(item.UID)
 		case imapclient.FetchItemDataInternalDate:
-			buf.InternalDate = item.Time
-		case imapclient.FetchItemDataEnvelope:
-			buf.Envelope = item.Envelope
+			f.internalDate = item.Time
 		case imapclient.FetchItemDataBodySection:
-			var b []byte
-			if item.Literal != nil {
-				var err error
-				b, err = io.ReadAll(item.Literal)
-				if err == nil && int64(len(b)) != item.Literal.Size() {
-					// A connection closed in the middle of the literal
-					// reads as its end: a cut, not a short header.
-					err = fmt.Errorf("header literal cut after %d of %d bytes: %w", len(b), item.Literal.Size(), io.ErrUnexpectedEOF)
-				}
-				if err != nil {
-					return nil, err
-				}
+			if item.Literal == nil || f.header != "" {
+				continue
 			}
-			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			size := item.Literal.Size()
+			var (
+				b   []byte
+				err error
+			)
+			if size <= maxLiteral {
+				if int64(cap(*scratch)) < size {
+					*scratch = make([]byte, size)
+				}
+				var n int
+				n, err = io.ReadFull(item.Literal, (*scratch)[:size])
+				b = (*scratch)[:n]
+			} else {
+				b, err = io.ReadAll(item.Literal)
+			}
+			if (err == nil || err == io.EOF || err == io.ErrUnexpectedEOF) && int64(len(b)) != size {
+				// A connection closed in the middle of the literal
+				// reads as its end: a cut, not a short header.
+				err = fmt.Errorf("header literal cut after %d of %d bytes: %w", len(b), size, io.ErrUnexpectedEOF)
+			}
+			if err != nil {
+				return f, err
+			}
+			f.header = string(b)
 		}
 	}
 }
