@@ -127,13 +127,11 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("account %s: sync stopped: %w", a.Name, ctx.Err())
 	}
-	if s.second != nil {
-		_ = withDeadline(5*time.Second, s.second.Logout().Wait)
-		s.second.Close()
-	}
+	s.closeSecond()
 	if err == nil {
-		// A polite LOGOUT; the result does not depend on it.
-		_ = withDeadline(5*time.Second, c.Logout().Wait)
+		// A polite LOGOUT; the result does not depend on it, so the
+		// sync does not wait a round trip for the answer.
+		c.Logout()
 	}
 	return res, err
 }
@@ -147,10 +145,18 @@ type syncer struct {
 
 	condstore bool
 	// second is the connection for the other half of split fetches,
-	// opened by the first folder that needs it and reused by the rest;
-	// noSecond is why it could not be opened, so that is tried once.
-	second   *Client
-	noSecond error
+	// opened (in the background) once the sync knows a folder will need
+	// it, and reused by the rest; nil until then, and after it failed in
+	// use. A second login the server refused stays here, with its error,
+	// so that it is tried once.
+	second *secondConn
+}
+
+// secondConn is the second connection, being opened or open.
+type secondConn struct {
+	ready chan struct{} // closed once c or err is set
+	c     *Client
+	err   error
 }
 
 func (s *syncer) run(ctx context.Context) (*Result, error) {
@@ -196,6 +202,19 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 				return nil, err
 			}
 			res.Dropped = append(res.Dropped, sf.Folder)
+		}
+	}
+
+	// A large fetch ahead: log in a second time now, while the first
+	// folders sync, rather than when that fetch starts.
+	states := map[string]rekindle.FolderState{}
+	for _, st := range stored {
+		states[st.Folder] = st
+	}
+	for _, f := range folders {
+		if st, ok := states[f.Name]; f.Skip == "" && s.splits(&st, f.Status) && (!ok || !unchanged(st, f.Status)) {
+			s.openSecond(ctx)
+			break
 		}
 	}
 
@@ -278,6 +297,15 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		return fr, nil
 	}
 
+	// A fetch to split over two connections: select the folder on the
+	// second at the same time as on the first, in one round trip.
+	var second *secondSelect
+	if s.splits(&state, status) {
+		second = s.selectSecond(ctx, f.Name)
+		defer second.wait()
+	}
+	// The folder stays selected until the next SELECT (which closes it)
+	// or the LOGOUT: an UNSELECT would cost a round trip.
 	var sel *imap.SelectData
 	err = s.c.Do("SELECT "+f.Name, func() (err error) {
 		sel, err = s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
@@ -286,11 +314,6 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 	if err != nil {
 		return fr, s.connErr(fmt.Errorf("select: %w", err))
 	}
-	defer func() {
-		if s.c.State() == imap.ConnStateSelected {
-			_ = s.c.Do("UNSELECT "+f.Name, s.c.Unselect().Wait)
-		}
-	}()
 	if state.UIDValidity != sel.UIDValidity {
 		// New folder, or the server renumbered it: UIDs stored under the
 		// old UIDVALIDITY name other messages now.
@@ -314,7 +337,7 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
 		}
-		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect)
+		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second)
 		// Count what is stored now rather than add up what was fetched: a
 		// resumed split fetch reads again some messages it had stored.
 		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
@@ -384,14 +407,21 @@ type batch struct {
 // decodes one connection's responses on a single goroutine, which on a
 // first sync is slower than the server, so two connections use two cores.
 // It returns how many messages were stored and the resume point reached.
-func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int) (int, uint32, error) {
+func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int, pending *secondSelect) (int, uint32, error) {
 	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
 	ranges := []struct{ lo, hi uint32 }{{after + 1, 0}}
 	var second *Client
 	if s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
-		c2, err := s.secondConn(ctx, folder, uidValidity)
+		if pending == nil {
+			pending = s.selectSecond(ctx, folder)
+		}
+		c2, err := pending.use(uidValidity)
 		if err != nil {
 			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
+			var imapErr *imap.Error
+			if c2 != nil && pending.err != nil && !errors.As(err, &imapErr) {
+				s.dropSecond() // not a refusal: the connection itself failed
+			}
 		} else {
 			second = c2
 			mid := after + (uidNext-after)/2
@@ -598,43 +628,107 @@ func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage,
 	}
 }
 
-// secondConn selects folder on the second connection, for a split fetch,
-// logging in a second time on first use. A server that refuses the second
-// login is not asked again during this sync.
-func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint32) (*Client, error) {
-	if s.noSecond != nil {
-		return nil, s.noSecond
+// splits reports whether a folder's status promises a fetch large
+// enough to split over two connections (see fetchNew), for a folder
+// stored as st. A status without MESSAGES promises nothing.
+func (s *syncer) splits(st *rekindle.FolderState, status *imap.StatusData) bool {
+	if s.opts.SplitAt <= 0 || status == nil || status.NumMessages == nil {
+		return false
 	}
+	expect := int(*status.NumMessages) - st.Messages
+	if st.LastUID == 0 || st.UIDValidity != status.UIDValidity {
+		expect = int(*status.NumMessages)
+	}
+	return expect >= s.opts.SplitAt
+}
+
+// openSecond starts logging in a second time, in the background, unless
+// the second connection is open, being opened, or was refused.
+func (s *syncer) openSecond(ctx context.Context) *secondConn {
 	if s.second == nil {
-		c, err := Connect(ctx, s.a, s.opts.Client)
-		if err != nil {
-			s.noSecond = fmt.Errorf("second connection: %w", err)
-			return nil, s.noSecond
-		}
-		s.second = c
+		sc := &secondConn{ready: make(chan struct{})}
+		s.second = sc
+		go func() {
+			defer close(sc.ready)
+			if sc.c, sc.err = Connect(ctx, s.a, s.opts.Client); sc.err != nil {
+				sc.err = fmt.Errorf("second connection: %w", sc.err)
+			}
+		}()
 	}
-	var sel *imap.SelectData
-	err := s.second.Do("SELECT "+folder+" (second connection)", func() (err error) {
-		sel, err = s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
-		return err
-	})
-	if err != nil || sel.UIDValidity != uidValidity {
-		var imapErr *imap.Error
-		if err != nil && !errors.As(err, &imapErr) {
-			s.dropSecond() // not a refusal: the connection itself failed
+	return s.second
+}
+
+// secondSelect is a SELECT on the second connection, under way.
+type secondSelect struct {
+	done chan struct{}
+	c    *Client
+	sel  *imap.SelectData
+	err  error
+}
+
+// selectSecond selects folder on the second connection, in the
+// background, opening the connection first if need be.
+func (s *syncer) selectSecond(ctx context.Context, folder string) *secondSelect {
+	sc := s.openSecond(ctx)
+	r := &secondSelect{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		<-sc.ready
+		if r.c, r.err = sc.c, sc.err; r.err != nil {
+			return
 		}
-		return nil, fmt.Errorf("second connection: select %s: %v (UIDVALIDITY %d)", folder, err, sel.UIDValidity)
+		r.err = r.c.Do("SELECT "+folder+" (second connection)", func() (err error) {
+			r.sel, err = r.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+			return err
+		})
+		if r.err != nil {
+			r.err = fmt.Errorf("second connection: select %s: %w", folder, r.err)
+		}
+	}()
+	return r
+}
+
+// wait waits for the SELECT to end.
+func (r *secondSelect) wait() { <-r.done }
+
+// use waits for the SELECT and returns the connection, when the folder
+// is selected there with uidValidity. With an error, the connection is
+// returned when there is one.
+func (r *secondSelect) use(uidValidity uint32) (*Client, error) {
+	r.wait()
+	switch {
+	case r.err != nil:
+		return r.c, r.err
+	case r.sel.UIDValidity != uidValidity:
+		return r.c, fmt.Errorf("second connection: UIDVALIDITY %d, not %d", r.sel.UIDValidity, uidValidity)
 	}
-	return s.second, nil
+	return r.c, nil
 }
 
 // dropSecond closes the second connection; the next split fetch opens a
 // new one.
 func (s *syncer) dropSecond() {
 	if s.second != nil {
-		s.second.Close()
+		<-s.second.ready
+		if s.second.c != nil {
+			s.second.c.Close()
+		}
 		s.second = nil
 	}
+}
+
+// closeSecond logs the second connection out, if it is open, and closes
+// it.
+func (s *syncer) closeSecond() {
+	if s.second == nil {
+		return
+	}
+	<-s.second.ready
+	if c := s.second.c; c != nil {
+		c.Logout() // polite; no need to wait for the answer
+		c.Close()
+	}
+	s.second = nil
 }
 
 // removeExpunged deletes from the store the messages no longer in the
