@@ -149,36 +149,65 @@ func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.M
 // alive while the message waits in a batch: often several times what
 // they hold (the authentication headers, fields read and dropped).
 func compact(m *rekindle.Message) {
-	visit := func(f func(*string)) {
-		for _, p := range []*string{&m.Subject, &m.MessageID, &m.ListID, &m.ListUnsubscribe, &m.Precedence, &m.AutoSubmitted,
-			&m.RekindleDigest, &m.Auth.Server, &m.Auth.DMARC, &m.Auth.DMARCDomain, &m.Auth.DKIM, &m.Auth.DKIMDomain,
-			&m.Auth.SPF, &m.Auth.SPFDomain} {
-			f(p)
-		}
-		for _, as := range [][]rekindle.Address{m.From, m.To, m.Cc, m.ReplyTo} {
-			for i := range as {
-				f(&as[i].Name)
-				f(&as[i].Email)
-			}
-		}
-		for _, ids := range [][]string{m.InReplyTo, m.References} {
-			for i := range ids {
-				f(&ids[i])
-			}
+	fields := [...]*string{&m.Subject, &m.MessageID, &m.ListID, &m.ListUnsubscribe, &m.Precedence, &m.AutoSubmitted,
+		&m.RekindleDigest, &m.Auth.Server, &m.Auth.DMARC, &m.Auth.DMARCDomain, &m.Auth.DKIM, &m.Auth.DKIMDomain,
+		&m.Auth.SPF, &m.Auth.SPFDomain}
+	lists := [...][]rekindle.Address{m.From, m.To, m.Cc, m.ReplyTo}
+	ids := [...][]string{m.InReplyTo, m.References}
+	n := 0
+	for _, p := range fields {
+		n += len(*p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			n += len(as[i].Name) + len(as[i].Email)
 		}
 	}
-	n := 0
-	visit(func(p *string) { n += len(*p) })
+	for _, l := range ids {
+		for _, id := range l {
+			n += len(id)
+		}
+	}
 	var b strings.Builder
 	b.Grow(n)
-	visit(func(p *string) { b.WriteString(*p) })
-	all, off := b.String(), 0
-	visit(func(p *string) {
-		if l := len(*p); l > 0 {
-			*p = all[off : off+l]
-			off += l
+	for _, p := range fields {
+		b.WriteString(*p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			b.WriteString(as[i].Name)
+			b.WriteString(as[i].Email)
 		}
-	})
+	}
+	for _, l := range ids {
+		for _, id := range l {
+			b.WriteString(id)
+		}
+	}
+	all, off := b.String(), 0
+	for _, p := range fields {
+		*p, off = recut(all, off, *p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			as[i].Name, off = recut(all, off, as[i].Name)
+			as[i].Email, off = recut(all, off, as[i].Email)
+		}
+	}
+	for _, l := range ids {
+		for i := range l {
+			l[i], off = recut(all, off, l[i])
+		}
+	}
+}
+
+// recut returns the copy of s that compact wrote into all at off, and
+// where the next one starts.
+func recut(all string, off int, s string) (string, int) {
+	if s == "" {
+		return "", off
+	}
+	return all[off : off+len(s)], off + len(s)
 }
 
 // minDate is the earliest Date kept; store migration 0006 applies it to
