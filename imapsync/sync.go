@@ -297,23 +297,47 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		return fr, nil
 	}
 
-	// A fetch to split over two connections: select the folder on the
-	// second at the same time as on the first, in one round trip.
+	// When the status promises new mail, the UID FETCH goes out right
+	// behind the SELECT (pipelined: the server sends the mail without
+	// waiting a round trip for the command); a fetch to split over two
+	// connections has the folder selected, and its second range fetched,
+	// on the second at the same time.
+	plan := s.plan(&state, status)
 	var second *secondSelect
-	if s.splits(&state, status) {
-		second = s.selectSecond(ctx, f.Name)
+	if plan != nil && len(plan.ranges) == 2 || plan == nil && s.splits(&state, status) {
+		var r *fetchRange
+		if plan != nil {
+			r = &plan.ranges[1]
+		}
+		second = s.selectSecond(ctx, f.Name, r)
 		defer second.wait()
 	}
 	// The folder stays selected until the next SELECT (which closes it)
 	// or the LOGOUT: an UNSELECT would cost a round trip.
 	var sel *imap.SelectData
 	err = s.c.Do("SELECT "+f.Name, func() (err error) {
-		sel, err = s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
+		cmd := s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore})
+		if plan != nil {
+			plan.ranges[0].cmd = plan.ranges[0].issue(s.c)
+		}
+		sel, err = cmd.Wait()
 		return err
 	})
 	if err != nil {
+		plan.drop(second)
 		return fr, s.connErr(fmt.Errorf("select: %w", err))
 	}
+	if plan != nil && sel.UIDValidity != status.UIDValidity {
+		// Renumbered between STATUS and SELECT: the pipelined fetch asked
+		// for the wrong UIDs. Fetch again once the folder is reset.
+		plan.drop(second)
+		plan = nil
+	}
+	defer func() {
+		if plan != nil && !plan.used {
+			plan.drop(second) // the folder failed before its fetch
+		}
+	}()
 	if state.UIDValidity != sel.UIDValidity {
 		// New folder, or the server renumbered it: UIDs stored under the
 		// old UIDVALIDITY name other messages now.
@@ -327,8 +351,9 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
 	}
 
-	// New mail first: one streamed UID FETCH of everything above LastUID.
-	if sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
+	// New mail first: one streamed UID FETCH of everything above LastUID
+	// (already sent when pipelined).
+	if plan != nil || sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
 		expect := int(sel.NumMessages) - state.Messages
 		if state.LastUID == 0 {
 			// A folder the store asks to fetch again from its start
@@ -337,7 +362,7 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
 		}
-		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second)
+		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan)
 		// Count what is stored now rather than add up what was fetched: a
 		// resumed split fetch reads again some messages it had stored.
 		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
@@ -407,25 +432,36 @@ type batch struct {
 // decodes one connection's responses on a single goroutine, which on a
 // first sync is slower than the server, so two connections use two cores.
 // It returns how many messages were stored and the resume point reached.
-func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int, pending *secondSelect) (int, uint32, error) {
+func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int,
+	pending *secondSelect, plan *fetchPlan) (int, uint32, error) {
 	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
-	ranges := []struct{ lo, hi uint32 }{{after + 1, 0}}
+	// A pipelined fetch has them already, and its commands sent.
+	ranges := []fetchRange{{lo: after + 1}}
+	if plan != nil {
+		ranges, plan.used = plan.ranges, true
+	}
 	var second *Client
-	if s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
+	if len(ranges) == 2 || plan == nil && s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
 		if pending == nil {
-			pending = s.selectSecond(ctx, folder)
+			pending = s.selectSecond(ctx, folder, nil)
 		}
 		c2, err := pending.use(uidValidity)
-		if err != nil {
+		switch {
+		case err != nil:
 			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
 			var imapErr *imap.Error
 			if c2 != nil && pending.err != nil && !errors.As(err, &imapErr) {
 				s.dropSecond() // not a refusal: the connection itself failed
+			} else if pending.fetch != nil {
+				pending.fetch.Close() // a pipelined fetch of the wrong UIDs
 			}
-		} else {
+		case len(ranges) == 2:
+			second = c2
+			ranges[1].cmd = pending.fetch
+		default:
 			second = c2
 			mid := after + (uidNext-after)/2
-			ranges = []struct{ lo, hi uint32 }{{after + 1, mid}, {mid + 1, 0}}
+			ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
 		}
 	}
 
@@ -467,18 +503,34 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 		written <- err
 	}()
 
-	errs := make(chan error, len(ranges))
-	for i, r := range ranges {
+	// Each connection reads its range; without a second, the first
+	// reads both, one after the other.
+	lanes := [][]int{{0}}
+	switch {
+	case len(ranges) == 2 && second != nil:
+		lanes = [][]int{{0}, {1}}
+	case len(ranges) == 2:
+		lanes = [][]int{{0, 1}}
+	}
+	errs := make(chan error, len(lanes))
+	for lane, parts := range lanes {
 		c := s.c
-		if i == 1 {
+		if lane == 1 {
 			c = second
 		}
 		go func() {
-			errs <- c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r.lo, r.hi, batches) })
+			var err error
+			for _, i := range parts {
+				r := ranges[i]
+				if err = c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r, batches) }); err != nil {
+					break
+				}
+			}
+			errs <- err
 		}()
 	}
 	var fetchErr error
-	for range ranges {
+	for range lanes {
 		if err := <-errs; err != nil && fetchErr == nil {
 			fetchErr = err
 			// Stop the other range: its connection is closed, its command
@@ -496,12 +548,76 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 	return stored, lastUID, werr
 }
 
-// fetchRange reads the messages with lo <= UID <= hi (hi 0: no upper
-// bound) over c and sends them in batches tagged with part.
-func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch) error {
+// fetchRange is a range of UIDs to fetch, lo <= UID <= hi (hi 0: no
+// upper bound), and its UID FETCH when it is sent already.
+type fetchRange struct {
+	lo, hi uint32
+	cmd    *imapclient.FetchCommand
+}
+
+// issue sends the range's UID FETCH over c.
+func (r *fetchRange) issue(c *Client) *imapclient.FetchCommand {
 	var set imap.UIDSet
-	set.AddRange(imap.UID(lo), imap.UID(hi)) // hi 0 is "*"
-	cmd := c.Fetch(set, fetchOptions)
+	set.AddRange(imap.UID(r.lo), imap.UID(r.hi)) // hi 0 is "*"
+	return c.Fetch(set, fetchOptions)
+}
+
+// fetchPlan is the fetch a folder's status promises: its ranges, whose
+// commands go out behind the SELECTs.
+type fetchPlan struct {
+	ranges []fetchRange
+	used   bool // fetchNew has taken the commands over
+}
+
+// plan returns the fetch a folder's status promises for a folder stored
+// as st (see fetchNew for the ranges), or nil when it promises none or
+// too little is known to send it before the SELECT.
+func (s *syncer) plan(st *rekindle.FolderState, status *imap.StatusData) *fetchPlan {
+	if status.UIDValidity == 0 || status.UIDNext == 0 || status.NumMessages != nil && *status.NumMessages == 0 {
+		return nil
+	}
+	after := st.LastUID
+	if st.UIDValidity != status.UIDValidity {
+		after = 0 // the folder is new, or renumbered: it starts again
+	}
+	uidNext := uint32(status.UIDNext)
+	if uidNext <= after+1 {
+		return nil
+	}
+	p := &fetchPlan{ranges: []fetchRange{{lo: after + 1}}}
+	if s.splits(st, status) && uidNext > after+2 {
+		mid := after + (uidNext-after)/2
+		p.ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
+	}
+	return p
+}
+
+// drop reads and throws away what the plan's sent commands fetch, the
+// second connection's included once its SELECT is over. A nil plan does
+// nothing.
+func (p *fetchPlan) drop(second *secondSelect) {
+	if p == nil {
+		return
+	}
+	if p.ranges[0].cmd != nil {
+		p.ranges[0].cmd.Close()
+	}
+	if second != nil {
+		second.wait()
+		if second.fetch != nil {
+			second.fetch.Close()
+		}
+	}
+}
+
+// fetchRange reads the messages of r over c (with r's command when it is
+// sent already) and sends them in batches tagged with part.
+func (s *syncer) fetchRange(c *Client, part int, r fetchRange, out chan<- batch) error {
+	lo, hi := r.lo, r.hi
+	cmd := r.cmd
+	if cmd == nil {
+		cmd = r.issue(c)
+	}
 	var (
 		cur      = make([]rekindle.Message, 0, s.opts.BatchSize)
 		maxUID   = lo - 1
@@ -658,17 +774,20 @@ func (s *syncer) openSecond(ctx context.Context) *secondConn {
 	return s.second
 }
 
-// secondSelect is a SELECT on the second connection, under way.
+// secondSelect is a SELECT on the second connection, under way, and the
+// UID FETCH sent behind it, if any.
 type secondSelect struct {
-	done chan struct{}
-	c    *Client
-	sel  *imap.SelectData
-	err  error
+	done  chan struct{}
+	c     *Client
+	sel   *imap.SelectData
+	fetch *imapclient.FetchCommand
+	err   error
 }
 
 // selectSecond selects folder on the second connection, in the
-// background, opening the connection first if need be.
-func (s *syncer) selectSecond(ctx context.Context, folder string) *secondSelect {
+// background, opening the connection first if need be; with a range, it
+// sends that range's UID FETCH right behind the SELECT.
+func (s *syncer) selectSecond(ctx context.Context, folder string, pipelined *fetchRange) *secondSelect {
 	sc := s.openSecond(ctx)
 	r := &secondSelect{done: make(chan struct{})}
 	go func() {
@@ -678,7 +797,11 @@ func (s *syncer) selectSecond(ctx context.Context, folder string) *secondSelect 
 			return
 		}
 		r.err = r.c.Do("SELECT "+folder+" (second connection)", func() (err error) {
-			r.sel, err = r.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+			cmd := r.c.Select(folder, &imap.SelectOptions{ReadOnly: true})
+			if pipelined != nil {
+				r.fetch = pipelined.issue(r.c)
+			}
+			r.sel, err = cmd.Wait()
 			return err
 		})
 		if r.err != nil {
