@@ -223,7 +223,8 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 			continue
 		}
 		start := time.Now()
-		fr, err := s.syncFolder(ctx, f, statusOpts)
+		st, known := states[f.Name]
+		fr, err := s.syncFolder(ctx, f, statusOpts, st, known)
 		fr.Folder, fr.Sent, fr.Duration = f.Name, f.Sent, time.Since(start)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, errConnection) || storeFull(err) {
@@ -274,11 +275,18 @@ func (s *syncer) connErr(err error) error {
 	return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
 }
 
-func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions) (FolderResult, error) {
-	var fr FolderResult
-	state, err := s.st.Folder(ctx, s.a.Name, f.Name)
-	if err != nil {
-		return fr, err
+// syncFolder syncs one folder; state is what the store holds of it when
+// known (read with the others, before the first folder), else the store
+// is asked.
+func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState, known bool) (FolderResult, error) {
+	var (
+		fr  FolderResult
+		err error
+	)
+	if !known {
+		if state, err = s.st.Folder(ctx, s.a.Name, f.Name); err != nil {
+			return fr, err
+		}
 	}
 	fr.Messages = state.Messages
 
