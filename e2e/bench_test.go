@@ -61,8 +61,10 @@ func sameItems() string {
 // pass of each floor lets Dovecot build its cache.
 //
 // REKINDLE_BENCH_CPUPROFILE=file writes the CPU profile of the first
-// run's (c); REKINDLE_BENCH_BIN runs another rekindle binary (an older
-// build, to compare).
+// run's (c); REKINDLE_BENCH_BIN runs another rekindle binary instead,
+// and REKINDLE_BENCH_BEFORE=binary (an older build) adds its first sync
+// to each run, right after (c), for before-ratio and before-cpu-us/msg
+// measured in the same conditions.
 func BenchmarkSync(b *testing.B) {
 	n := benchEnvInt("REKINDLE_BENCH_MESSAGES", 50_000)
 	srv := dovecot.Start(b, benchServerOptions())
@@ -241,6 +243,27 @@ func (s *syncBench) run(b *testing.B) {
 		}
 		if stored != ref.Messages || stored != same.Messages {
 			b.Errorf("rekindle stored %d folder messages; the floors fetched %d and %d", stored, ref.Messages, same.Messages)
+		}
+
+		if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(filepath.Join(s.dir, "before.db"+suffix))
+			}
+			cfg, err := os.ReadFile(s.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			beforeCfg := filepath.Join(s.dir, "before.yaml")
+			c := strings.Replace(string(cfg), filepath.Join(s.dir, "rekindle.db"), filepath.Join(s.dir, "before.db"), 1)
+			if err := os.WriteFile(beforeCfg, []byte(c), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			wall, rss, cpu, _ := runSync(b, before, beforeCfg, "")
+			s.sample("before-ratio", wall.Seconds()/refWall.Seconds())
+			s.sample("before-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
+			s.sample("before-peak-MB", float64(rss)/1024)
+			b.Logf("run %d, the build before: sync %s (%.2fx the reference floor), %.1f µs/message, peak RSS %.1f MB",
+				i+1, wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
 		}
 
 		again, _, _, out := runSync(b, s.bin, s.cfg, "")
