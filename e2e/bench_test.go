@@ -245,6 +245,9 @@ func (s *syncBench) run(b *testing.B) {
 			b.Errorf("rekindle stored %d folder messages; the floors fetched %d and %d", stored, ref.Messages, same.Messages)
 		}
 
+		// go test keeps 10 lines of a benchmark's log: one a run, and
+		// the medians.
+		var beforeLine string
 		if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				os.Remove(filepath.Join(s.dir, "before.db"+suffix))
@@ -262,8 +265,8 @@ func (s *syncBench) run(b *testing.B) {
 			s.sample("before-ratio", wall.Seconds()/refWall.Seconds())
 			s.sample("before-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
 			s.sample("before-peak-MB", float64(rss)/1024)
-			b.Logf("run %d, the build before: sync %s (%.2fx the reference floor), %.1f µs/message, peak RSS %.1f MB",
-				i+1, wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
+			beforeLine = fmt.Sprintf("; the build before: sync %s (%.2fx), %.1f µs/message, peak RSS %.1f MB",
+				wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
 		}
 
 		again, _, _, out := runSync(b, s.bin, s.cfg, "")
@@ -306,7 +309,7 @@ func (s *syncBench) run(b *testing.B) {
 			line += fmt.Sprintf("; link: %.1f MB read by the sync, %s at %.0f Mbit/s (sync %.2fx); no-change sync %.1f round trips",
 				float64(linkBytes)/1e6, link.Round(time.Millisecond), benchRate*8/1e6, full.Seconds()/link.Seconds(), again.Seconds()/(2*benchDelay).Seconds())
 		}
-		b.Log(line)
+		b.Log(line + beforeLine)
 	}
 	// Medians, and the range when there are several runs.
 	for _, name := range s.order {
