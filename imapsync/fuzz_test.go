@@ -221,7 +221,8 @@ func FuzzHeaderMatchesEnvelope(f *testing.F) {
 
 // renderAddr writes a name and an address as a mailer would, by style:
 // the name as atoms when it can be, else quoted, or as encoded words when
-// it is not ASCII (style&1: Q, else B; unless style&2: raw UTF-8, quoted);
+// it is not ASCII (style&1: Q where that makes atoms, else B; unless
+// style&2: raw UTF-8, quoted);
 // style&8 puts the name in a comment after the address instead. It
 // returns the field's text and the display name a server reads from it.
 func renderAddr(name, addr string, style uint8) (field, serverName string) {
@@ -231,11 +232,12 @@ func renderAddr(name, addr string, style uint8) (field, serverName string) {
 	case style&8 != 0:
 		return addr + " (" + commentText(name) + ")", oneLine(name)
 	case !isASCII(name) && style&2 == 0:
-		enc := mime.BEncoding
-		if style&1 != 0 {
-			enc = mime.QEncoding
+		w := mime.BEncoding.Encode("UTF-8", name)
+		if q := mime.QEncoding.Encode("UTF-8", name); style&1 != 0 && isPhrase(q) {
+			// Go's Q encoding leaves specials such as '@' as they are,
+			// which RFC 2047 forbids in a phrase: those names get B.
+			w = q
 		}
-		w := enc.Encode("UTF-8", name)
 		return w + " <" + addr + ">", w
 	case isPhrase(name):
 		return name + " <" + addr + ">", name
