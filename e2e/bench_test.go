@@ -8,9 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,69 +22,210 @@ import (
 	"github.com/rekindle/rekindle/synth"
 )
 
-// BenchmarkSync is the sync benchmark of the README: a generated mailbox
-// of 50,000 messages (override with REKINDLE_BENCH_MESSAGES) in Dovecot,
-// then, in one run:
+// refItems is the reference workload of the sync benchmarks (issue 14):
+// what a raw client fetches, whatever rekindle fetches. It is what the
+// sync once fetched itself, ENVELOPE included.
+const refItems = "UID FLAGS INTERNALDATE ENVELOPE BODY.PEEK[HEADER.FIELDS (LIST-ID LIST-UNSUBSCRIBE PRECEDENCE AUTO-SUBMITTED REFERENCES)]"
+
+// sameItems is exactly what rekindle's sync fetches of each message.
+func sameItems() string {
+	return "UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (" + strings.Join(imapsync.HeaderFields, " ") + ")]"
+}
+
+// BenchmarkSync is the sync benchmark of the README, on a generated
+// mailbox of 50,000 messages (override with REKINDLE_BENCH_MESSAGES) in
+// Dovecot over TLS. Its sub-benchmarks time, in each run (-benchtime Nx:
+// N runs, medians reported, each run logged), one after the other:
 //
-//	(a) the floor: a raw client sending UID FETCH 1:* for the same items
-//	    in the same folders and reading the bytes (warm: after one
-//	    unmeasured pass that lets Dovecot build its cache);
-//	(b) "rekindle sync" from an empty store, as a separate process, with
-//	    its peak RSS;
-//	(c) a second "rekindle sync" with nothing new.
+//	(a) the reference floor: a raw client (internal/imapfloor) sending
+//	    UID FETCH 1:* (refItems) in each folder rekindle syncs and
+//	    reading the bytes, parsing nothing;
+//	(b) the same raw client fetching exactly what rekindle fetches;
+//	(c) "rekindle sync" from an empty store, as a separate process, with
+//	    its peak RSS and CPU time;
+//	(d) a second "rekindle sync" with nothing new (no SELECT, no FETCH).
 //
-// It reports floor-ms, sync-ms, ratio (b/a), nochange-ms and peak-MB, and
-// the CPU behind them: the sync's own, the floor client's, and the whole
-// machine's during each of (a) and (b). Run it with -benchtime 1x: each
-// phase is one real run, not a loop. REKINDLE_BENCH_CPUPROFILE=file
-// writes the CPU profile of (b).
+// "local" connects straight to Dovecot; "latency" goes through a slow
+// link, a proxy (syStartShapedProxy) that delays every byte by 25 ms each
+// way (a 50 ms round trip, TCP's handshake included) and carries at most
+// 100 Mbit/s each way, shared by all connections.
+//
+// Each reports ratio (c/a), ratio-same (c/b), the times, nochange-ms,
+// peak-MB, the sync's CPU per message, and the CPU behind each phase: the
+// client's, and the server's (Dovecot's processes, whatever else the
+// machine runs). cpu-ratio compares client and server CPU of (c) with
+// those of (a): what the wall-time ratio tends to on two busy cores.
+// "latency" adds link-ms, the time the link takes to carry the bytes the
+// sync read, ratio-link (sync-ms / link-ms) and nochange-rtt, the
+// no-change sync's time in round trips. Before the runs, one unmeasured
+// pass of each floor lets Dovecot build its cache.
+//
+// REKINDLE_BENCH_CPUPROFILE=file writes the CPU profile of the first
+// run's (c); REKINDLE_BENCH_BIN runs another rekindle binary instead,
+// and REKINDLE_BENCH_BEFORE=binary (an older build) adds its first sync
+// to each run, right after (c), for before-ratio and before-cpu-us/msg
+// measured in the same conditions.
 func BenchmarkSync(b *testing.B) {
-	n := 50_000
-	if v := os.Getenv("REKINDLE_BENCH_MESSAGES"); v != "" {
-		fmt.Sscan(v, &n)
-	}
-	opts := dovecot.Options{}
-	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() && os.Getenv("REKINDLE_DOVECOT_TMPDIR") == "" {
-		// tmpfs: file reads do not depend on the shared disk's mood.
-		opts.TempDir = "/dev/shm"
-	}
-	srv := dovecot.Start(b, opts)
+	n := benchEnvInt("REKINDLE_BENCH_MESSAGES", 50_000)
+	srv := dovecot.Start(b, benchServerOptions())
 	start := time.Now()
 	loaded, err := srv.LoadSynth(synth.Options{Seed: 7, Messages: n, Hostile: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("loaded %d messages into Dovecot in %s", loaded, time.Since(start).Round(time.Millisecond))
+	benchSyncBoth(b, srv, func(dir, addr string) string { return writeConfigAt(b, dir, srv, addr) })
+}
 
-	bin := buildRekindle(b)
-	dir := b.TempDir()
-	cfg := writeConfig(b, dir, srv)
+// BenchmarkSyncRealMail is BenchmarkSync on a real mailbox,
+// ../shared/mailboxes/wolfgang.tar.gz (REKINDLE_BENCH_REALMAIL names
+// another), loaded into Dovecot as the real-mail tests load it.
+func BenchmarkSyncRealMail(b *testing.B) {
+	name := os.Getenv("REKINDLE_BENCH_REALMAIL")
+	if name == "" {
+		name = "wolfgang"
+	}
+	start := time.Now()
+	s := loadReal(b, name, "")
+	b.Logf("loaded %s (%d messages) into Dovecot in %s", name, len(s.mb.Mails), time.Since(start).Round(time.Millisecond))
+	s.mb = nil // the messages are in Dovecot; free the memory
+	benchSyncBoth(b, s.srv, func(dir, addr string) string { return writeConfigAt(b, dir, s.srv, addr) })
+}
+
+// Link of the latency sub-benchmarks: 25 ms each way, 100 Mbit/s.
+const (
+	benchDelay = 25 * time.Millisecond
+	benchRate  = 100e6 / 8 // bytes per second
+)
+
+// benchSyncBoth warms srv's cache and runs the local and the latency
+// sub-benchmarks against it; config writes a config for a store in dir
+// and the server at addr.
+func benchSyncBoth(b *testing.B, srv *dovecot.Server, config func(dir, addr string) string) {
+	bin := os.Getenv("REKINDLE_BENCH_BIN")
+	if bin == "" {
+		bin = buildRekindle(b)
+	}
 	folders := syncedFolders(b, srv)
-	items := "UID FLAGS INTERNALDATE ENVELOPE BODY.PEEK[HEADER.FIELDS (" + strings.Join(imapsync.HeaderFields, " ") + ")]"
-	floorCfg := imapfloor.Config{Addr: srv.Addr, CAFile: srv.CAFile, User: srv.User, Password: srv.Password, Folders: folders, Items: items}
-
-	for i := 0; i < b.N; i++ {
-		os.Remove(filepath.Join(dir, "rekindle.db"))
-		os.Remove(filepath.Join(dir, "rekindle.db-wal"))
-		os.Remove(filepath.Join(dir, "rekindle.db-shm"))
-
-		cold := time.Now()
-		if _, err := imapfloor.Fetch(context.Background(), floorCfg); err != nil {
-			b.Fatal(err)
-		}
-		coldFloor := time.Since(cold)
-		client0, machine0 := selfCPU(), machineCPU()
+	// Warm Dovecot's cache with both item lists, unmeasured.
+	for _, items := range []string{refItems, sameItems()} {
 		t0 := time.Now()
-		fl, err := imapfloor.Fetch(context.Background(), floorCfg)
-		if err != nil {
+		if _, err := imapfloor.Fetch(context.Background(), imapfloor.Config{Addr: srv.Addr, CAFile: srv.CAFile,
+			User: srv.User, Password: srv.Password, Folders: folders, Items: items}); err != nil {
 			b.Fatal(err)
 		}
-		floor := time.Since(t0)
-		floorClient, floorMachine := selfCPU()-client0, machineCPU()-machine0
+		b.Logf("cold floor (%.40s...): %s", items, time.Since(t0).Round(time.Millisecond))
+	}
+	b.Run("local", func(b *testing.B) {
+		dir := b.TempDir()
+		newSyncBench(srv, bin, folders, srv.Addr, dir, config(dir, srv.Addr)).run(b)
+	})
+	b.Run("latency", func(b *testing.B) {
+		proxy := syStartShapedProxy(b, srv.Addr, benchDelay, benchRate)
+		dir := b.TempDir()
+		sb := newSyncBench(srv, bin, folders, proxy.syAddr(), dir, config(dir, proxy.syAddr()))
+		sb.proxy = proxy
+		sb.run(b)
+	})
+}
 
-		machine0 = machineCPU()
-		full, rss, cpu, out := runSync(b, bin, cfg, os.Getenv("REKINDLE_BENCH_CPUPROFILE"))
-		syncMachine := machineCPU() - machine0
+func benchEnvInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		fmt.Sscan(v, &def)
+	}
+	return def
+}
+
+func benchServerOptions() dovecot.Options {
+	opts := dovecot.Options{}
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() && os.Getenv("REKINDLE_DOVECOT_TMPDIR") == "" {
+		// tmpfs: file reads do not depend on the shared disk's mood.
+		opts.TempDir = "/dev/shm"
+	}
+	return opts
+}
+
+// syncBench is one benchmark's server, binary and config, and the
+// samples of its runs.
+type syncBench struct {
+	srv       *dovecot.Server
+	bin       string
+	dir, cfg  string
+	ref, same imapfloor.Config // the floors, at addr
+	proxy     *syProxy         // the shaped link, or nil
+	samples   map[string][]float64
+	order     []string
+}
+
+func newSyncBench(srv *dovecot.Server, bin string, folders []string, addr, dir, cfg string) *syncBench {
+	floor := imapfloor.Config{Addr: addr, CAFile: srv.CAFile, User: srv.User, Password: srv.Password, Folders: folders}
+	s := &syncBench{srv: srv, bin: bin, dir: dir, cfg: cfg, ref: floor, same: floor, samples: map[string][]float64{}}
+	s.ref.Items, s.same.Items = refItems, sameItems()
+	return s
+}
+
+// sample records one run's value of a metric.
+func (s *syncBench) sample(name string, v float64) {
+	if _, ok := s.samples[name]; !ok {
+		s.order = append(s.order, name)
+	}
+	s.samples[name] = append(s.samples[name], v)
+}
+
+// serverCPU reads the server's CPU time once the processes of the
+// clients that just left have exited: when two readings 50 ms apart
+// agree, or after a second.
+func (s *syncBench) serverCPU() time.Duration {
+	last := s.srv.CPU()
+	for range 20 {
+		time.Sleep(50 * time.Millisecond)
+		now := s.srv.CPU()
+		if now == last {
+			break
+		}
+		last = now
+	}
+	return last
+}
+
+// floor runs one measured pass of a raw client.
+func (s *syncBench) floor(b *testing.B, cfg imapfloor.Config) (imapfloor.Result, time.Duration, time.Duration, time.Duration) {
+	server0, client0 := s.serverCPU(), selfCPU()
+	t0 := time.Now()
+	res, err := imapfloor.Fetch(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(t0)
+	client := selfCPU() - client0
+	return res, wall, client, s.serverCPU() - server0
+}
+
+func (s *syncBench) run(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		os.Remove(filepath.Join(s.dir, "rekindle.db"))
+		os.Remove(filepath.Join(s.dir, "rekindle.db-wal"))
+		os.Remove(filepath.Join(s.dir, "rekindle.db-shm"))
+
+		ref, refWall, refClient, refServer := s.floor(b, s.ref)
+		same, sameWall, _, sameServer := s.floor(b, s.same)
+
+		var linkBytes int64
+		if s.proxy != nil {
+			s.proxy.syWaitIdle(b)
+			linkBytes = s.proxy.toClient.Load()
+		}
+		profile := ""
+		if i == 0 {
+			profile = os.Getenv("REKINDLE_BENCH_CPUPROFILE")
+		}
+		server0 := s.serverCPU()
+		full, rss, cpu, out := runSync(b, s.bin, s.cfg, profile)
+		syncServer := s.serverCPU() - server0
+		if s.proxy != nil {
+			s.proxy.syWaitIdle(b)
+			linkBytes = s.proxy.toClient.Load() - linkBytes
+		}
 		var res []struct {
 			Folders []struct {
 				Name      string
@@ -102,11 +241,35 @@ func BenchmarkSync(b *testing.B) {
 		for _, f := range res[0].Folders {
 			stored += f.Messages
 		}
-		if stored != fl.Messages {
-			b.Errorf("rekindle stored %d folder messages; the floor fetched %d", stored, fl.Messages)
+		if stored != ref.Messages || stored != same.Messages {
+			b.Errorf("rekindle stored %d folder messages; the floors fetched %d and %d", stored, ref.Messages, same.Messages)
 		}
 
-		again, _, _, out := runSync(b, bin, cfg, "")
+		// go test keeps 10 lines of a benchmark's log: one a run, and
+		// the medians.
+		var beforeLine string
+		if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(filepath.Join(s.dir, "before.db"+suffix))
+			}
+			cfg, err := os.ReadFile(s.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			beforeCfg := filepath.Join(s.dir, "before.yaml")
+			c := strings.Replace(string(cfg), filepath.Join(s.dir, "rekindle.db"), filepath.Join(s.dir, "before.db"), 1)
+			if err := os.WriteFile(beforeCfg, []byte(c), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			wall, rss, cpu, _ := runSync(b, before, beforeCfg, "")
+			s.sample("before-ratio", wall.Seconds()/refWall.Seconds())
+			s.sample("before-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
+			s.sample("before-peak-MB", float64(rss)/1024)
+			beforeLine = fmt.Sprintf("; the build before: sync %s (%.2fx), %.1f µs/message, peak RSS %.1f MB",
+				wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
+		}
+
+		again, _, _, out := runSync(b, s.bin, s.cfg, "")
 		res = nil
 		if err := json.Unmarshal(out, &res); err != nil {
 			b.Fatalf("second sync --json: %v\n%s", err, out)
@@ -117,27 +280,51 @@ func BenchmarkSync(b *testing.B) {
 			}
 		}
 
-		b.ReportMetric(float64(coldFloor.Milliseconds()), "coldfloor-ms")
-		b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
-		b.ReportMetric(float64(full.Milliseconds()), "sync-ms")
-		b.ReportMetric(full.Seconds()/floor.Seconds(), "ratio")
-		b.ReportMetric(float64(again.Microseconds())/1000, "nochange-ms")
-		b.ReportMetric(float64(rss)/1024, "peak-MB")
-		b.ReportMetric(float64(cpu.Milliseconds()), "sync-cpu-ms")
-		b.ReportMetric(float64(floorClient.Milliseconds()), "floor-client-cpu-ms")
-		b.ReportMetric(float64(floorMachine.Milliseconds()), "floor-machine-cpu-ms")
-		b.ReportMetric(float64(syncMachine.Milliseconds()), "sync-machine-cpu-ms")
-		b.Logf("%d messages in %d folders, %.1f MB fetched: floor %s (cold %s), sync %s (%.2fx; %s CPU), no-change sync %s, peak RSS %.1f MB",
-			fl.Messages, len(folders), float64(fl.FetchBytes)/1e6, floor.Round(time.Millisecond), coldFloor.Round(time.Millisecond),
-			full.Round(time.Millisecond), full.Seconds()/floor.Seconds(), cpu.Round(time.Millisecond), again.Round(time.Millisecond), float64(rss)/1024)
-		// Where the CPU went. Both phases keep the machine's cores busy, so
-		// the ratio is about CPU, not waiting: the server's share (Dovecot's
-		// imap and imap-login processes, and the kernel) is what the
-		// machine spent beyond the client.
-		b.Logf("CPU (all %d cores): floor %s of %s wall = client %s + server %s; sync %s of %s wall = rekindle %s + server %s",
-			runtime.NumCPU(), floorMachine.Round(time.Millisecond), floor.Round(time.Millisecond), floorClient.Round(time.Millisecond),
-			(floorMachine - floorClient).Round(time.Millisecond), syncMachine.Round(time.Millisecond), full.Round(time.Millisecond),
-			cpu.Round(time.Millisecond), (syncMachine - cpu).Round(time.Millisecond))
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		s.sample("ratio", full.Seconds()/refWall.Seconds())
+		s.sample("ratio-same", full.Seconds()/sameWall.Seconds())
+		s.sample("ref-ms", ms(refWall))
+		s.sample("same-ms", ms(sameWall))
+		s.sample("sync-ms", ms(full))
+		s.sample("nochange-ms", ms(again))
+		s.sample("peak-MB", float64(rss)/1024)
+		s.sample("sync-cpu-ms", ms(cpu))
+		s.sample("cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
+		s.sample("cpu-ratio", (cpu+syncServer).Seconds()/(refClient+refServer).Seconds())
+		s.sample("ref-client-cpu-ms", ms(refClient))
+		s.sample("ref-server-cpu-ms", ms(refServer))
+		s.sample("same-server-cpu-ms", ms(sameServer))
+		s.sample("sync-server-cpu-ms", ms(syncServer))
+		line := fmt.Sprintf("run %d: %d messages in %d folders; reference floor %s (%.1f MB), same-items floor %s (%.1f MB), sync %s: %.2fx, %.2fx; "+
+			"no-change sync %s; peak RSS %.1f MB; CPU: sync %s (%.1f µs/message) + server %s, reference floor %s + server %s, same-items server %s",
+			i+1, stored, len(s.ref.Folders), refWall.Round(time.Millisecond), float64(ref.FetchBytes)/1e6, sameWall.Round(time.Millisecond),
+			float64(same.FetchBytes)/1e6, full.Round(time.Millisecond), full.Seconds()/refWall.Seconds(), full.Seconds()/sameWall.Seconds(),
+			again.Round(time.Millisecond), float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(stored),
+			syncServer.Round(time.Millisecond), refClient.Round(time.Millisecond), refServer.Round(time.Millisecond), sameServer.Round(time.Millisecond))
+		if s.proxy != nil {
+			link := time.Duration(float64(linkBytes) / benchRate * float64(time.Second))
+			s.sample("link-ms", ms(link))
+			s.sample("ratio-link", full.Seconds()/link.Seconds())
+			s.sample("nochange-rtt", again.Seconds()/(2*benchDelay).Seconds())
+			line += fmt.Sprintf("; link: %.1f MB read by the sync, %s at %.0f Mbit/s (sync %.2fx); no-change sync %.1f round trips",
+				float64(linkBytes)/1e6, link.Round(time.Millisecond), benchRate*8/1e6, full.Seconds()/link.Seconds(), again.Seconds()/(2*benchDelay).Seconds())
+		}
+		b.Log(line + beforeLine)
+	}
+	// Medians, and the range when there are several runs.
+	for _, name := range s.order {
+		v := slices.Clone(s.samples[name])
+		slices.Sort(v)
+		b.ReportMetric(v[len(v)/2], name)
+	}
+	if b.N > 1 {
+		var ranges []string
+		for _, name := range s.order {
+			v := slices.Clone(s.samples[name])
+			slices.Sort(v)
+			ranges = append(ranges, fmt.Sprintf("%s %.3g (%.3g-%.3g)", name, v[len(v)/2], v[0], v[len(v)-1]))
+		}
+		b.Logf("medians (range) over %d runs: %s", b.N, strings.Join(ranges, ", "))
 	}
 }
 
@@ -159,7 +346,13 @@ func buildRekindle(tb testing.TB) string {
 
 func writeConfig(tb testing.TB, dir string, srv *dovecot.Server) string {
 	tb.Helper()
-	host, port, _ := strings.Cut(srv.Addr, ":")
+	return writeConfigAt(tb, dir, srv, srv.Addr)
+}
+
+// writeConfigAt writes a config for srv reached at addr (a proxy's).
+func writeConfigAt(tb testing.TB, dir string, srv *dovecot.Server, addr string) string {
+	tb.Helper()
+	host, port, _ := strings.Cut(addr, ":")
 	pw := filepath.Join(dir, "password")
 	if err := os.WriteFile(pw, []byte(srv.Password+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
@@ -205,6 +398,12 @@ func syncedFolders(tb testing.TB, srv *dovecot.Server) []string {
 // runSync runs "rekindle sync --json" and returns its wall time, peak RSS
 // in KB, CPU time (user and system) and output. With a profile path, the
 // sync writes its CPU profile there (REKINDLE_CPUPROFILE).
+//
+// The peak RSS is the child's VmHWM, read from /proc every few
+// milliseconds while it runs: its rusage would not do, since a child
+// started from this (large) process reports this process's peak too
+// (Linux accounts the forking process's memory to it until the exec).
+// Without /proc, it is that rusage.
 func runSync(tb testing.TB, bin, cfg, profile string) (time.Duration, int64, time.Duration, []byte) {
 	tb.Helper()
 	var stdout, stderr bytes.Buffer
@@ -215,17 +414,66 @@ func runSync(tb testing.TB, bin, cfg, profile string) (time.Duration, int64, tim
 		cmd.Env = append(cmd.Env, "REKINDLE_CPUPROFILE="+profile)
 	}
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("rekindle sync: %v", err)
+	}
+	var (
+		hwm  int64
+		stop = make(chan struct{})
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		name := filepath.Base(bin)
+		if len(name) > 15 {
+			name = name[:15] // the kernel's comm
+		}
+		for {
+			if kb := vmHWM(status, name); kb > hwm {
+				hwm = kb
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(stop)
+	<-done
 	if err != nil {
 		tb.Fatalf("rekindle sync: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
+	rss := hwm
+	if ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage); rss == 0 && ru != nil {
 		rss = ru.Maxrss
 	}
 	return wall, rss, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), stdout.Bytes()
+}
+
+// vmHWM reads the VmHWM line of a /proc/PID/status file, in KB, when
+// the process is called name; 0 otherwise (the process is gone, or it has
+// not exec'd yet and is still a copy of this one).
+func vmHWM(path, name string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if first, _, _ := strings.Cut(s, "\n"); strings.TrimSpace(strings.TrimPrefix(first, "Name:")) != name {
+		return 0
+	}
+	_, v, ok := strings.Cut(s, "VmHWM:")
+	if !ok {
+		return 0
+	}
+	v, _, _ = strings.Cut(v, "\n")
+	var kb int64
+	fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+	return kb
 }
 
 // selfCPU is the CPU time (user and system) this process has used.
@@ -233,26 +481,4 @@ func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
-}
-
-// machineCPU is the CPU time every core of the machine has spent busy
-// (everything but idle and I/O wait) since boot, from /proc/stat; zero
-// where there is no /proc.
-func machineCPU() time.Duration {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	var ticks int64
-	for i, f := range fields[1:] {
-		if i == 3 || i == 4 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f, 10, 64)
-		ticks += n
-	}
-	// USER_HZ is 100 on every Linux architecture Go supports.
-	return time.Duration(ticks) * 10 * time.Millisecond
 }

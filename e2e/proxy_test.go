@@ -19,10 +19,12 @@ import (
 // bytes as they are, TLS included (the client verifies the server behind
 // it), and can cut a connection in the middle of a response: armed with
 // syCutNextAfter(n), the next connection it accepts is closed on both
-// sides once n bytes have gone from the server to the client.
+// sides once n bytes have gone from the server to the client. Started
+// with syStartShapedProxy it is a slow link instead: see syShape.
 type syProxy struct {
 	ln     net.Listener
 	target string
+	shape  *syShape // nil: bytes go through at once
 
 	// toClient counts the bytes forwarded from the server, over all
 	// connections; cuts counts the connections cut.
@@ -36,7 +38,7 @@ type syProxy struct {
 }
 
 // syStartProxy starts a proxy to target and stops it when the test ends.
-func syStartProxy(t *testing.T, target string) *syProxy {
+func syStartProxy(t testing.TB, target string) *syProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,7 +116,13 @@ func (p *syProxy) syHandle(client net.Conn, cut int64) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = io.Copy(server, client)
+		if p.shape == nil {
+			_, _ = io.Copy(server, client)
+		} else {
+			// TCP's handshake: the client's first bytes reach the server
+			// a round trip and a half after it connects.
+			p.shape.copy(server, client, p.shape.up, time.Now().Add(2*p.shape.delay))
+		}
 		// The client is gone: let the server see it.
 		server.Close()
 	}()
@@ -122,7 +130,12 @@ func (p *syProxy) syHandle(client net.Conn, cut int64) {
 	if cut > 0 {
 		src = io.LimitReader(server, cut)
 	}
-	n, _ := io.Copy(client, &syCounter{r: src, n: &p.toClient})
+	var n int64
+	if p.shape == nil {
+		n, _ = io.Copy(client, &syCounter{r: src, n: &p.toClient})
+	} else {
+		n = p.shape.copy(client, &syCounter{r: src, n: &p.toClient}, p.shape.down, time.Time{})
+	}
 	if cut > 0 && n == cut {
 		p.cuts.Add(1)
 	}
@@ -131,6 +144,93 @@ func (p *syProxy) syHandle(client net.Conn, cut int64) {
 	client.Close()
 	server.Close()
 	<-done
+}
+
+// syShape makes a proxy a slow link: every byte arrives delay after it
+// was sent (a round trip is twice delay), and each direction carries at
+// most rate bytes a second, shared by all the proxy's connections, as one
+// link is.
+type syShape struct {
+	delay    time.Duration
+	up, down *syLink
+}
+
+// syLink is one direction of a shaped link: it carries one chunk at a
+// time at its rate.
+type syLink struct {
+	rate float64 // bytes per second
+	mu   sync.Mutex
+	free time.Time // when the link has sent everything given to it
+}
+
+// send reserves the link for n bytes handed to it at now and returns when
+// the last of them has left.
+func (l *syLink) send(n int, now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	start := l.free
+	if now.After(start) {
+		start = now
+	}
+	l.free = start.Add(time.Duration(float64(n) / l.rate * float64(time.Second)))
+	return l.free
+}
+
+// syStartShapedProxy starts a proxy to target that delays each byte by
+// delay and caps each direction at rate bytes a second.
+func syStartShapedProxy(tb testing.TB, target string, delay time.Duration, rate float64) *syProxy {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &syProxy{ln: ln, target: target, conns: map[net.Conn]bool{},
+		shape: &syShape{delay: delay, up: &syLink{rate: rate}, down: &syLink{rate: rate}}}
+	p.wg.Add(1)
+	go p.syServe()
+	tb.Cleanup(p.syClose)
+	return p
+}
+
+// copy forwards src to dst through link: each chunk read is written once
+// the link has carried it and delay has passed, and never before
+// notBefore. At most about 2 MB are in flight, so a fast sender waits, as
+// it would on TCP. It returns the bytes written.
+func (s *syShape) copy(dst io.Writer, src io.Reader, link *syLink, notBefore time.Time) int64 {
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	chunks := make(chan chunk, 128)
+	go func() {
+		defer close(chunks)
+		for {
+			b := make([]byte, 16<<10)
+			n, err := src.Read(b)
+			if n > 0 {
+				at := link.send(n, time.Now()).Add(s.delay)
+				if at.Before(notBefore) {
+					at = notBefore
+				}
+				chunks <- chunk{b[:n], at}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var written int64
+	failed := false
+	for c := range chunks {
+		if failed {
+			continue // drain, so the reader ends
+		}
+		time.Sleep(time.Until(c.at))
+		n, err := dst.Write(c.b)
+		written += int64(n)
+		failed = err != nil
+	}
+	return written
 }
 
 // syCounter counts the bytes read through it.
@@ -147,7 +247,7 @@ func (c *syCounter) Read(p []byte) (int, error) {
 
 // syWaitIdle waits until the proxy holds no connection: the server has
 // seen the client go and every byte it sent is counted.
-func (p *syProxy) syWaitIdle(t *testing.T) {
+func (p *syProxy) syWaitIdle(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -7,31 +7,31 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/rekindle/rekindle"
 )
 
-// HeaderFields are the header fields fetched with
-// BODY.PEEK[HEADER.FIELDS]: what ENVELOPE lacks (threading, bulk markers,
-// rekindle's own marker, the receiving server's authentication verdicts),
-// plus three small ones to fall back on when a server's ENVELOPE leaves
-// them out or go-imap cannot parse its version: From, Date and Message-ID.
-// To and Cc, the bulk of a header, come from ENVELOPE only. With UID,
-// FLAGS, INTERNALDATE and ENVELOPE they are all a sync fetches.
+// HeaderFields are the header fields a sync fetches, with
+// BODY.PEEK[HEADER.FIELDS], from every message: all that rekindle.Header
+// holds. With UID and INTERNALDATE they are all a sync fetches. It does
+// not fetch ENVELOPE, which repeats From, To, Cc, Reply-To, Subject,
+// Date, Message-ID and In-Reply-To and which go-imap decodes a byte at a
+// time, nor FLAGS, which nothing reads: the header section comes as one
+// literal per message, read in bulk, and parsed here (parseMessage).
 //
 // Authentication-Results and ARC-Authentication-Results become
 // rekindle.Header.Auth, the verdict of the user's own server; see
 // trustedAuth for which of several headers that is.
 var HeaderFields = []string{
-	"Date", "From", "Message-ID", "References",
+	"From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
 	"List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Rekindle-Digest",
 	"Authentication-Results", "ARC-Authentication-Results",
 }
@@ -45,9 +45,7 @@ var headerSection = &imap.FetchItemBodySection{
 // fetchOptions are the items fetched for each message: headers only.
 var fetchOptions = &imap.FetchOptions{
 	UID:          true,
-	Flags:        true,
 	InternalDate: true,
-	Envelope:     true,
 	BodySection:  []*imap.FetchItemBodySection{headerSection},
 }
 
@@ -67,45 +65,46 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) 
 	return strings.NewReader(toUTF8(string(b))), nil
 }}
 
-// toMessage turns one FETCH response into a Message. It never fails: a
-// header that does not parse is stored as well as it can be (an empty
-// value, or the server's ENVELOPE version of it), because one bad message
-// must not stop a sync.
-func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
+// parseMessage turns one FETCH response (UID, INTERNALDATE and the header
+// section) into a Message. It never fails: a header that does not parse
+// is stored as well as it can be (an empty value, or what of it parses),
+// because one bad message must not stop a sync.
+//
+// For well-formed mail the values are those a sync stored when it read
+// From, To, Cc, Reply-To, Subject, Date, Message-ID and In-Reply-To from
+// the server's ENVELOPE: each is read from the header as RFC 3501 has a
+// server build ENVELOPE (and as Dovecot does where RFC 3501 leaves it
+// open: the last Date, Subject, Message-ID and In-Reply-To field counts,
+// and every From, To, Cc and Reply-To field), then cleaned as before.
+func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.Message {
 	m := rekindle.Message{
-		UID:          uint32(buf.UID),
-		InternalDate: buf.InternalDate.UTC(),
+		UID:          uid,
+		InternalDate: internalDate.UTC(),
 	}
-	for _, f := range buf.Flags {
-		m.Flags = append(m.Flags, string(f))
-	}
-	h := readHeader(buf.FindBodySection(headerSection))
+	h := parseHeader(section)
 
-	if env := buf.Envelope; env != nil {
-		m.Date = env.Date
-		m.Subject = env.Subject
-		m.MessageID = env.MessageID
-		m.InReplyTo = env.InReplyTo
-		m.From = envAddrs(env.From)
-		m.To = envAddrs(env.To)
-		m.Cc = envAddrs(env.Cc)
-		m.ReplyTo = envAddrs(env.ReplyTo)
-		if slices.Equal(m.ReplyTo, m.From) {
-			// Servers fill ENVELOPE's reply-to with From when the header
-			// is absent (RFC 3501 7.4.2); equal, it says nothing.
-			m.ReplyTo = nil
-		}
+	m.Date = h.envelopeDate()
+	// go-imap decoded ENVELOPE's subject once, and the sync decoded what
+	// was left: a word that decodes to an encoded word is decoded twice.
+	m.Subject = cleanText(decodeWords(decodeWords(oneLine(h.subject))))
+	m.MessageID = h.envelopeMessageID()
+	if h.inReplyTo != "" {
+		// As ENVELOPE's in-reply-to was read: the message IDs up to the
+		// first that does not parse.
+		m.InReplyTo = msgIDList(h.inReplyTo)
 	}
-	if m.Date.IsZero() {
-		m.Date = parseDate(h.date)
+	m.From = addrList(h.from)
+	if h.fromMore != "" {
+		m.From = append(m.From, addrList(h.fromMore)...)
 	}
-	if m.MessageID == "" {
-		if ids := parseMsgIDs(h.messageID); len(ids) > 0 {
-			m.MessageID = ids[0]
-		}
-	}
-	if len(m.From) == 0 {
-		m.From = headerAddrs(h.from)
+	m.To = addrList(h.to)
+	m.Cc = addrList(h.cc)
+	m.ReplyTo = addrList(h.replyTo)
+	if slices.Equal(m.ReplyTo, m.From) {
+		// Equal to From, Reply-To says nothing. (Servers fill ENVELOPE's
+		// reply-to with From when the field is absent, RFC 3501 7.4.2,
+		// which a sync stored as none.)
+		m.ReplyTo = nil
 	}
 	var fromDomain string
 	if len(m.From) > 0 {
@@ -119,9 +118,6 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	m.AutoSubmitted = strings.ToLower(cleanText(h.autoSub))
 	m.RekindleDigest = cleanText(h.digest)
 
-	// go-imap decodes ENVELOPE's subject with wordDecoder when Connect
-	// set it up, and leaves it raw when decoding fails: decode what is left.
-	m.Subject = cleanText(decodeWords(m.Subject))
 	m.MessageID = cleanID(m.MessageID)
 	for i := range m.InReplyTo {
 		m.InReplyTo[i] = cleanID(m.InReplyTo[i])
@@ -144,7 +140,74 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	default:
 		m.Date = m.Date.UTC()
 	}
+	compact(&m)
 	return m
+}
+
+// compact copies the strings m keeps into one allocation of their own.
+// Many are cut from the header section, which they would otherwise keep
+// alive while the message waits in a batch: often several times what
+// they hold (the authentication headers, fields read and dropped).
+func compact(m *rekindle.Message) {
+	fields := [...]*string{&m.Subject, &m.MessageID, &m.ListID, &m.ListUnsubscribe, &m.Precedence, &m.AutoSubmitted,
+		&m.RekindleDigest, &m.Auth.Server, &m.Auth.DMARC, &m.Auth.DMARCDomain, &m.Auth.DKIM, &m.Auth.DKIMDomain,
+		&m.Auth.SPF, &m.Auth.SPFDomain}
+	lists := [...][]rekindle.Address{m.From, m.To, m.Cc, m.ReplyTo}
+	ids := [...][]string{m.InReplyTo, m.References}
+	n := 0
+	for _, p := range fields {
+		n += len(*p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			n += len(as[i].Name) + len(as[i].Email)
+		}
+	}
+	for _, l := range ids {
+		for _, id := range l {
+			n += len(id)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range fields {
+		b.WriteString(*p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			b.WriteString(as[i].Name)
+			b.WriteString(as[i].Email)
+		}
+	}
+	for _, l := range ids {
+		for _, id := range l {
+			b.WriteString(id)
+		}
+	}
+	all, off := b.String(), 0
+	for _, p := range fields {
+		*p, off = recut(all, off, *p)
+	}
+	for _, as := range lists {
+		for i := range as {
+			as[i].Name, off = recut(all, off, as[i].Name)
+			as[i].Email, off = recut(all, off, as[i].Email)
+		}
+	}
+	for _, l := range ids {
+		for i := range l {
+			l[i], off = recut(all, off, l[i])
+		}
+	}
+}
+
+// recut returns the copy of s that compact wrote into all at off, and
+// where the next one starts.
+func recut(all string, off int, s string) (string, int) {
+	if s == "" {
+		return "", off
+	}
+	return all[off : off+len(s)], off + len(s)
 }
 
 // minDate is the earliest Date kept; store migration 0006 applies it to
@@ -152,14 +215,28 @@ func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 var minDate = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // header holds the fields of a HEADER.FIELDS section that rekindle reads,
-// unfolded and trimmed: the first occurrence of each, and of the two
-// authentication headers every occurrence (up to maxAuthHeaders), in
-// header order (topmost first), one per line.
+// unfolded and trimmed:
+//
+//   - of most fields the first occurrence that is not empty;
+//   - of Date and Message-ID also the last, when there is more than one
+//     (dateLast, messageIDLast), and of Subject and In-Reply-To only the
+//     last: ENVELOPE, which a sync once read them from, has the last;
+//   - of the address fields every occurrence, one per line (From's first
+//     in from, the others in fromMore), as ENVELOPE has them all;
+//   - of the two authentication headers every occurrence (up to
+//     maxAuthHeaders), in header order (topmost first), one per line.
+//
+// Unfolded, a value holds no line break.
 type header struct {
 	date, from, messageID, references            string
 	listID, listUnsubscribe, precedence, autoSub string
 	digest                                       string
 	authResults, arcResults                      string
+
+	dateLast, messageIDLast string
+	subject, inReplyTo      string
+	fromMore, to, cc        string
+	replyTo                 string
 }
 
 // maxAuthHeaders bounds the authentication headers kept per message: a
@@ -167,108 +244,151 @@ type header struct {
 // one may have thousands.
 const maxAuthHeaders = 50
 
-// list returns where the values of a repeated field go, or nil for a field
-// read once.
-func (h *header) list(name []byte) *string {
-	is := func(s string) bool { return len(name) == len(s) && bytes.EqualFold(name, []byte(s)) }
-	switch {
-	case is("authentication-results"):
-		return &h.authResults
-	case is("arc-authentication-results"):
-		return &h.arcResults
+// The fields a header section holds.
+const (
+	fieldNone = iota
+	fieldDate
+	fieldFrom
+	fieldMessageID
+	fieldReferences
+	fieldListID
+	fieldListUnsubscribe
+	fieldPrecedence
+	fieldAutoSubmitted
+	fieldDigest
+	fieldAuth
+	fieldARC
+	fieldSubject
+	fieldInReplyTo
+	fieldTo
+	fieldCc
+	fieldReplyTo
+)
+
+// fieldOf tells which field a name is, case-insensitively; fieldNone
+// for one rekindle does not read.
+func fieldOf(name string) int {
+	is := func(s string) bool { return strings.EqualFold(name, s) }
+	switch len(name) {
+	case 2:
+		switch {
+		case is("to"):
+			return fieldTo
+		case is("cc"):
+			return fieldCc
+		}
+	case 4:
+		switch {
+		case is("date"):
+			return fieldDate
+		case is("from"):
+			return fieldFrom
+		}
+	case 7:
+		if is("list-id") {
+			return fieldListID
+		}
+		if is("subject") {
+			return fieldSubject
+		}
+	case 8:
+		if is("reply-to") {
+			return fieldReplyTo
+		}
+	case 10:
+		switch {
+		case is("message-id"):
+			return fieldMessageID
+		case is("references"):
+			return fieldReferences
+		case is("precedence"):
+			return fieldPrecedence
+		}
+	case 11:
+		if is("in-reply-to") {
+			return fieldInReplyTo
+		}
+	case 14:
+		if is("auto-submitted") {
+			return fieldAutoSubmitted
+		}
+	case 16:
+		if is("list-unsubscribe") {
+			return fieldListUnsubscribe
+		}
+	case 17:
+		if is("x-rekindle-digest") {
+			return fieldDigest
+		}
+	case 22:
+		if is("authentication-results") {
+			return fieldAuth
+		}
+	case 26:
+		if is("arc-authentication-results") {
+			return fieldARC
+		}
 	}
-	return nil
+	return fieldNone
 }
 
-// field returns where the value of a field goes, or nil for a field
-// rekindle does not read. name is matched case-insensitively.
-func (h *header) field(name []byte) *string {
-	is := func(s string) bool { return len(name) == len(s) && bytes.EqualFold(name, []byte(s)) }
-	switch {
-	case is("date"):
-		return &h.date
-	case is("from"):
-		return &h.from
-	case is("message-id"):
-		return &h.messageID
-	case is("references"):
-		return &h.references
-	case is("list-id"):
-		return &h.listID
-	case is("list-unsubscribe"):
-		return &h.listUnsubscribe
-	case is("precedence"):
-		return &h.precedence
-	case is("auto-submitted"):
-		return &h.autoSub
-	case is("x-rekindle-digest"):
-		return &h.digest
-	}
-	return nil
-}
-
-// readHeader parses a HEADER.FIELDS section leniently: folded lines are
-// joined, a line that is not a field is skipped rather than failing the
-// whole header, and the first occurrence of a field wins, except for the
-// authentication headers, of which every occurrence is kept in order. It
-// is a plain scan, without a reader or a map: it runs once per message of
-// every sync.
-func readHeader(b []byte) header {
+// parseHeader parses a HEADER.FIELDS section leniently: folded lines are
+// joined, and a line that is not a field is skipped rather than failing
+// the whole header. It is a plain scan, without a reader or a map: it
+// runs once per message of every sync. Values of one line are substrings
+// of s; only folded ones are copied.
+func parseHeader(s string) header {
 	var (
 		h     header
-		dst   *string
-		multi *string
-		value []byte
+		field = fieldNone
+		value string // the current field's value: its first line...
+		// ...and, once it has continuation lines, the value so far
+		buf    *[]byte
+		folded bool
 		// how many values of each authentication header are kept
 		nAR, nARC int
 	)
 	flush := func() {
-		if dst != nil && *dst == "" {
-			*dst = string(bytes.TrimSpace(value))
+		if field == fieldNone {
+			return
 		}
-		if multi != nil {
-			n := &nAR
-			if multi == &h.arcResults {
-				n = &nARC
-			}
-			if *n < maxAuthHeaders {
-				// Unfolded, a value holds no line break.
-				if *n > 0 {
-					*multi += "\n"
-				}
-				*multi += string(bytes.TrimSpace(value))
-				*n++
-			}
+		v := value
+		if folded {
+			v = string(bytes.TrimSpace(*buf))
 		}
-		dst, multi, value = nil, nil, value[:0]
+		h.set(field, v, &nAR, &nARC)
+		field, folded = fieldNone, false
 	}
-	for len(b) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
+	for len(s) > 0 {
+		var line string
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
 		} else {
-			line, b = b, nil
+			line, s = s, ""
 		}
-		line = bytes.TrimRight(line, "\r")
+		line = strings.TrimRight(line, "\r")
 		if len(line) == 0 {
 			flush()
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if dst != nil || multi != nil {
-				value = append(value, ' ')
-				value = append(value, bytes.TrimSpace(line)...)
+			if field != fieldNone {
+				if buf == nil {
+					buf = foldBufs.Get().(*[]byte)
+					defer foldBufs.Put(buf)
+				}
+				if !folded {
+					*buf, folded = append((*buf)[:0], value...), true
+				}
+				*buf = append(*buf, ' ')
+				*buf = append(*buf, strings.TrimSpace(line)...)
 			}
 			continue
 		}
 		flush()
-		if name, rest, ok := bytes.Cut(line, []byte(":")); ok {
-			name = bytes.TrimSpace(name)
-			if dst = h.field(name); dst == nil {
-				multi = h.list(name)
-			}
-			if dst != nil || multi != nil {
-				value = append(value[:0], bytes.TrimSpace(rest)...)
+		if name, rest, ok := strings.Cut(line, ":"); ok {
+			if field = fieldOf(strings.TrimSpace(name)); field != fieldNone {
+				value = strings.TrimSpace(rest)
 			}
 		}
 	}
@@ -276,53 +396,120 @@ func readHeader(b []byte) header {
 	return h
 }
 
-func envAddrs(in []imap.Address) []rekindle.Address {
-	var out []rekindle.Address
-	for i := range in {
-		a := &in[i]
-		if a.IsGroupStart() || a.IsGroupEnd() {
-			continue
+// foldBufs holds the buffers parseHeader joins folded lines in.
+var foldBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// set stores one field's value; nAR and nARC count the authentication
+// headers kept.
+func (h *header) set(field int, v string, nAR, nARC *int) {
+	// first keeps the first value that is not empty.
+	first := func(dst *string) {
+		if *dst == "" {
+			*dst = v
 		}
-		email := a.Addr()
-		if email == "" || missingHost(a.Host) {
-			// An address without a domain ("undisclosed-recipients", a
-			// local user): keep the local part.
-			email = a.Mailbox
-		}
-		out = append(out, rekindle.Address{Name: cleanName(a.Name), Email: cleanEmail(email)})
 	}
-	return out
+	// each adds a line to a field kept in every occurrence.
+	each := func(dst *string) {
+		switch {
+		case v == "":
+		case *dst == "":
+			*dst = v
+		default:
+			*dst += "\n" + v
+		}
+	}
+	switch field {
+	case fieldDate:
+		if h.date == "" {
+			h.date = v
+		} else {
+			h.dateLast = v
+		}
+	case fieldMessageID:
+		if h.messageID == "" {
+			h.messageID = v
+		} else {
+			h.messageIDLast = v
+		}
+	case fieldFrom:
+		if h.from == "" {
+			h.from = v
+		} else {
+			each(&h.fromMore)
+		}
+	case fieldSubject:
+		h.subject = v
+	case fieldInReplyTo:
+		h.inReplyTo = v
+	case fieldTo:
+		each(&h.to)
+	case fieldCc:
+		each(&h.cc)
+	case fieldReplyTo:
+		each(&h.replyTo)
+	case fieldReferences:
+		first(&h.references)
+	case fieldListID:
+		first(&h.listID)
+	case fieldListUnsubscribe:
+		first(&h.listUnsubscribe)
+	case fieldPrecedence:
+		first(&h.precedence)
+	case fieldAutoSubmitted:
+		first(&h.autoSub)
+	case fieldDigest:
+		first(&h.digest)
+	case fieldAuth, fieldARC:
+		dst, n := &h.authResults, nAR
+		if field == fieldARC {
+			dst, n = &h.arcResults, nARC
+		}
+		if *n < maxAuthHeaders {
+			if *n > 0 {
+				*dst += "\n"
+			}
+			*dst += v
+			*n++
+		}
+	}
 }
 
-// missingHost tells the placeholders servers put in ENVELOPE for an
-// address without a domain: Dovecot's MISSING_DOMAIN, UW-IMAP's
-// .MISSING-HOST-NAME.
-func missingHost(h string) bool {
-	return strings.EqualFold(h, "MISSING_DOMAIN") || strings.EqualFold(h, ".MISSING-HOST-NAME.")
+// envelopeDate is the message's Date as a sync read it from ENVELOPE:
+// the last Date field's, else (when that one does not parse) the first's.
+func (h *header) envelopeDate() time.Time {
+	if h.dateLast != "" {
+		if t := parseDate(h.dateLast); !t.IsZero() {
+			return t
+		}
+	}
+	return parseDate(h.date)
 }
 
-var addrParser = mail.AddressParser{WordDecoder: wordDecoder}
+// envelopeMessageID is the message's Message-ID as a sync read it from
+// ENVELOPE: the last field's msg-id, else the first <...> or word with an
+// '@' of the first field.
+func (h *header) envelopeMessageID() string {
+	v := h.messageIDLast
+	if v == "" {
+		v = h.messageID
+	}
+	if id, ok := msgID(v); ok {
+		return id
+	}
+	if ids := parseMsgIDs(h.messageID); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
 
-// headerAddrs parses an address header, or as much of it as parses.
-func headerAddrs(v string) []rekindle.Address {
-	// Folding and stray control characters are never part of an address.
-	if v = cleanText(v); v == "" {
-		return nil
-	}
-	var out []rekindle.Address
-	if list, err := addrParser.ParseList(v); err == nil {
-		for _, a := range list {
-			out = append(out, rekindle.Address{Name: cleanName(a.Name), Email: cleanEmail(a.Address)})
-		}
-		return out
-	}
-	// One bad entry must not lose the others: parse them one by one.
-	for _, part := range splitAddrs(v) {
-		if a, err := addrParser.Parse(part); err == nil {
-			out = append(out, rekindle.Address{Name: cleanName(a.Name), Email: cleanEmail(a.Address)})
-		} else if s := strings.Trim(strings.TrimSpace(part), "<>"); s != "" && !strings.ContainsAny(s, " \"") && strings.Count(s, "@") <= 1 {
-			out = append(out, rekindle.Address{Email: cleanEmail(s)})
-		}
+// addrList parses an address field's lines (one per occurrence of the
+// field) into one list.
+func addrList(v string) []rekindle.Address {
+	line, more, _ := strings.Cut(v, "\n")
+	out := headerAddrs(line)
+	for more != "" {
+		line, more, _ = strings.Cut(more, "\n")
+		out = append(out, headerAddrs(line)...)
 	}
 	return out
 }
@@ -342,6 +529,15 @@ var dateLayouts = []string{
 
 // parseDate parses a Date header leniently; zero when nothing fits.
 func parseDate(v string) time.Time {
+	if t, ok := rfc5322Date(v); ok {
+		return t
+	}
+	return parseAnyDate(v)
+}
+
+// parseAnyDate is parseDate without the fast path: net/mail.ParseDate,
+// then the layouts of real mail that is not RFC 5322.
+func parseAnyDate(v string) time.Time {
 	v = strings.Join(strings.Fields(v), " ")
 	if v == "" {
 		return time.Time{}
@@ -407,6 +603,39 @@ func decodeWords(s string) string {
 	return s
 }
 
+// oneLine folds each run of white space (space, tab, CR, LF) in s into
+// one space and trims it, as servers write ENVELOPE's subject and names
+// "for humans" before a client decodes them. (cleanText, after decoding,
+// folds all white space, U+00A0 included, but only when s is not clean
+// already.)
+func oneLine(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\t' || c == '\r' || c == '\n' || c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' ') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\r', '\n':
+			space = len(b) > 0
+		default:
+			if space {
+				b = append(b, ' ')
+				space = false
+			}
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
 // cleanName tidies a display name: decoded, valid UTF-8, one line, without
 // the quotes some mailers leave around it.
 func cleanName(s string) string {
@@ -457,32 +686,6 @@ func toUTF8(s string) string {
 		return d
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
-// splitAddrs splits an address list at the commas outside quotes and angle
-// brackets.
-func splitAddrs(v string) []string {
-	var (
-		parts       []string
-		quoted      bool
-		angle, from int
-	)
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '\\' && quoted:
-			i++
-		case c == '"':
-			quoted = !quoted
-		case c == '<' && !quoted:
-			angle++
-		case c == '>' && !quoted && angle > 0:
-			angle--
-		case c == ',' && !quoted && angle == 0:
-			parts = append(parts, v[from:i])
-			from = i + 1
-		}
-	}
-	return append(parts, v[from:])
 }
 
 // plainASCII reports whether s is printable ASCII without spaces, the

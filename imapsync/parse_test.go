@@ -132,10 +132,10 @@ func TestReadHeader(t *testing.T) {
 // MISSING_DOMAIN and copies From into reply-to; neither is stored.
 func TestEnvelopeFromDovecot(t *testing.T) {
 	from := []imap.Address{{Name: "Cron Daemon", Mailbox: "root", Host: "MISSING_DOMAIN"}}
-	buf := &imapclient.FetchMessageBuffer{UID: 1,
+	buf := fetched(&imapclient.FetchMessageBuffer{UID: 1,
 		Envelope: &imap.Envelope{Subject: "x", From: from, Sender: from, ReplyTo: from},
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: headerSection,
-			Bytes: []byte("From: Cron Daemon <root>\r\nSubject: x\r\n\r\n")}}}
+			Bytes: []byte("From: Cron Daemon <root>\r\nSubject: x\r\n\r\n")}}})
 	m := toMessage(buf)
 	if want := []rekindle.Address{{Name: "Cron Daemon", Email: "root"}}; !slices.Equal(m.From, want) {
 		t.Errorf("From = %v, want %v", m.From, want)
@@ -318,9 +318,9 @@ func TestToMessageAuthAndDate(t *testing.T) {
 		{arrived.Add(23 * time.Hour), arrived.Add(23 * time.Hour)},                                 // a zone off, a slow queue
 		{time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}, // old or imported
 	} {
-		buf := &imapclient.FetchMessageBuffer{UID: 1, InternalDate: arrived,
+		buf := fetched(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: arrived,
 			Envelope:    &imap.Envelope{Date: c.date, Subject: "x", From: []imap.Address{{Mailbox: "jane", Host: "Example.com"}}},
-			BodySection: []imapclient.FetchBodySectionBuffer{{Section: headerSection, Bytes: []byte(hdr)}}}
+			BodySection: []imapclient.FetchBodySectionBuffer{{Section: headerSection, Bytes: []byte(hdr)}}})
 		m := toMessage(buf)
 		if !m.When().Equal(c.want) || !m.Date.Equal(c.want) && !(m.Date.IsZero() && c.want.Equal(arrived)) {
 			t.Errorf("Date %v arriving %v: Date %v, When %v; want %v", c.date, arrived, m.Date, m.When(), c.want)
@@ -334,8 +334,8 @@ func TestToMessageAuthAndDate(t *testing.T) {
 	// different times, keep one Date (the store's key holds it).
 	var dates []time.Time
 	for _, internal := range []time.Time{arrived, arrived.Add(time.Minute)} {
-		m := toMessage(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal,
-			Envelope: &imap.Envelope{Date: arrived.AddDate(1, 0, 0), MessageID: "f@x"}})
+		m := toMessage(fetched(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal,
+			Envelope: &imap.Envelope{Date: arrived.AddDate(1, 0, 0), MessageID: "f@x"}}))
 		dates = append(dates, m.Date)
 	}
 	if !dates[0].Equal(dates[1]) {
@@ -345,7 +345,7 @@ func TestToMessageAuthAndDate(t *testing.T) {
 	// date) leaves the Date alone.
 	for _, internal := range []time.Time{{}, time.Unix(0, 0)} {
 		future := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-		m := toMessage(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal, Envelope: &imap.Envelope{Date: future}})
+		m := toMessage(fetched(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal, Envelope: &imap.Envelope{Date: future}}))
 		if !m.Date.Equal(future) {
 			t.Errorf("internal date %v: Date %v, want %v", internal, m.Date, future)
 		}

@@ -9,10 +9,11 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// envMessage is a FETCH response with an ENVELOPE and no header section.
+// envMessage is the FETCH response for a message with the header fields
+// env holds (and From: Bob <bob@example.com>).
 func envMessage(env *imap.Envelope, internal time.Time) *imapclient.FetchMessageBuffer {
 	env.From = []imap.Address{{Name: "Bob", Mailbox: "bob", Host: "example.com"}}
-	return &imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal, Envelope: env}
+	return fetched(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: internal, Envelope: env})
 }
 
 // A Date before 1980 is a broken clock or parser (a Unix time of 0 reads
@@ -69,8 +70,8 @@ func TestEncodedWordsUnknownCharset(t *testing.T) {
 		}
 	}
 	// Display names, from ENVELOPE and from the From header.
-	buf := envMessage(&imap.Envelope{Subject: "x"}, time.Now())
-	buf.Envelope.From = []imap.Address{{Name: "=?x-mac-unknown?Q?Ren=E9?=", Mailbox: "rene", Host: "example.com"}}
+	buf := fetched(&imapclient.FetchMessageBuffer{UID: 1, InternalDate: time.Now(), Envelope: &imap.Envelope{Subject: "x",
+		From: []imap.Address{{Name: "=?x-mac-unknown?Q?Ren=E9?=", Mailbox: "rene", Host: "example.com"}}}})
 	if m := toMessage(buf); len(m.From) != 1 || m.From[0].Name != "René" {
 		t.Errorf("ENVELOPE name: From = %+v, want René", m.From)
 	}

@@ -127,13 +127,11 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("account %s: sync stopped: %w", a.Name, ctx.Err())
 	}
-	if s.second != nil {
-		_ = withDeadline(5*time.Second, s.second.Logout().Wait)
-		s.second.Close()
-	}
+	s.closeSecond()
 	if err == nil {
-		// A polite LOGOUT; the result does not depend on it.
-		_ = withDeadline(5*time.Second, c.Logout().Wait)
+		// A polite LOGOUT; the result does not depend on it, so the
+		// sync does not wait a round trip for the answer.
+		c.Logout()
 	}
 	return res, err
 }
@@ -147,10 +145,18 @@ type syncer struct {
 
 	condstore bool
 	// second is the connection for the other half of split fetches,
-	// opened by the first folder that needs it and reused by the rest;
-	// noSecond is why it could not be opened, so that is tried once.
-	second   *Client
-	noSecond error
+	// opened (in the background) once the sync knows a folder will need
+	// it, and reused by the rest; nil until then, and after it failed in
+	// use. A second login the server refused stays here, with its error,
+	// so that it is tried once.
+	second *secondConn
+}
+
+// secondConn is the second connection, being opened or open.
+type secondConn struct {
+	ready chan struct{} // closed once c or err is set
+	c     *Client
+	err   error
 }
 
 func (s *syncer) run(ctx context.Context) (*Result, error) {
@@ -199,12 +205,26 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 		}
 	}
 
+	// A large fetch ahead: log in a second time now, while the first
+	// folders sync, rather than when that fetch starts.
+	states := map[string]rekindle.FolderState{}
+	for _, st := range stored {
+		states[st.Folder] = st
+	}
+	for _, f := range folders {
+		if st, ok := states[f.Name]; f.Skip == "" && s.splits(&st, f.Status) && (!ok || !unchanged(st, f.Status)) {
+			s.openSecond(ctx)
+			break
+		}
+	}
+
 	for _, f := range folders {
 		if f.Skip != "" {
 			continue
 		}
 		start := time.Now()
-		fr, err := s.syncFolder(ctx, f, statusOpts)
+		st, known := states[f.Name]
+		fr, err := s.syncFolder(ctx, f, statusOpts, st, known)
 		fr.Folder, fr.Sent, fr.Duration = f.Name, f.Sent, time.Since(start)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, errConnection) || storeFull(err) {
@@ -255,11 +275,18 @@ func (s *syncer) connErr(err error) error {
 	return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
 }
 
-func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions) (FolderResult, error) {
-	var fr FolderResult
-	state, err := s.st.Folder(ctx, s.a.Name, f.Name)
-	if err != nil {
-		return fr, err
+// syncFolder syncs one folder; state is what the store holds of it when
+// known (read with the others, before the first folder), else the store
+// is asked.
+func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState, known bool) (FolderResult, error) {
+	var (
+		fr  FolderResult
+		err error
+	)
+	if !known {
+		if state, err = s.st.Folder(ctx, s.a.Name, f.Name); err != nil {
+			return fr, err
+		}
 	}
 	fr.Messages = state.Messages
 
@@ -278,17 +305,45 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		return fr, nil
 	}
 
+	// When the status promises new mail, the UID FETCH goes out right
+	// behind the SELECT (pipelined: the server sends the mail without
+	// waiting a round trip for the command); a fetch to split over two
+	// connections has the folder selected, and its second range fetched,
+	// on the second at the same time.
+	plan := s.plan(&state, status)
+	var second *secondSelect
+	if plan != nil && len(plan.ranges) == 2 || plan == nil && s.splits(&state, status) {
+		var r *fetchRange
+		if plan != nil {
+			r = &plan.ranges[1]
+		}
+		second = s.selectSecond(ctx, f.Name, r)
+		defer second.wait()
+	}
+	// The folder stays selected until the next SELECT (which closes it)
+	// or the LOGOUT: an UNSELECT would cost a round trip.
 	var sel *imap.SelectData
 	err = s.c.Do("SELECT "+f.Name, func() (err error) {
-		sel, err = s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore}).Wait()
+		cmd := s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore})
+		if plan != nil {
+			plan.ranges[0].cmd = plan.ranges[0].issue(s.c)
+		}
+		sel, err = cmd.Wait()
 		return err
 	})
 	if err != nil {
+		plan.drop(second)
 		return fr, s.connErr(fmt.Errorf("select: %w", err))
 	}
+	if plan != nil && sel.UIDValidity != status.UIDValidity {
+		// Renumbered between STATUS and SELECT: the pipelined fetch asked
+		// for the wrong UIDs. Fetch again once the folder is reset.
+		plan.drop(second)
+		plan = nil
+	}
 	defer func() {
-		if s.c.State() == imap.ConnStateSelected {
-			_ = s.c.Do("UNSELECT "+f.Name, s.c.Unselect().Wait)
+		if plan != nil && !plan.used {
+			plan.drop(second) // the folder failed before its fetch
 		}
 	}()
 	if state.UIDValidity != sel.UIDValidity {
@@ -304,8 +359,9 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
 	}
 
-	// New mail first: one streamed UID FETCH of everything above LastUID.
-	if sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
+	// New mail first: one streamed UID FETCH of everything above LastUID
+	// (already sent when pipelined).
+	if plan != nil || sel.NumMessages > 0 && uint32(sel.UIDNext) > state.LastUID+1 || sel.UIDNext == 0 {
 		expect := int(sel.NumMessages) - state.Messages
 		if state.LastUID == 0 {
 			// A folder the store asks to fetch again from its start
@@ -314,7 +370,7 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
 		}
-		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect)
+		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan)
 		// Count what is stored now rather than add up what was fetched: a
 		// resumed split fetch reads again some messages it had stored.
 		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
@@ -384,18 +440,36 @@ type batch struct {
 // decodes one connection's responses on a single goroutine, which on a
 // first sync is slower than the server, so two connections use two cores.
 // It returns how many messages were stored and the resume point reached.
-func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int) (int, uint32, error) {
+func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int,
+	pending *secondSelect, plan *fetchPlan) (int, uint32, error) {
 	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
-	ranges := []struct{ lo, hi uint32 }{{after + 1, 0}}
+	// A pipelined fetch has them already, and its commands sent.
+	ranges := []fetchRange{{lo: after + 1}}
+	if plan != nil {
+		ranges, plan.used = plan.ranges, true
+	}
 	var second *Client
-	if s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
-		c2, err := s.secondConn(ctx, folder, uidValidity)
-		if err != nil {
+	if len(ranges) == 2 || plan == nil && s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
+		if pending == nil {
+			pending = s.selectSecond(ctx, folder, nil)
+		}
+		c2, err := pending.use(uidValidity)
+		switch {
+		case err != nil:
 			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
-		} else {
+			var imapErr *imap.Error
+			if c2 != nil && pending.err != nil && !errors.As(err, &imapErr) {
+				s.dropSecond() // not a refusal: the connection itself failed
+			} else if pending.fetch != nil {
+				pending.fetch.Close() // a pipelined fetch of the wrong UIDs
+			}
+		case len(ranges) == 2:
+			second = c2
+			ranges[1].cmd = pending.fetch
+		default:
 			second = c2
 			mid := after + (uidNext-after)/2
-			ranges = []struct{ lo, hi uint32 }{{after + 1, mid}, {mid + 1, 0}}
+			ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
 		}
 	}
 
@@ -437,18 +511,34 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 		written <- err
 	}()
 
-	errs := make(chan error, len(ranges))
-	for i, r := range ranges {
+	// Each connection reads its range; without a second, the first
+	// reads both, one after the other.
+	lanes := [][]int{{0}}
+	switch {
+	case len(ranges) == 2 && second != nil:
+		lanes = [][]int{{0}, {1}}
+	case len(ranges) == 2:
+		lanes = [][]int{{0, 1}}
+	}
+	errs := make(chan error, len(lanes))
+	for lane, parts := range lanes {
 		c := s.c
-		if i == 1 {
+		if lane == 1 {
 			c = second
 		}
 		go func() {
-			errs <- c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r.lo, r.hi, batches) })
+			var err error
+			for _, i := range parts {
+				r := ranges[i]
+				if err = c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r, batches) }); err != nil {
+					break
+				}
+			}
+			errs <- err
 		}()
 	}
 	var fetchErr error
-	for range ranges {
+	for range lanes {
 		if err := <-errs; err != nil && fetchErr == nil {
 			fetchErr = err
 			// Stop the other range: its connection is closed, its command
@@ -466,17 +556,82 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 	return stored, lastUID, werr
 }
 
-// fetchRange reads the messages with lo <= UID <= hi (hi 0: no upper
-// bound) over c and sends them in batches tagged with part.
-func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch) error {
+// fetchRange is a range of UIDs to fetch, lo <= UID <= hi (hi 0: no
+// upper bound), and its UID FETCH when it is sent already.
+type fetchRange struct {
+	lo, hi uint32
+	cmd    *imapclient.FetchCommand
+}
+
+// issue sends the range's UID FETCH over c.
+func (r *fetchRange) issue(c *Client) *imapclient.FetchCommand {
 	var set imap.UIDSet
-	set.AddRange(imap.UID(lo), imap.UID(hi)) // hi 0 is "*"
-	cmd := c.Fetch(set, fetchOptions)
+	set.AddRange(imap.UID(r.lo), imap.UID(r.hi)) // hi 0 is "*"
+	return c.Fetch(set, fetchOptions)
+}
+
+// fetchPlan is the fetch a folder's status promises: its ranges, whose
+// commands go out behind the SELECTs.
+type fetchPlan struct {
+	ranges []fetchRange
+	used   bool // fetchNew has taken the commands over
+}
+
+// plan returns the fetch a folder's status promises for a folder stored
+// as st (see fetchNew for the ranges), or nil when it promises none or
+// too little is known to send it before the SELECT.
+func (s *syncer) plan(st *rekindle.FolderState, status *imap.StatusData) *fetchPlan {
+	if status.UIDValidity == 0 || status.UIDNext == 0 || status.NumMessages != nil && *status.NumMessages == 0 {
+		return nil
+	}
+	after := st.LastUID
+	if st.UIDValidity != status.UIDValidity {
+		after = 0 // the folder is new, or renumbered: it starts again
+	}
+	uidNext := uint32(status.UIDNext)
+	if uidNext <= after+1 {
+		return nil
+	}
+	p := &fetchPlan{ranges: []fetchRange{{lo: after + 1}}}
+	if s.splits(st, status) && uidNext > after+2 {
+		mid := after + (uidNext-after)/2
+		p.ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
+	}
+	return p
+}
+
+// drop reads and throws away what the plan's sent commands fetch, the
+// second connection's included once its SELECT is over. A nil plan does
+// nothing.
+func (p *fetchPlan) drop(second *secondSelect) {
+	if p == nil {
+		return
+	}
+	if p.ranges[0].cmd != nil {
+		p.ranges[0].cmd.Close()
+	}
+	if second != nil {
+		second.wait()
+		if second.fetch != nil {
+			second.fetch.Close()
+		}
+	}
+}
+
+// fetchRange reads the messages of r over c (with r's command when it is
+// sent already) and sends them in batches tagged with part.
+func (s *syncer) fetchRange(c *Client, part int, r fetchRange, out chan<- batch) error {
+	lo, hi := r.lo, r.hi
+	cmd := r.cmd
+	if cmd == nil {
+		cmd = r.issue(c)
+	}
 	var (
 		cur      = make([]rekindle.Message, 0, s.opts.BatchSize)
 		maxUID   = lo - 1
 		ordered  = true
 		fetchErr error
+		scratch  []byte // the header literal being read, reused
 	)
 	flush := func(final bool) {
 		if len(cur) == 0 && !final {
@@ -508,7 +663,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 		if len(cur) >= s.opts.BatchSize {
 			flush(false)
 		}
-		buf, err := collect(msg)
+		f, err := collect(msg, &scratch)
 		if err != nil {
 			// The connection failed in the middle of a header literal.
 			// Close it before anything else reads: go-imap's reader goes
@@ -518,7 +673,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 			fetchErr = err
 			break
 		}
-		uid := uint32(buf.UID)
+		uid := f.uid
 		if uid < lo || hi != 0 && uid > hi {
 			// "n:*" includes the highest UID even when it is below n.
 			continue
@@ -527,7 +682,7 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 			ordered = false
 		}
 		maxUID = max(maxUID, uid)
-		cur = append(cur, toMessage(buf))
+		cur = append(cur, parseMessage(uid, f.internalDate, f.header))
 	}
 	if err := cmd.Close(); fetchErr == nil {
 		fetchErr = err
@@ -539,79 +694,172 @@ func (s *syncer) fetchRange(c *Client, part int, lo, hi uint32, out chan<- batch
 	return nil
 }
 
+// fetchedMessage is what a sync fetches of one message.
+type fetchedMessage struct {
+	uid          uint32
+	internalDate time.Time
+	header       string // the header section; "" when there is none
+}
+
+// maxLiteral bounds the buffer a header literal is read into at once; a
+// larger one (a hostile server's) grows as it arrives.
+const maxLiteral = 1 << 20
+
 // collect reads one message's FETCH items, as FetchMessageData.Collect
 // does, but returns at once if a literal fails to read, and takes a
-// literal shorter than announced for the failure it is.
-func collect(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, error) {
-	buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+// literal shorter than announced for the failure it is. The literal is
+// read into *scratch, reused from one message to the next, and copied
+// into a string of its own size.
+func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage, error) {
+	var f fetchedMessage
 	for {
 		switch item := msg.Next().(type) {
 		case nil:
-			return buf, nil
+			return f, nil
 		case imapclient.FetchItemDataUID:
-			buf.UID = item.UID
-		case imapclient.FetchItemDataFlags:
-			buf.Flags = item.Flags
+			f.uid = uint32(item.UID)
 		case imapclient.FetchItemDataInternalDate:
-			buf.InternalDate = item.Time
-		case imapclient.FetchItemDataEnvelope:
-			buf.Envelope = item.Envelope
+			f.internalDate = item.Time
 		case imapclient.FetchItemDataBodySection:
-			var b []byte
-			if item.Literal != nil {
-				var err error
-				b, err = io.ReadAll(item.Literal)
-				if err == nil && int64(len(b)) != item.Literal.Size() {
-					// A connection closed in the middle of the literal
-					// reads as its end: a cut, not a short header.
-					err = fmt.Errorf("header literal cut after %d of %d bytes: %w", len(b), item.Literal.Size(), io.ErrUnexpectedEOF)
-				}
-				if err != nil {
-					return nil, err
-				}
+			if item.Literal == nil || f.header != "" {
+				continue
 			}
-			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			size := item.Literal.Size()
+			var (
+				b   []byte
+				err error
+			)
+			if size <= maxLiteral {
+				if int64(cap(*scratch)) < size {
+					*scratch = make([]byte, size)
+				}
+				var n int
+				n, err = io.ReadFull(item.Literal, (*scratch)[:size])
+				b = (*scratch)[:n]
+			} else {
+				b, err = io.ReadAll(item.Literal)
+			}
+			if (err == nil || err == io.EOF || err == io.ErrUnexpectedEOF) && int64(len(b)) != size {
+				// A connection closed in the middle of the literal
+				// reads as its end: a cut, not a short header.
+				err = fmt.Errorf("header literal cut after %d of %d bytes: %w", len(b), size, io.ErrUnexpectedEOF)
+			}
+			if err != nil {
+				return f, err
+			}
+			f.header = string(b)
 		}
 	}
 }
 
-// secondConn selects folder on the second connection, for a split fetch,
-// logging in a second time on first use. A server that refuses the second
-// login is not asked again during this sync.
-func (s *syncer) secondConn(ctx context.Context, folder string, uidValidity uint32) (*Client, error) {
-	if s.noSecond != nil {
-		return nil, s.noSecond
+// splits reports whether a folder's status promises a fetch large
+// enough to split over two connections (see fetchNew), for a folder
+// stored as st. A status without MESSAGES promises nothing.
+func (s *syncer) splits(st *rekindle.FolderState, status *imap.StatusData) bool {
+	if s.opts.SplitAt <= 0 || status == nil || status.NumMessages == nil {
+		return false
 	}
+	expect := int(*status.NumMessages) - st.Messages
+	if st.LastUID == 0 || st.UIDValidity != status.UIDValidity {
+		expect = int(*status.NumMessages)
+	}
+	return expect >= s.opts.SplitAt
+}
+
+// openSecond starts logging in a second time, in the background, unless
+// the second connection is open, being opened, or was refused.
+func (s *syncer) openSecond(ctx context.Context) *secondConn {
 	if s.second == nil {
-		c, err := Connect(ctx, s.a, s.opts.Client)
-		if err != nil {
-			s.noSecond = fmt.Errorf("second connection: %w", err)
-			return nil, s.noSecond
-		}
-		s.second = c
+		sc := &secondConn{ready: make(chan struct{})}
+		s.second = sc
+		go func() {
+			defer close(sc.ready)
+			if sc.c, sc.err = Connect(ctx, s.a, s.opts.Client); sc.err != nil {
+				sc.err = fmt.Errorf("second connection: %w", sc.err)
+			}
+		}()
 	}
-	var sel *imap.SelectData
-	err := s.second.Do("SELECT "+folder+" (second connection)", func() (err error) {
-		sel, err = s.second.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
-		return err
-	})
-	if err != nil || sel.UIDValidity != uidValidity {
-		var imapErr *imap.Error
-		if err != nil && !errors.As(err, &imapErr) {
-			s.dropSecond() // not a refusal: the connection itself failed
+	return s.second
+}
+
+// secondSelect is a SELECT on the second connection, under way, and the
+// UID FETCH sent behind it, if any.
+type secondSelect struct {
+	done  chan struct{}
+	c     *Client
+	sel   *imap.SelectData
+	fetch *imapclient.FetchCommand
+	err   error
+}
+
+// selectSecond selects folder on the second connection, in the
+// background, opening the connection first if need be; with a range, it
+// sends that range's UID FETCH right behind the SELECT.
+func (s *syncer) selectSecond(ctx context.Context, folder string, pipelined *fetchRange) *secondSelect {
+	sc := s.openSecond(ctx)
+	r := &secondSelect{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		<-sc.ready
+		if r.c, r.err = sc.c, sc.err; r.err != nil {
+			return
 		}
-		return nil, fmt.Errorf("second connection: select %s: %v (UIDVALIDITY %d)", folder, err, sel.UIDValidity)
+		r.err = r.c.Do("SELECT "+folder+" (second connection)", func() (err error) {
+			cmd := r.c.Select(folder, &imap.SelectOptions{ReadOnly: true})
+			if pipelined != nil {
+				r.fetch = pipelined.issue(r.c)
+			}
+			r.sel, err = cmd.Wait()
+			return err
+		})
+		if r.err != nil {
+			r.err = fmt.Errorf("second connection: select %s: %w", folder, r.err)
+		}
+	}()
+	return r
+}
+
+// wait waits for the SELECT to end.
+func (r *secondSelect) wait() { <-r.done }
+
+// use waits for the SELECT and returns the connection, when the folder
+// is selected there with uidValidity. With an error, the connection is
+// returned when there is one.
+func (r *secondSelect) use(uidValidity uint32) (*Client, error) {
+	r.wait()
+	switch {
+	case r.err != nil:
+		return r.c, r.err
+	case r.sel.UIDValidity != uidValidity:
+		return r.c, fmt.Errorf("second connection: UIDVALIDITY %d, not %d", r.sel.UIDValidity, uidValidity)
 	}
-	return s.second, nil
+	return r.c, nil
 }
 
 // dropSecond closes the second connection; the next split fetch opens a
 // new one.
 func (s *syncer) dropSecond() {
 	if s.second != nil {
-		s.second.Close()
+		<-s.second.ready
+		if s.second.c != nil {
+			s.second.c.Close()
+		}
 		s.second = nil
 	}
+}
+
+// closeSecond logs the second connection out, if it is open, and closes
+// it.
+func (s *syncer) closeSecond() {
+	if s.second == nil {
+		return
+	}
+	<-s.second.ready
+	if c := s.second.c; c != nil {
+		c.Logout() // polite; no need to wait for the answer
+		c.Close()
+	}
+	s.second = nil
 }
 
 // removeExpunged deletes from the store the messages no longer in the
