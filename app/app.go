@@ -240,6 +240,10 @@ func accounts(cfg *config.Config) ([]Account, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s.auth: %w", key, err)
 		}
+		compress, err := imapCompression(a.IMAP.Compress)
+		if err != nil {
+			return nil, fmt.Errorf("%s.compress: %w", key, err)
+		}
 		imapCfg := a.IMAP
 		name := a.Name
 		out = append(out, Account{
@@ -250,6 +254,7 @@ func accounts(cfg *config.Config) ([]Account, error) {
 				TLS:       tlsCfg,
 				Username:  a.IMAP.Username,
 				Mechanism: mech,
+				Compress:  compress,
 				Secret:    func(ctx context.Context) (string, error) { return imapCfg.Resolve(ctx, name) },
 				Include:   a.Folders.Include,
 				Exclude:   a.Folders.Exclude,

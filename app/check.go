@@ -56,9 +56,9 @@ func (a *App) Check(ctx context.Context, report func(CheckLine)) (problems int, 
 		if ctx.Err() != nil {
 			return problems, ctx.Err()
 		}
-		var folders []imapsync.Folder
+		var survey *imapsync.Survey
 		err := checkStep(ctx, limit, "account "+acct.Name, "logging in to "+acct.Addr+" and listing the folders", func(ctx context.Context) (err error) {
-			folders, err = imapsync.Plan(ctx, acct.Account, nil)
+			survey, err = imapsync.Plan(ctx, acct.Account, nil)
 			return err
 		})
 		if err != nil {
@@ -67,7 +67,7 @@ func (a *App) Check(ctx context.Context, report func(CheckLine)) (problems int, 
 		}
 		var read, skipped []string
 		sent := ""
-		for _, f := range folders {
+		for _, f := range survey.Folders {
 			if f.Skip != "" {
 				skipped = append(skipped, fmt.Sprintf("%s (%s)", f.Name, f.Skip))
 				continue
@@ -78,6 +78,9 @@ func (a *App) Check(ctx context.Context, report func(CheckLine)) (problems int, 
 			}
 		}
 		ok("account %s: logged in to %s as %s", acct.Name, acct.Addr, acct.Username)
+		if survey.Compressed {
+			detail("the connection is compressed (COMPRESS=DEFLATE)")
+		}
 		detail("reads %d folders: %s", len(read), strings.Join(read, ", "))
 		if len(skipped) > 0 {
 			detail("skips: %s", strings.Join(skipped, ", "))

@@ -27,6 +27,19 @@ func imapSecurity(s config.Security) (imapsync.Security, error) {
 	return "", fmt.Errorf("unknown security %q", s)
 }
 
+// imapCompression is an IMAP account's compress for imapsync.
+func imapCompression(c config.Compression) (imapsync.Compression, error) {
+	switch c {
+	case config.CompressAuto:
+		return imapsync.CompressAuto, nil
+	case config.CompressAlways:
+		return imapsync.CompressAlways, nil
+	case config.CompressNever:
+		return imapsync.CompressNever, nil
+	}
+	return "", fmt.Errorf("unknown compress %q", c)
+}
+
 // imapMechanism is an IMAP account's auth for imapsync.
 func imapMechanism(a config.Auth) (imapsync.Mechanism, error) {
 	switch a {

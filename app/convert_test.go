@@ -46,6 +46,14 @@ func TestIMAPSecurity(t *testing.T) {
 	}, "", "ssl", "TLS")
 }
 
+func TestIMAPCompression(t *testing.T) {
+	testConversion(t, config.Compressions(), imapCompression, map[config.Compression]imapsync.Compression{
+		config.CompressAuto:   imapsync.CompressAuto,
+		config.CompressAlways: imapsync.CompressAlways,
+		config.CompressNever:  imapsync.CompressNever,
+	}, "", "yes", "true", "AUTO")
+}
+
 func TestIMAPMechanism(t *testing.T) {
 	testConversion(t, config.IMAPAuths(), imapMechanism, map[config.Auth]imapsync.Mechanism{
 		config.AuthPlain:       imapsync.Password,

@@ -166,6 +166,27 @@ func Securities() []Security {
 	return []Security{SecurityTLS, SecurityStartTLS, SecurityNone}
 }
 
+// Compression is when an IMAP connection is compressed (IMAP COMPRESS,
+// RFC 4978), if the server offers it.
+type Compression string
+
+// The three choices.
+const (
+	// CompressAuto compresses a server that is not on this machine or
+	// its local network (its address is not loopback, private or
+	// link-local): across the internet, where the link is slow.
+	CompressAuto Compression = "auto"
+	// CompressAlways compresses whenever the server offers it.
+	CompressAlways Compression = "always"
+	// CompressNever never compresses.
+	CompressNever Compression = "never"
+)
+
+// Compressions returns every choice, the default (auto) first.
+func Compressions() []Compression {
+	return []Compression{CompressAuto, CompressAlways, CompressNever}
+}
+
 // Auth is how rekindle logs in to a mail server.
 type Auth string
 
@@ -230,6 +251,9 @@ type IMAP struct {
 	// AllowPlaintextAuth permits sending a password or token over
 	// security: none to a host that is not loopback.
 	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth" json:"allow_plaintext_auth"`
+	// Compress is auto (the default), always or never: when to ask a
+	// server that offers COMPRESS=DEFLATE to compress the connection.
+	Compress Compression `yaml:"compress" json:"compress"`
 }
 
 // Folders narrows the folders of an account that are read. Entries are
@@ -665,6 +689,14 @@ func (c *checker) accounts(cfg *Config) error {
 			auths: IMAPAuths(),
 		}); err != nil {
 			return err
+		}
+		switch cmp := a.IMAP.Compress; {
+		case cmp == "":
+			a.IMAP.Compress = CompressAuto
+		case !slices.Contains(Compressions(), cmp):
+			return c.errorf(key+".imap.compress", "%q: use %s", cmp, orList(stringsOf(Compressions())))
+		case cmp == CompressAlways && a.IMAP.Security == SecurityStartTLS:
+			return c.errorf(key+".imap.compress", "%q: rekindle compresses only with security: tls (or none); with starttls, use auto or never", cmp)
 		}
 		for _, f := range []struct {
 			list []string

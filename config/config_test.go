@@ -83,6 +83,8 @@ func TestFixtures(t *testing.T) {
 		{"imap.port zero", "imap-port-zero.yaml", "accounts[0].imap.port: 0 is out of range 1..65535"},
 		{"imap.port for another security", "imap-port-security-mismatch.yaml", "accounts[0].imap.port: 143 is the port for starttls or none, but security is tls"},
 		{"imap.security enum", "imap-security-unknown.yaml", `accounts[0].imap.security: "ssl": write tls`},
+		{"imap.compress enum", "imap-compress-unknown.yaml", `accounts[0].imap.compress: "yes": use auto, always or never`},
+		{"imap.compress with starttls", "imap-compress-starttls.yaml", `imap-compress-starttls.yaml:11: accounts[0].imap.compress: "always": rekindle compresses only with security: tls (or none); with starttls, use auto or never`},
 		{"imap.auth enum", "imap-auth-unknown.yaml", `accounts[0].imap.auth: "login": use plain, xoauth2 or oauthbearer`},
 		{"imap.username required", "imap-username-missing.yaml", "accounts[0].imap.username: required"},
 		{"imap password required", "no-password-source.yaml", "accounts[0].imap.password: no password: set one of password, password_file, password_command or password_env (under systemd, LoadCredential=work.password works too)"},

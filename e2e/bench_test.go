@@ -123,8 +123,13 @@ func benchSyncBoth(b *testing.B, srv *dovecot.Server, config func(dir, addr stri
 	b.Run("latency", func(b *testing.B) {
 		proxy := syStartShapedProxy(b, srv.Addr, benchDelay, benchRate)
 		dir := b.TempDir()
-		sb := newSyncBench(srv, bin, folders, proxy.syAddr(), dir, config(dir, proxy.syAddr()))
+		cfg := config(dir, proxy.syAddr())
+		sb := newSyncBench(srv, bin, folders, proxy.syAddr(), dir, cfg)
 		sb.proxy = proxy
+		// The proxy listens on loopback, where compress: auto does not
+		// compress; a server across the internet it would. The
+		// compressed sync runs with always, into its own store.
+		sb.zcfg = benchVariant(b, cfg, "z", "security: tls,", "security: tls, compress: always,")
 		sb.run(b)
 	})
 }
@@ -137,7 +142,8 @@ func benchEnvInt(name string, def int) int {
 }
 
 func benchServerOptions() dovecot.Options {
-	opts := dovecot.Options{}
+	opts := dovecot.Options{Compress: true} // as loadReal
+
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() && os.Getenv("REKINDLE_DOVECOT_TMPDIR") == "" {
 		// tmpfs: file reads do not depend on the shared disk's mood.
 		opts.TempDir = "/dev/shm"
@@ -153,6 +159,7 @@ type syncBench struct {
 	dir, cfg  string
 	ref, same imapfloor.Config // the floors, at addr
 	proxy     *syProxy         // the shaped link, or nil
+	zcfg      string           // with the proxy: cfg compressed, into z.db
 	samples   map[string][]float64
 	order     []string
 }
@@ -203,9 +210,11 @@ func (s *syncBench) floor(b *testing.B, cfg imapfloor.Config) (imapfloor.Result,
 
 func (s *syncBench) run(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		os.Remove(filepath.Join(s.dir, "rekindle.db"))
-		os.Remove(filepath.Join(s.dir, "rekindle.db-wal"))
-		os.Remove(filepath.Join(s.dir, "rekindle.db-shm"))
+		for _, db := range []string{"rekindle.db", "z.db", "before.db"} {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(filepath.Join(s.dir, db+suffix))
+			}
+		}
 
 		ref, refWall, refClient, refServer := s.floor(b, s.ref)
 		same, sameWall, _, sameServer := s.floor(b, s.same)
@@ -249,18 +258,7 @@ func (s *syncBench) run(b *testing.B) {
 		// the medians.
 		var beforeLine string
 		if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				os.Remove(filepath.Join(s.dir, "before.db"+suffix))
-			}
-			cfg, err := os.ReadFile(s.cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			beforeCfg := filepath.Join(s.dir, "before.yaml")
-			c := strings.Replace(string(cfg), filepath.Join(s.dir, "rekindle.db"), filepath.Join(s.dir, "before.db"), 1)
-			if err := os.WriteFile(beforeCfg, []byte(c), 0o600); err != nil {
-				b.Fatal(err)
-			}
+			beforeCfg := benchVariant(b, s.cfg, "before", "", "")
 			wall, rss, cpu, _ := runSync(b, before, beforeCfg, "")
 			s.sample("before-ratio", wall.Seconds()/refWall.Seconds())
 			s.sample("before-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
@@ -301,6 +299,19 @@ func (s *syncBench) run(b *testing.B) {
 			float64(same.FetchBytes)/1e6, full.Round(time.Millisecond), full.Seconds()/refWall.Seconds(), full.Seconds()/sameWall.Seconds(),
 			again.Round(time.Millisecond), float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(stored),
 			syncServer.Round(time.Millisecond), refClient.Round(time.Millisecond), refServer.Round(time.Millisecond), sameServer.Round(time.Millisecond))
+		if s.zcfg != "" {
+			s.proxy.syWaitIdle(b)
+			zBytes := s.proxy.toClient.Load()
+			wall, rss, cpu, _ := runSync(b, s.bin, s.zcfg, "")
+			s.proxy.syWaitIdle(b)
+			zBytes = s.proxy.toClient.Load() - zBytes
+			s.sample("z-ratio", wall.Seconds()/refWall.Seconds())
+			s.sample("z-ms", ms(wall))
+			s.sample("z-MB", float64(zBytes)/1e6)
+			s.sample("z-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
+			line += fmt.Sprintf("; compressed: sync %s (%.2fx), %.1f MB read, %.1f µs/message, peak RSS %.1f MB",
+				wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(zBytes)/1e6, float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
+		}
 		if s.proxy != nil {
 			link := time.Duration(float64(linkBytes) / benchRate * float64(time.Second))
 			s.sample("link-ms", ms(link))
@@ -365,6 +376,30 @@ store: {path: %s}
 `, host, port, srv.User, pw, srv.CAFile, filepath.Join(dir, "rekindle.db"))
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// benchVariant writes a copy of the config at cfg whose store is
+// name+".db" beside it, with old replaced by new (when old is not
+// empty), and returns its path.
+func benchVariant(tb testing.TB, cfg, name, old, new string) string {
+	tb.Helper()
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := filepath.Dir(cfg)
+	c := strings.Replace(string(data), filepath.Join(dir, "rekindle.db"), filepath.Join(dir, name+".db"), 1)
+	if old != "" {
+		if !strings.Contains(c, old) {
+			tb.Fatalf("config %s lacks %q", cfg, old)
+		}
+		c = strings.Replace(c, old, new, 1)
+	}
+	path := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(path, []byte(c), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	return path

@@ -74,6 +74,10 @@ type Account struct {
 	// long it takes. A server silent that long is given up on: the
 	// connection is closed and the command fails with a *StallError.
 	CommandTimeout time.Duration
+	// Compress says when to ask the server to compress the connection
+	// (IMAP COMPRESS, RFC 4978); "" is CompressAuto. Not with StartTLS,
+	// where go-imap owns the TLS layer that compression must sit above.
+	Compress Compression
 }
 
 // Defaults for the zero values of Account's timeouts.
@@ -100,9 +104,11 @@ func (a *Account) commandTimeout() time.Duration {
 // Client is a logged-in connection to an account's server.
 type Client struct {
 	*imapclient.Client
-	stop  func() bool
-	watch *watchConn
-	limit time.Duration
+	// Compressed is true when the server compresses the connection.
+	Compressed bool
+	stop       func() bool
+	watch      *watchConn
+	limit      time.Duration
 }
 
 // Close closes the connection.
@@ -220,6 +226,11 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 		}
 		conn = tc
 	}
+	var dc *deflateConn
+	if a.Security != StartTLS && wantCompress(a.Compress, raw.RemoteAddr()) {
+		dc = newDeflateConn(conn)
+		conn = dc
+	}
 
 	// step waits for the server with a watchdog on the connection.
 	step := func(op string, d time.Duration, f func() error) error {
@@ -277,10 +288,20 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 	if err := step(loginOp(a), limit, func() error { return login(c, a, secret) }); err != nil {
 		return fail(err)
 	}
+	compressed := false
+	if dc != nil {
+		err := step("COMPRESS DEFLATE", limit, func() (err error) {
+			compressed, err = compress(c, dc)
+			return err
+		})
+		if err != nil {
+			return fail(err)
+		}
+	}
 	// Until the caller names its commands (Client.Do), any wait for the
 	// server longer than limit is a stall.
 	w.watchAll("a command", limit)
-	return &Client{Client: c, stop: stop, watch: w, limit: limit}, nil
+	return &Client{Client: c, Compressed: compressed, stop: stop, watch: w, limit: limit}, nil
 }
 
 // tlsWithALPN returns c asking for the "imap" protocol, as go-imap's

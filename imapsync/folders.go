@@ -167,10 +167,20 @@ func matchGlob(glob, name string) bool {
 	return name == ""
 }
 
-// Plan connects to an account and returns its folders with the decision
-// about each (Skip empty for the folders a sync reads, Sent marking the
-// Sent folder), without syncing anything: what "rekindle check" shows.
-func Plan(ctx context.Context, a *Account, opts *imapclient.Options) ([]Folder, error) {
+// Survey is what Plan finds on an account's server.
+type Survey struct {
+	// Folders are the account's folders with the decision about each
+	// (Skip empty for the folders a sync reads, Sent marking the Sent
+	// folder).
+	Folders []Folder
+	// Compressed is true when the server compressed the connection
+	// (Account.Compress).
+	Compressed bool
+}
+
+// Plan connects to an account and returns what a sync would read,
+// without syncing anything: what "rekindle check" shows.
+func Plan(ctx context.Context, a *Account, opts *imapclient.Options) (*Survey, error) {
 	c, err := Connect(ctx, a, opts)
 	if err != nil {
 		return nil, err
@@ -186,5 +196,5 @@ func Plan(ctx context.Context, a *Account, opts *imapclient.Options) ([]Folder, 
 		out[i] = *f
 	}
 	_ = withDeadline(5*time.Second, c.Logout().Wait)
-	return out, nil
+	return &Survey{Folders: out, Compressed: c.Compressed}, nil
 }

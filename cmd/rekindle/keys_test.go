@@ -17,6 +17,7 @@ import (
 	"github.com/rekindle/rekindle/app"
 	"github.com/rekindle/rekindle/config"
 	"github.com/rekindle/rekindle/imapsync"
+	"github.com/rekindle/rekindle/internal/dovecot"
 	"github.com/rekindle/rekindle/relationship"
 )
 
@@ -484,6 +485,33 @@ var keyProofs = map[string]func(*testing.T, *keyFixture){
 		_, aerr := f.keySync(t, after)
 		if berr != nil || aerr == nil || !strings.Contains(aerr.Error(), "imap.example.com") {
 			t.Errorf("accounts[].imap.tls_server_name: the sync gave %v (before: %v), want the certificate refused for imap.example.com", aerr, berr)
+		}
+	},
+	// compress: always has a server that offers COMPRESS=DEFLATE (a
+	// Dovecot with imap_zlib) compress the connection, which check
+	// reports; the default, auto, does not compress a server on loopback.
+	"accounts[].imap.compress": func(t *testing.T, f *keyFixture) {
+		srv := dovecot.Start(t, dovecot.Options{Compress: true})
+		host, port := keyHostPort(t, srv.Addr)
+		before, after := f.liteBase(t), f.liteBase(t)
+		for _, tr := range []keyTree{before, after} {
+			tr.set(t, "accounts[0].imap.host", host)
+			tr.set(t, "accounts[0].imap.port", port)
+			tr.set(t, "accounts[0].imap.security", "tls")
+			tr.set(t, "accounts[0].imap.username", srv.User)
+			tr.set(t, "accounts[0].imap.password", srv.Password)
+			tr.set(t, "accounts[0].imap.ca_file", srv.CAFile)
+		}
+		after.set(t, "accounts[0].imap.compress", "always")
+		check := func(tr keyTree) string {
+			var out strings.Builder
+			f.open(t, tr).Check(t.Context(), func(l app.CheckLine) { out.WriteString(l.Text + "\n") })
+			return out.String()
+		}
+		b, a := check(before), check(after)
+		const says = "the connection is compressed"
+		if !strings.Contains(a, "account home: logged in") || !strings.Contains(a, says) || strings.Contains(b, says) {
+			t.Errorf("accounts[].imap.compress: check with always said:\n%s\nwith auto:\n%s\nwant %q only with always", a, b, says)
 		}
 	},
 	// Its effect is at load: a password in clear to a host that is not

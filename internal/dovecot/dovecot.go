@@ -46,6 +46,10 @@ type Options struct {
 	// Keep leaves the temporary directory in place after Close, for
 	// looking at the log and the Maildir.
 	Keep bool
+	// Compress loads the imap_zlib plugin: the server offers
+	// COMPRESS=DEFLATE (RFC 4978) after login, at Dovecot's default
+	// level, as servers across the internet commonly do.
+	Compress bool
 	// TempDir is where the server's directory is made: TempDir, else
 	// $REKINDLE_DOVECOT_TMPDIR, else os.TempDir(). On a shared or slow
 	// disk, file creation dominates LoadMaildir and varies widely; a
@@ -77,6 +81,7 @@ type Server struct {
 	Dir, Maildir, LogFile string
 
 	greeting string
+	compress bool
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	waitErr  error
@@ -170,7 +175,7 @@ func start(bin string, opts Options) (s *Server, err error) {
 		return nil, err
 	}
 	s = &Server{
-		User: opts.User, Password: opts.Password, Dir: dir, keep: opts.Keep,
+		User: opts.User, Password: opts.Password, Dir: dir, keep: opts.Keep, compress: opts.Compress,
 		Maildir: filepath.Join(dir, "home", "Maildir"), LogFile: filepath.Join(dir, "dovecot.log"),
 		folders: map[string]*folder{}, epoch: time.Now().Unix(), exited: make(chan struct{}),
 	}
@@ -412,6 +417,9 @@ namespace inbox {
 
 protocol imap {
   mail_max_userip_connections = 100
+{{- if .Compress}}
+  mail_plugins = $mail_plugins imap_zlib
+{{- end}}
 }
 
 service imap-login {
@@ -468,6 +476,7 @@ func (s *Server) config(ports []int, id string) ([]byte, error) {
 	err = confTmpl.Execute(&b, map[string]any{
 		"Dir": s.Dir, "ID": id, "Greeting": s.greeting, "LoginUser": login, "InternalUser": internal,
 		"Group": group, "PlainPort": ports[0], "TLSPort": ports[1], "NoChroot": !s.owner.chown,
+		"Compress": s.compress,
 	})
 	return b.Bytes(), err
 }
