@@ -86,3 +86,5 @@ require (
 )
 
 tool github.com/goreleaser/nfpm/v2/cmd/nfpm
+
+replace github.com/emersion/go-imap/v2 => ./third_party/go-imap

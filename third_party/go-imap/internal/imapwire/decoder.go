@@ -2,6 +2,7 @@ package imapwire
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -186,6 +187,14 @@ func (dec *Decoder) ExpectCRLF() bool {
 }
 
 func (dec *Decoder) Func(ptr *string, valid func(ch byte) bool) bool {
+	if s, ok := dec.bufferedFunc(valid); ok {
+		if s == "" {
+			return false
+		}
+		*ptr = s
+		return true
+	}
+
 	var sb strings.Builder
 	for {
 		b, ok := dec.readByte()
@@ -205,6 +214,32 @@ func (dec *Decoder) Func(ptr *string, valid func(ch byte) bool) bool {
 	}
 	*ptr = sb.String()
 	return true
+}
+
+// bufferedFunc is the fast path of Func: when the read buffer holds the
+// whole run of valid bytes and the byte that ends it, it consumes the run
+// and returns it with ok true ("" when the run is empty). Otherwise it
+// consumes nothing and returns ok false, and the caller reads a byte at a
+// time.
+func (dec *Decoder) bufferedFunc(valid func(ch byte) bool) (s string, ok bool) {
+	if dec.literal || dec.MaxSize > 0 {
+		return "", false
+	}
+	buf, _ := dec.r.Peek(dec.r.Buffered())
+	n := 0
+	for n < len(buf) && valid(buf[n]) {
+		n++
+	}
+	if n == len(buf) {
+		return "", false
+	}
+	dec.crlf = false
+	if n > 0 {
+		s = string(buf[:n])
+		dec.r.Discard(n)
+		dec.readBytes += int64(n)
+	}
+	return s, true
 }
 
 func (dec *Decoder) Atom(ptr *string) bool {
@@ -299,6 +334,9 @@ func (dec *Decoder) DiscardValue() bool {
 }
 
 func (dec *Decoder) numberStr() (s string, ok bool) {
+	if s, ok := dec.bufferedFunc(func(ch byte) bool { return ch >= '0' && ch <= '9' }); ok {
+		return s, s != ""
+	}
 	var sb strings.Builder
 	for {
 		ch, ok := dec.readByte()
@@ -381,6 +419,19 @@ func (dec *Decoder) ExpectModSeq(ptr *uint64) bool {
 func (dec *Decoder) Quoted(ptr *string) bool {
 	if !dec.Special('"') {
 		return false
+	}
+	// Fast path: the whole quoted string, without escapes, is in the read
+	// buffer.
+	if !dec.literal && dec.MaxSize <= 0 {
+		if buf, _ := dec.r.Peek(dec.r.Buffered()); len(buf) > 0 {
+			if i := bytes.IndexByte(buf, '"'); i >= 0 && bytes.IndexByte(buf[:i], '\\') < 0 {
+				dec.crlf = false
+				*ptr = string(buf[:i])
+				dec.r.Discard(i + 1)
+				dec.readBytes += int64(i + 1)
+				return true
+			}
+		}
 	}
 	var sb strings.Builder
 	for {
