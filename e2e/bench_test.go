@@ -302,7 +302,11 @@ func (s *syncBench) run(b *testing.B) {
 		if s.zcfg != "" {
 			s.proxy.syWaitIdle(b)
 			zBytes := s.proxy.toClient.Load()
-			wall, rss, cpu, _ := runSync(b, s.bin, s.zcfg, "")
+			wall, rss, cpu, out := runSync(b, s.bin, s.zcfg, "")
+			var zres []struct{ Compressed bool }
+			if err := json.Unmarshal(out, &zres); err != nil || len(zres) != 1 || !zres[0].Compressed {
+				b.Fatalf("the sync with compress: always was not compressed (%v): %s", err, out)
+			}
 			s.proxy.syWaitIdle(b)
 			zBytes = s.proxy.toClient.Load() - zBytes
 			s.sample("z-ratio", wall.Seconds()/refWall.Seconds())

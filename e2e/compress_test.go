@@ -35,6 +35,8 @@ func TestSyncCompressed(t *testing.T) {
 	proxy := syStartProxy(t, srv.Addr)
 
 	run := func(setting imapsync.Compression) (wire int64, stored []store.Stored, transcript string) {
+		// A sync that finds work compresses its connection; one that
+		// finds none does not.
 		t.Helper()
 		db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "rekindle.db"))
 		if err != nil {
@@ -44,11 +46,16 @@ func TestSyncCompressed(t *testing.T) {
 		e := &syEnv{srv: srv, db: db, acct: syAccountFor(srv, proxy.syAddr())}
 		e.acct.Compress = setting
 		before := proxy.toClient.Load()
-		_, transcript = e.sySync(t, imapsync.Options{})
+		res, transcript := e.sySync(t, imapsync.Options{})
 		proxy.syWaitIdle(t)
 		wire = proxy.toClient.Load() - before
-		if _, again := e.sySync(t, imapsync.Options{}); syFetchRe.MatchString(again) || sySelectRe.MatchString(again) {
-			t.Errorf("%s: the second sync selected or fetched: %s", setting, again)
+		if want := setting == imapsync.CompressAlways; res.Compressed != want {
+			t.Errorf("%s: the first sync's Compressed = %v, want %v", setting, res.Compressed, want)
+		}
+		// Nothing new: no SELECT, no FETCH, and no COMPRESS either.
+		res, again := e.sySync(t, imapsync.Options{})
+		if syFetchRe.MatchString(again) || sySelectRe.MatchString(again) || res.Compressed {
+			t.Errorf("%s: the second sync selected, fetched or compressed (%v): %s", setting, res.Compressed, again)
 		}
 		return wire, e.syStored(t), transcript
 	}

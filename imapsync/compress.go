@@ -112,7 +112,9 @@ func (c *deflateConn) start() error {
 	if err := <-answer; err != nil {
 		return err
 	}
-	fw, err := flate.NewWriter(c.Conn, flate.BestSpeed)
+	// Commands are short and unlike each other: stored (uncompressed)
+	// DEFLATE blocks cost no CPU, and the writer no hash tables.
+	fw, err := flate.NewWriter(c.Conn, flate.NoCompression)
 	if err != nil {
 		return err // unreachable: the level is valid
 	}

@@ -109,6 +109,24 @@ type Client struct {
 	stop       func() bool
 	watch      *watchConn
 	limit      time.Duration
+	// deflate is the connection's compression layer while compressing is
+	// left for later (connect's lazy); nil otherwise.
+	deflate *deflateConn
+}
+
+// compressNow compresses a connection whose compression connect left for
+// later, if the server offers it; it does nothing otherwise, or a second
+// time. Nothing may be in flight.
+func (c *Client) compressNow() error {
+	dc := c.deflate
+	if dc == nil {
+		return nil
+	}
+	c.deflate = nil
+	return c.Do("COMPRESS DEFLATE", func() (err error) {
+		c.Compressed, err = compress(c.Client, dc)
+		return err
+	})
 }
 
 // Close closes the connection.
@@ -174,6 +192,13 @@ func seconds(d time.Duration) string {
 // a server that stops answering on the way is a *StallError naming the
 // step, and an error after ctx ended names the step and wraps ctx's error.
 func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client, error) {
+	return connect(ctx, a, opts, false)
+}
+
+// connect is Connect; with lazy, a connection the account's Compress
+// would compress is left uncompressed until Client.compressNow: a sync
+// that finds nothing new spares the round trip.
+func connect(ctx context.Context, a *Account, opts *imapclient.Options, lazy bool) (*Client, error) {
 	timeout := a.DialTimeout
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
@@ -289,7 +314,7 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 		return fail(err)
 	}
 	compressed := false
-	if dc != nil {
+	if dc != nil && !lazy {
 		err := step("COMPRESS DEFLATE", limit, func() (err error) {
 			compressed, err = compress(c, dc)
 			return err
@@ -301,7 +326,11 @@ func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client
 	// Until the caller names its commands (Client.Do), any wait for the
 	// server longer than limit is a stall.
 	w.watchAll("a command", limit)
-	return &Client{Client: c, Compressed: compressed, stop: stop, watch: w, limit: limit}, nil
+	cl := &Client{Client: c, Compressed: compressed, stop: stop, watch: w, limit: limit}
+	if lazy {
+		cl.deflate = dc
+	}
+	return cl, nil
 }
 
 // tlsWithALPN returns c asking for the "imap" protocol, as go-imap's

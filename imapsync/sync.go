@@ -90,6 +90,10 @@ type Result struct {
 	Dropped []string
 	// SentFolder is the folder taken as Sent; empty when none was found.
 	SentFolder string
+	// Compressed is true when the sync's connection was compressed
+	// (Account.Compress; a sync that finds nothing to fetch does not
+	// compress).
+	Compressed bool
 }
 
 // Err joins the errors of the folders that failed.
@@ -117,13 +121,16 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := Connect(ctx, a, opts.Client)
+	c, err := connect(ctx, a, opts.Client, true)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
 	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name)}
 	res, err := s.run(ctx)
+	if res != nil {
+		res.Compressed = c.Compressed
+	}
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("account %s: sync stopped: %w", a.Name, ctx.Err())
 	}
@@ -205,12 +212,26 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 		}
 	}
 
-	// A large fetch ahead: log in a second time now, while the first
-	// folders sync, rather than when that fetch starts.
 	states := map[string]rekindle.FolderState{}
 	for _, st := range stored {
 		states[st.Folder] = st
 	}
+	// Work ahead (or no LIST-STATUS to tell): compress the connection
+	// now. A sync that finds nothing new does without the round trip.
+	for _, f := range folders {
+		if st, ok := states[f.Name]; f.Skip == "" && (!ok || f.Status == nil || !unchanged(st, f.Status)) {
+			if err := s.c.compressNow(); err != nil {
+				var st *StallError
+				if errors.As(err, &st) {
+					return nil, resumeNote(st)
+				}
+				return nil, fmt.Errorf("account %s: %w", s.a.Name, err)
+			}
+			break
+		}
+	}
+	// A large fetch ahead: log in a second time now, while the first
+	// folders sync, rather than when that fetch starts.
 	for _, f := range folders {
 		if st, ok := states[f.Name]; f.Skip == "" && s.splits(&st, f.Status) && (!ok || !unchanged(st, f.Status)) {
 			s.openSecond(ctx)

@@ -44,6 +44,7 @@ its cards kept for the model; when it cannot be, the last read's stay.`,
 type syncJSON struct {
 	Account    string           `json:"account"`
 	SentFolder string           `json:"sent_folder"`
+	Compressed bool             `json:"compressed"`
 	Folders    []syncFolderJSON `json:"folders"`
 	Skipped    []skippedJSON    `json:"skipped"`
 	Dropped    []string         `json:"dropped"`
@@ -114,7 +115,7 @@ func runSync(ctx context.Context, e *env, only string, asJSON bool) error {
 }
 
 func toSyncJSON(res *imapsync.Result, err error) syncJSON {
-	j := syncJSON{Account: res.Account, SentFolder: res.SentFolder, Dropped: res.Dropped,
+	j := syncJSON{Account: res.Account, SentFolder: res.SentFolder, Compressed: res.Compressed, Dropped: res.Dropped,
 		Folders: []syncFolderJSON{}, Skipped: []skippedJSON{}}
 	if j.Dropped == nil {
 		j.Dropped = []string{}
@@ -184,7 +185,11 @@ func printSync(w io.Writer, res *imapsync.Result, err error) {
 		fmt.Fprintf(w, "%s  FAILED: %v\n", res.Account, err)
 		return
 	}
-	fmt.Fprintf(w, "%s  %d folders, +%d -%d messages, %d stored\n", res.Account, len(res.Folders), added, removed, stored)
+	compressed := ""
+	if res.Compressed {
+		compressed = " (compressed)"
+	}
+	fmt.Fprintf(w, "%s  %d folders, +%d -%d messages, %d stored%s\n", res.Account, len(res.Folders), added, removed, stored, compressed)
 }
 
 // progress draws one self-overwriting line on a terminal while a large
