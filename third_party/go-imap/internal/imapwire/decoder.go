@@ -64,7 +64,18 @@ type Decoder struct {
 	crlf      bool
 	listDepth int
 	readBytes int64
+	// intern holds short tokens already decoded (command names, FETCH
+	// item names, header field names), which responses repeat: one
+	// allocation for each distinct token instead of one a response.
+	intern map[string]string
 }
+
+// Bounds of Decoder.intern: a token longer than maxInternLen, or any new
+// one once it holds maxInterned, is allocated as before.
+const (
+	maxInternLen = 64
+	maxInterned  = 1024
+)
 
 // NewDecoder creates a new decoder.
 func NewDecoder(r *bufio.Reader, side ConnSide) *Decoder {
@@ -187,7 +198,7 @@ func (dec *Decoder) ExpectCRLF() bool {
 }
 
 func (dec *Decoder) Func(ptr *string, valid func(ch byte) bool) bool {
-	if s, ok := dec.bufferedFunc(valid); ok {
+	if s, ok := dec.bufferedFunc(valid, true); ok {
 		if s == "" {
 			return false
 		}
@@ -218,10 +229,10 @@ func (dec *Decoder) Func(ptr *string, valid func(ch byte) bool) bool {
 
 // bufferedFunc is the fast path of Func: when the read buffer holds the
 // whole run of valid bytes and the byte that ends it, it consumes the run
-// and returns it with ok true ("" when the run is empty). Otherwise it
-// consumes nothing and returns ok false, and the caller reads a byte at a
-// time.
-func (dec *Decoder) bufferedFunc(valid func(ch byte) bool) (s string, ok bool) {
+// and returns it with ok true ("" when the run is empty), interned if
+// intern is set. Otherwise it consumes nothing and returns ok false, and
+// the caller reads a byte at a time.
+func (dec *Decoder) bufferedFunc(valid func(ch byte) bool, intern bool) (s string, ok bool) {
 	if dec.literal || dec.MaxSize > 0 {
 		return "", false
 	}
@@ -235,11 +246,29 @@ func (dec *Decoder) bufferedFunc(valid func(ch byte) bool) (s string, ok bool) {
 	}
 	dec.crlf = false
 	if n > 0 {
-		s = string(buf[:n])
+		s = dec.str(buf[:n], intern)
 		dec.r.Discard(n)
 		dec.readBytes += int64(n)
 	}
 	return s, true
+}
+
+// str returns b as a string, through dec.intern if intern is set.
+func (dec *Decoder) str(b []byte, intern bool) string {
+	if !intern || len(b) > maxInternLen {
+		return string(b)
+	}
+	if s, ok := dec.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if dec.intern == nil {
+		dec.intern = make(map[string]string)
+	}
+	if len(dec.intern) < maxInterned {
+		dec.intern[s] = s
+	}
+	return s
 }
 
 func (dec *Decoder) Atom(ptr *string) bool {
@@ -334,7 +363,7 @@ func (dec *Decoder) DiscardValue() bool {
 }
 
 func (dec *Decoder) numberStr() (s string, ok bool) {
-	if s, ok := dec.bufferedFunc(func(ch byte) bool { return ch >= '0' && ch <= '9' }); ok {
+	if s, ok := dec.bufferedFunc(func(ch byte) bool { return ch >= '0' && ch <= '9' }, false); ok {
 		return s, s != ""
 	}
 	var sb strings.Builder

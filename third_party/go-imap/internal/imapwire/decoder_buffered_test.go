@@ -97,3 +97,26 @@ func FuzzDecoderBuffered(f *testing.F) {
 		}
 	})
 }
+
+// The decoder interns short tokens, up to maxInterned of them, and the
+// values stay right past that bound.
+func TestDecoderInternBounded(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 3*maxInterned; i++ {
+		fmt.Fprintf(&b, "ATOM%d FETCH ", i)
+	}
+	b.WriteString("END\r\n")
+	dec := NewDecoder(bufio.NewReaderSize(strings.NewReader(b.String()), 1<<20), ConnSideClient)
+	for i := 0; i < 3*maxInterned; i++ {
+		var a, f string
+		if !dec.ExpectAtom(&a) || !dec.ExpectSP() || !dec.ExpectAtom(&f) || !dec.ExpectSP() {
+			t.Fatalf("token %d: %v", i, dec.Err())
+		}
+		if want := fmt.Sprintf("ATOM%d", i); a != want || f != "FETCH" {
+			t.Fatalf("token %d: %q %q, want %q FETCH", i, a, f, want)
+		}
+	}
+	if n := len(dec.intern); n > maxInterned || n == 0 {
+		t.Errorf("%d tokens interned, want 1 to %d", n, maxInterned)
+	}
+}
