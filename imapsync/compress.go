@@ -77,7 +77,8 @@ type deflateConn struct {
 	answer  chan error // where the reader reports that answer
 	readErr error      // what ended the reads, if they ended
 	wmu     sync.Mutex // orders writes; held by start until the answer
-	fw      *flate.Writer
+	deflate bool       // writes are DEFLATE from now on
+	block   []byte     // the stored block being written, reused
 
 	// The reader's own.
 	rest []byte    // a line read while pending, not yet handed on
@@ -112,32 +113,42 @@ func (c *deflateConn) start() error {
 	if err := <-answer; err != nil {
 		return err
 	}
-	// Commands are short and unlike each other: stored (uncompressed)
-	// DEFLATE blocks cost no CPU, and the writer no hash tables.
-	fw, err := flate.NewWriter(c.Conn, flate.NoCompression)
-	if err != nil {
-		return err // unreachable: the level is valid
-	}
-	c.fw = fw
+	c.deflate = true
 	return nil
 }
 
-// Write writes p, compressed once COMPRESS took effect. Each write is
-// flushed: go-imap writes when a command (or a part of one before a
-// literal) is complete, and the server must see it whole.
+// Write writes p, as DEFLATE once COMPRESS took effect. Commands are
+// short and unlike one another, so rekindle does not compress them: it
+// writes them as stored DEFLATE blocks (RFC 1951 3.2.4), then the empty
+// stored block of a sync flush, which RFC 4978 asks for at the end of
+// each command: the server inflates all of it at once. (compress/flate's
+// writer would write the same at NoCompression, with 640 KB of hash
+// tables a connection.)
 func (c *deflateConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.fw == nil {
+	if !c.deflate {
 		return c.Conn.Write(p)
 	}
-	if _, err := c.fw.Write(p); err != nil {
-		return 0, err
-	}
-	if err := c.fw.Flush(); err != nil {
+	c.block = appendStored(c.block[:0], p)
+	if _, err := c.Conn.Write(c.block); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// appendStored appends p to b as non-final stored DEFLATE blocks of at
+// most 65,535 bytes each (a header byte: BFINAL 0, BTYPE 00, padding;
+// LEN and its complement NLEN, little-endian; the bytes), and the empty
+// one of a sync flush.
+func appendStored(b, p []byte) []byte {
+	for len(p) > 0 {
+		n := min(len(p), 0xffff)
+		b = append(b, 0, byte(n), byte(n>>8), ^byte(n), ^byte(n>>8))
+		b = append(b, p[:n]...)
+		p = p[n:]
+	}
+	return append(b, 0, 0, 0, 0xff, 0xff)
 }
 
 // Read reads the server's answers for go-imap, inflated once compressed,

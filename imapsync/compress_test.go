@@ -174,3 +174,27 @@ func TestCompressStalls(t *testing.T) {
 		t.Errorf("Connect took %v", d)
 	}
 }
+
+// Stored blocks inflate to what was written, each write readable in full
+// as soon as it is written (no final block), at any size.
+func TestAppendStored(t *testing.T) {
+	pr, pw := io.Pipe()
+	in := flate.NewReader(pr)
+	for _, n := range []int{1, 17, 0xffff, 0x10000, 200_000} {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = byte(i*7 + n)
+		}
+		go pw.Write(appendStored(nil, p))
+		got := make([]byte, n)
+		if _, err := io.ReadFull(in, got); err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if string(got) != string(p) {
+			t.Fatalf("%d bytes: inflated to other bytes", n)
+		}
+	}
+	if b := appendStored(nil, nil); string(b) != "\x00\x00\x00\xff\xff" {
+		t.Errorf("nothing written as %x, want the sync flush's empty block", b)
+	}
+}
