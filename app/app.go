@@ -33,12 +33,10 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -228,7 +226,7 @@ func accounts(cfg *config.Config) ([]Account, error) {
 	for i := range cfg.Accounts {
 		a := &cfg.Accounts[i]
 		key := fmt.Sprintf("accounts[%d].imap", i)
-		tlsCfg, err := tlsConfig(a.IMAP.CAFile, a.IMAP.TLSServerName, key+".ca_file")
+		tlsCfg, err := tlsConfig(a.IMAP.CAFile, a.IMAP.TLSServerName, a.IMAP.Host, key+".ca_file")
 		if err != nil {
 			return nil, err
 		}
@@ -265,32 +263,9 @@ func accounts(cfg *config.Config) ([]Account, error) {
 	return out, nil
 }
 
-// tlsConfig is the TLS configuration for a server: the system's roots plus
-// caFile's CAs, verifying serverName (default: the host dialled). key names
-// the config key in errors.
-func tlsConfig(caFile, serverName, key string) (*tls.Config, error) {
-	c := &tls.Config{ServerName: serverName}
-	if caFile == "" {
-		return c, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: %s holds no PEM certificate", key, caFile)
-	}
-	c.RootCAs = pool
-	return c, nil
-}
-
 // smtpConfig turns the smtp section into what the mailer needs.
 func smtpConfig(s *config.SMTP) (mailer.Config, error) {
-	tc, err := tlsConfig(s.CAFile, s.TLSServerName, "smtp.ca_file")
+	tc, err := tlsConfig(s.CAFile, s.TLSServerName, s.Host, "smtp.ca_file")
 	if err != nil {
 		return mailer.Config{}, err
 	}
@@ -315,7 +290,11 @@ func cardDAV(cfg *config.Config) (*addressbook.CardDAV, error) {
 	if cd == nil {
 		return nil, nil
 	}
-	tc, err := tlsConfig(cd.CAFile, cd.TLSServerName, "address_book.carddav.ca_file")
+	host := ""
+	if u, err := url.Parse(cd.URL); err == nil {
+		host = u.Hostname()
+	}
+	tc, err := tlsConfig(cd.CAFile, cd.TLSServerName, host, "address_book.carddav.ca_file")
 	if err != nil {
 		return nil, err
 	}
