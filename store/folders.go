@@ -10,7 +10,7 @@ import (
 )
 
 const folderColumns = `f.account, f.name, f.uidvalidity, f.last_uid, f.uidnext, f.highest_modseq, f.last_sync,
-	(SELECT COUNT(*) FROM locations l WHERE l.folder_id = f.id)`
+	f.messages`
 
 func scanFolder(sc interface{ Scan(...any) error }) (rekindle.FolderState, error) {
 	var (
@@ -69,7 +69,7 @@ func (d *DB) ResetFolder(ctx context.Context, account, folder string, uidValidit
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = 0,
-			highest_modseq = 0, last_sync = NULL WHERE id = ?`, uidValidity, id)
+			highest_modseq = 0, last_sync = NULL, messages = 0 WHERE id = ?`, uidValidity, id)
 		return err
 	})
 	if err != nil {
@@ -124,7 +124,7 @@ func folderID(ctx context.Context, tx *sql.Tx, account, folder string) (int64, e
 // deleteLocations runs a DELETE ... RETURNING message_key over locations
 // and then deletes the messages that no folder holds any more.
 func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	if err := collectGone(ctx, tx, query, args...); err != nil {
+	if _, err := collectGone(ctx, tx, query, args...); err != nil {
 		return err
 	}
 	return purgeGone(ctx, tx)
@@ -132,37 +132,37 @@ func deleteLocations(ctx context.Context, tx *sql.Tx, query string, args ...any)
 
 // collectGone runs a DELETE ... RETURNING message_key over locations and
 // notes the keys in temp.gone: messages that may have lost their last
-// location.
-func collectGone(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+// location. It returns the number of locations deleted.
+func collectGone(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS gone (key INTEGER PRIMARY KEY)`); err != nil {
-		return err
+		return 0, err
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var keys []any
 	for rows.Next() {
 		var k int64
 		if err := rows.Scan(&k); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		keys = append(keys, k)
 	}
 	if err := rows.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	for chunk := range slices.Chunk(keys, rowsPerInsert) {
 		q := `INSERT OR IGNORE INTO temp.gone (key) VALUES ` + placeholders(len(chunk), 1)
 		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(keys), nil
 }
 
 // purgeGone deletes the messages noted in temp.gone that no location

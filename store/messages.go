@@ -31,6 +31,10 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		if err != nil {
 			return err
 		}
+		added, err := newLocations(ctx, tx, fid, msgs)
+		if err != nil {
+			return err
+		}
 		// Multi-row INSERTs: per-statement overhead dominates single-row
 		// inserts. The key is derived from the message, so a copy already
 		// stored is the same row: it is updated in place (same id) only
@@ -109,13 +113,50 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE folders SET last_uid = MAX(last_uid, ?) WHERE id = ?`, lastUID, fid)
+		_, err = tx.ExecContext(ctx, `UPDATE folders SET last_uid = MAX(last_uid, ?), messages = messages + ? WHERE id = ?`, lastUID, added, fid)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store %d messages of %s/%s: %w", len(msgs), account, folder, err)
 	}
 	return nil
+}
+
+// newLocations counts the locations that storing msgs in folder fid adds
+// (a UID stored already, or twice in msgs, adds one at most). A batch
+// usually holds UIDs above every stored one: one range count says so;
+// otherwise the stored ones among them are counted.
+func newLocations(ctx context.Context, tx *sql.Tx, fid int64, msgs []rekindle.Message) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	uids := make([]uint32, len(msgs))
+	for i := range msgs {
+		uids[i] = msgs[i].UID
+	}
+	slices.Sort(uids)
+	uids = slices.Compact(uids)
+	var stored int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM locations WHERE folder_id = ? AND uid BETWEEN ? AND ?`,
+		fid, uids[0], uids[len(uids)-1]).Scan(&stored)
+	if err != nil || stored == 0 {
+		return len(uids), err
+	}
+	stored = 0
+	for chunk := range slices.Chunk(uids, 500) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, fid)
+		for _, u := range chunk {
+			args = append(args, u)
+		}
+		var n int
+		q := `SELECT COUNT(*) FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return 0, err
+		}
+		stored += n
+	}
+	return len(uids) - stored, nil
 }
 
 // betterCopy ends the INSERT of messages: copies of one message (one key)
@@ -300,6 +341,7 @@ func (d *DB) DeleteUIDs(ctx context.Context, account, folder string, uids []uint
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM folders WHERE account = ? AND name = ?`, account, folder).Scan(&fid); err != nil {
 			return err
 		}
+		deleted := 0
 		for chunk := range slices.Chunk(uids, 500) {
 			q := `DELETE FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `) RETURNING message_key`
 			args := make([]any, 0, len(chunk)+1)
@@ -307,9 +349,14 @@ func (d *DB) DeleteUIDs(ctx context.Context, account, folder string, uids []uint
 			for _, u := range chunk {
 				args = append(args, u)
 			}
-			if err := collectGone(ctx, tx, q, args...); err != nil {
+			n, err := collectGone(ctx, tx, q, args...)
+			if err != nil {
 				return err
 			}
+			deleted += n
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE folders SET messages = messages - ? WHERE id = ?`, deleted, fid); err != nil {
+			return err
 		}
 		return purgeGone(ctx, tx)
 	})
