@@ -24,7 +24,9 @@ Each account's folders are compared with what the store holds; only new
 messages are fetched (headers only, never bodies), expunged ones are removed,
 and an unchanged folder costs one status query. A sync that is interrupted
 resumes where it stopped. One line per folder is printed when done; on a
-terminal, a progress line shows the first sync of a large folder. Without
+terminal, a progress line shows the first sync of a large folder. Where a
+server across the internet offers it, the connection is compressed (the
+account's imap.compress; the summary line says "(compressed)"). Without
 --account, the CardDAV address book (address_book.carddav) is read too and
 its cards kept for the model; when it cannot be, the last read's stay.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
