@@ -212,6 +212,13 @@ func (t *SessionTracker) Idle(w *UpdateWriter, stop <-chan struct{}) error {
 		t.mutex.Unlock()
 	}()
 
+	// An update queued after the client was told "+ idling" but before
+	// t.updates was set notified nobody: write what is queued now, or it
+	// would wait for the next update.
+	if err := t.Poll(w, true); err != nil {
+		return err
+	}
+
 	for {
 		select {
 		case <-updates:
