@@ -55,43 +55,10 @@ func envelopeMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 	if len(m.From) == 0 {
 		m.From = netmailAddrs(h.from)
 	}
-	var fromDomain string
-	if len(m.From) > 0 {
-		fromDomain = domainOf(m.From[0].Email)
-	}
-	m.Auth = trustedAuth(h.authResults, h.arcResults, fromDomain)
-	m.References = parseMsgIDs(h.references)
-	m.ListID = cleanText(h.listID)
-	m.ListUnsubscribe = cleanText(h.listUnsubscribe)
-	m.Precedence = strings.ToLower(cleanText(h.precedence))
-	m.AutoSubmitted = strings.ToLower(cleanText(h.autoSub))
-	m.RekindleDigest = cleanText(h.digest)
-
 	// go-imap decodes ENVELOPE's subject with wordDecoder when Connect
 	// set it up, and leaves it raw when decoding fails: decode what is left.
 	m.Subject = cleanText(decodeWords(m.Subject))
-	m.MessageID = cleanID(m.MessageID)
-	for i := range m.InReplyTo {
-		m.InReplyTo[i] = cleanID(m.InReplyTo[i])
-	}
-	switch {
-	case m.Date.Before(minDate) || m.Date.Year() > 2200:
-		// Dates before 1980 (a Unix time of 0 reads 1970) or far in the
-		// future are broken clocks or broken parsers; When falls back to
-		// the internal date.
-		m.Date = time.Time{}
-	case !m.InternalDate.Before(minDate) && m.Date.Sub(m.InternalDate) > rekindle.MaxDateAhead:
-		// Written after it arrived: a clock that is wrong, or a sender
-		// placing the message in the future to be the latest exchange for
-		// weeks to come. When falls back to the arrival. (Zero rather than
-		// the arrival: copies of one message in several folders arrive at
-		// different times but must keep one Date, which the store's key
-		// holds. An internal date before minDate is a server's
-		// placeholder, not an arrival.)
-		m.Date = time.Time{}
-	default:
-		m.Date = m.Date.UTC()
-	}
+	settle(&m, &h)
 	return m
 }
 

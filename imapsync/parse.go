@@ -106,6 +106,15 @@ func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.M
 		// which a sync stored as none.)
 		m.ReplyTo = nil
 	}
+	settle(&m, &h)
+	compact(&m)
+	return m
+}
+
+// settle ends reading a message, whatever gave its addresses and Date:
+// the server's verdict on the sender, the list and bulk fields, clean
+// IDs, and no Date that cannot be true.
+func settle(m *rekindle.Message, h *header) {
 	var fromDomain string
 	if len(m.From) > 0 {
 		fromDomain = domainOf(m.From[0].Email)
@@ -140,8 +149,6 @@ func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.M
 	default:
 		m.Date = m.Date.UTC()
 	}
-	compact(&m)
-	return m
 }
 
 // compact copies the strings m keeps into one allocation of their own.
