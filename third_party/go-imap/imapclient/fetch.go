@@ -616,9 +616,20 @@ func (c *Client) handleFetch(seqNum uint32) error {
 			return
 		}
 
+		// A FETCH sent behind a SELECT, EXAMINE, UNSELECT or CLOSE that
+		// has not completed is about the next mailbox (or none): until
+		// that command completes, responses are about the mailbox
+		// selected now, and must not be taken for that FETCH's, even
+		// when their UIDs are in its set.
+		behindSelect := false
 		cmd := c.findPendingCmdFunc(func(anyCmd command) bool {
+			switch anyCmd.(type) {
+			case *SelectCommand, *unselectCommand:
+				behindSelect = true
+				return false
+			}
 			cmd, ok := anyCmd.(*FetchCommand)
-			if !ok {
+			if !ok || behindSelect {
 				return false
 			}
 
