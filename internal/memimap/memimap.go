@@ -464,6 +464,7 @@ type conn struct {
 
 	loggedIn atomic.Bool // set by the session
 	stalled  atomic.Bool
+	cut      atomic.Bool // cutNow closes the connection
 	mu       sync.Mutex
 	written  int64
 }
@@ -490,7 +491,34 @@ func (c *conn) Close() error {
 	c.s.openMu.Lock()
 	delete(c.s.open, c)
 	c.s.openMu.Unlock()
+	if c.cut.Load() {
+		return nil // cutNow closes it
+	}
 	return c.Conn.Close()
+}
+
+// cutNow ends the connection as a server that stops after what it wrote:
+// the client reads all of it, then the end. A plain Close with commands
+// pipelined by the client still unread would reset the connection, and
+// the client's kernel would drop what it had not read yet, so that the
+// cut would fall at a point of the kernel's choosing. It drains the
+// client's commands until the client closes its end (for at most 10 s),
+// then closes.
+func (c *conn) cutNow() {
+	if c.cut.Swap(true) {
+		return
+	}
+	tcp, ok := c.Conn.(*net.TCPConn)
+	if !ok {
+		c.Conn.Close()
+		return
+	}
+	tcp.CloseWrite()
+	go func() {
+		tcp.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(io.Discard, tcp)
+		tcp.Close()
+	}()
 }
 
 // capLine matches a line that lists the capabilities: an untagged
@@ -530,7 +558,7 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.cutAt > 0 && c.written+int64(len(p)) > c.cutAt {
 		n, _ := c.send(p[:c.cutAt-c.written])
 		c.written += int64(n)
-		c.Conn.Close()
+		c.cutNow()
 		return n, errors.New("memimap: connection cut")
 	}
 	n, err := c.send(p)
