@@ -2,6 +2,7 @@ package imapsync
 
 import (
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -21,13 +22,13 @@ type watchConn struct {
 	account, addr string
 
 	mu sync.Mutex
-	// op is what an answer is awaited for; "" when nothing is. limit is
-	// how long the server may stay silent meanwhile; since is when the
-	// wait began.
-	op    string
-	limit time.Duration
+	// waits are the answers awaited, oldest first: a connection with
+	// commands pipelined awaits several, and the server answers them in
+	// order, so a silence is the oldest's. since is when the latest wait
+	// began or ended.
+	waits []wait
 	since time.Time
-	gen   uint64 // counts arms, so that a stale disarm does nothing
+	gen   uint64 // counts arms
 	// allOp and allLimit, when set, watch every wait outside arm.
 	allOp    string
 	allLimit time.Duration
@@ -80,16 +81,25 @@ func (w *watchConn) arm(op string, limit time.Duration) (done func()) {
 	defer w.mu.Unlock()
 	w.gen++
 	gen := w.gen
-	w.op, w.limit, w.since = op, limit, time.Now()
+	w.waits = append(w.waits, wait{gen: gen, op: op, limit: limit})
+	w.since = time.Now()
 	w.schedule(limit)
 	return func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if w.gen == gen {
-			w.op = ""
+		if i := slices.IndexFunc(w.waits, func(x wait) bool { return x.gen == gen }); i >= 0 {
+			w.waits = slices.Delete(w.waits, i, i+1)
 			w.since = time.Now()
 		}
 	}
+}
+
+// wait is an answer awaited: for op, from a server that may stay silent
+// for limit meanwhile.
+type wait struct {
+	gen   uint64
+	op    string
+	limit time.Duration
 }
 
 // watchAll watches every wait outside arm, naming it op; an empty op
@@ -116,8 +126,8 @@ func (w *watchConn) stall() *StallError {
 // current returns what is awaited and for how long the server may be
 // silent; "" when nothing is. The caller holds mu.
 func (w *watchConn) current() (string, time.Duration) {
-	if w.op != "" {
-		return w.op, w.limit
+	if len(w.waits) > 0 {
+		return w.waits[0].op, w.waits[0].limit
 	}
 	return w.allOp, w.allLimit
 }
