@@ -143,16 +143,26 @@ func (c *Client) Close() error {
 // waits within Do are: a caller that does work of its own between
 // commands (writing to the store) runs every command through Do.
 func (c *Client) Do(op string, f func() error) error {
+	return c.await(op)(f)
+}
+
+// await starts waiting for op's answer now, for a command already sent
+// whose answer is read later, maybe on another goroutine: the function
+// it returns is Do's, for that wait. With commands of several Do in
+// flight, a stall names the oldest wait.
+func (c *Client) await(op string) func(f func() error) error {
 	c.watch.watchAll("", 0)
 	done := c.watch.arm(op, c.limit)
-	err := f()
-	done()
-	if err != nil {
-		if st := c.watch.stall(); st != nil {
-			return st
+	return func(f func() error) error {
+		err := f()
+		done()
+		if err != nil {
+			if st := c.watch.stall(); st != nil {
+				return st
+			}
 		}
+		return err
 	}
-	return err
 }
 
 // Stalled returns the *StallError that closed the connection; nil while

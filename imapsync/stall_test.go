@@ -14,6 +14,7 @@ import (
 
 	"github.com/rekindle/rekindle/imapsync"
 	"github.com/rekindle/rekindle/internal/memimap"
+	"github.com/rekindle/rekindle/store"
 )
 
 // stallLimit is the command timeout of these tests: short, so that they
@@ -190,6 +191,58 @@ func TestUnnamedCommandsStall(t *testing.T) {
 			t.Logf("%s: %v", name, err)
 		case <-time.After(patience):
 			t.Fatalf("%s did not return within %v", name, patience)
+		}
+	}
+}
+
+// The next folder's EXAMINE and UID FETCH go out while the current
+// folder's FETCH is still answered, so that the server goes from one
+// folder to the next without waiting a round trip: a server that stalls
+// half-way through the first folder's FETCH has received both folders'
+// commands. The stall is still the first FETCH's, and the next sync
+// stores every message of both, once.
+func TestSyncSendsNextFolderAhead(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	const n = 300
+	for i := range n {
+		e.add(t, "Archive", plain("bob@example.com", "jane@example.com", fmt.Sprintf("a %d", i), fmt.Sprintf("a%d@x", i)))
+		e.add(t, "Lists/go-nuts", plain("list@example.org", "jane@example.com", fmt.Sprintf("l %d", i), fmt.Sprintf("l%d@x", i)))
+	}
+	e.acct.CommandTimeout = stallLimit
+	e.acct.Include = []string{"Archive", "Lists/go-nuts"}
+	e.acct.Exclude = []string{"Sent"}
+	opts := imapsync.Options{BatchSize: 50, SplitAt: -1}
+	before := e.srv.Commands()
+	e.srv.StallNextAfter(30_000) // part-way through Archive's FETCH
+	res, _, err := syncWithin(t, e, opts)
+	if err == nil || !strings.Contains(err.Error(), "no answer to UID FETCH in Archive") {
+		t.Fatalf("err = %v, want no answer to UID FETCH in Archive", err)
+	}
+	after := e.srv.Commands()
+	if got := after["EXAMINE"] - before["EXAMINE"]; got != 2 {
+		t.Errorf("the server received %d EXAMINE commands before it stalled in the first folder's FETCH; want 2 (the next folder's sent ahead)", got)
+	}
+	if got := after["UID FETCH"] - before["UID FETCH"]; got != 2 {
+		t.Errorf("the server received %d UID FETCH commands before it stalled; want 2", got)
+	}
+	if len(res.Folders) != 1 || res.Folders[0].Folder != "Archive" {
+		t.Errorf("folders of the stalled sync: %+v; want Archive alone", res.Folders)
+	}
+
+	res = e.sync(t, opts)
+	for _, name := range []string{"Archive", "Lists/go-nuts"} {
+		if f := folderResult(t, res, name); f.Messages != n {
+			t.Errorf("%s after the stall = %+v, want %d messages", name, f, n)
+		}
+	}
+	seen := map[string]int{}
+	e.db.EachMessage(context.Background(), time.Time{}, func(s *store.Stored) error { seen[s.MessageID]++; return nil })
+	if len(seen) != 2*n {
+		t.Errorf("%d messages stored, want %d", len(seen), 2*n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s stored %d times", id, k)
 		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -155,8 +157,13 @@ type syncer struct {
 	// opened (in the background) once the sync knows a folder will need
 	// it, and reused by the rest; nil until then, and after it failed in
 	// use. A second login the server refused stays here, with its error,
-	// so that it is tried once.
-	second *secondConn
+	// so that it is tried once. secondMu guards it: a fetch's goroutines
+	// drop it when they fail.
+	secondMu sync.Mutex
+	second   *secondConn
+	// halt is set when the sync stops at a folder: the next folder,
+	// started meanwhile, writes nothing.
+	halt atomic.Bool
 }
 
 // secondConn is the second connection, being opened or open.
@@ -239,28 +246,46 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 		}
 	}
 
+	// The folders are synced one after the other, but overlapping: once
+	// a folder's fetch has sent its commands, the next folder's SELECT and
+	// UID FETCH go out behind them, so that the server goes from one
+	// folder to the next without waiting a round trip; and while a
+	// folder's last batches are written, the next folder's fetch is read
+	// and parsed.
+	var prev *folderRun // fetched; its writes and finish pending
 	for _, f := range folders {
 		if f.Skip != "" {
 			continue
 		}
-		start := time.Now()
-		st, known := states[f.Name]
-		fr, err := s.syncFolder(ctx, f, statusOpts, st, known)
-		fr.Folder, fr.Sent, fr.Duration = f.Name, f.Sent, time.Since(start)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, errConnection) || storeFull(err) {
-				res.Folders = append(res.Folders, fr)
-				var st *StallError
-				if errors.As(err, &st) {
-					// It names the account, the server and the folder.
-					return res, resumeNote(st)
-				}
-				return res, fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
-			}
-			fr.Err = fmt.Errorf("account %s, folder %s: %w", s.a.Name, f.Name, err)
-			s.log.Warn("folder sync failed", "folder", f.Name, "err", err)
+		var prevDone <-chan struct{}
+		if prev != nil {
+			// The commands of two folders must not interleave on a
+			// connection: the server would answer a FETCH in the wrong
+			// folder.
+			<-prev.fetch.sent
+			prevDone = prev.done
 		}
-		res.Folders = append(res.Folders, fr)
+		st, known := states[f.Name]
+		run := s.startFolder(ctx, f, statusOpts, st, known, prevDone)
+		if prev != nil {
+			if err := s.finish(ctx, prev, res); err != nil {
+				s.abort(run)
+				return res, err
+			}
+			prev = nil
+		}
+		if run.pipelined() {
+			prev = run
+			continue
+		}
+		if err := s.finish(ctx, run, res); err != nil {
+			return res, err
+		}
+	}
+	if prev != nil {
+		if err := s.finish(ctx, prev, res); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -296,34 +321,68 @@ func (s *syncer) connErr(err error) error {
 	return fmt.Errorf("%w: %v (the next sync resumes where this one stopped)", errConnection, err)
 }
 
-// syncFolder syncs one folder; state is what the store holds of it when
-// known (read with the others, before the first folder), else the store
-// is asked.
-func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState, known bool) (FolderResult, error) {
-	var (
-		fr  FolderResult
-		err error
-	)
+// folderRun is one folder's sync, from startFolder to finish.
+type folderRun struct {
+	f     *Folder
+	start time.Time
+	fr    FolderResult
+	err   error // the folder failed before its fetch, or its fetch could not start
+	state rekindle.FolderState
+	sel   *imap.SelectData
+	// fetch is the folder's fetch, when it has one; its lanes and its
+	// writer may still be going.
+	fetch *fetching
+	// done is closed once finish is over: the next folder's writer waits
+	// for it before its first write.
+	done chan struct{}
+}
+
+// pipelined tells whether the run's finish may wait while the next
+// folder is synced: its fetch is under way and nothing it does later
+// needs the folder selected. A folder with messages stored before may
+// have lost some on the server, which finish looks for (UID SEARCH) in
+// the selected folder; one that started empty has none to lose.
+func (r *folderRun) pipelined() bool {
+	return r.err == nil && r.fetch != nil && r.state.Messages == 0
+}
+
+// startFolder begins to sync one folder; state is what the store holds
+// of it when known (read with the others, before the first folder), else
+// the store is asked. It returns once the folder is selected and its
+// fetch, if any, is under way: reading over its connections, and writing
+// to the store once prevDone (the previous folder's finish) is closed.
+// Whatever happens, finish ends the run.
+func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState, known bool,
+	prevDone <-chan struct{}) *folderRun {
+	run := &folderRun{f: f, start: time.Now(), done: make(chan struct{})}
+	fr := &run.fr
+	fr.Folder, fr.Sent = f.Name, f.Sent
+	fail := func(err error) *folderRun {
+		run.err = err
+		return run
+	}
 	if !known {
+		var err error
 		if state, err = s.st.Folder(ctx, s.a.Name, f.Name); err != nil {
-			return fr, err
+			return fail(err)
 		}
 	}
 	fr.Messages = state.Messages
+	run.state = state
 
 	status := f.Status
 	if status == nil {
-		err = s.c.Do("STATUS "+f.Name, func() (err error) {
+		err := s.c.Do("STATUS "+f.Name, func() (err error) {
 			status, err = s.c.Status(f.Name, statusOpts).Wait()
 			return err
 		})
 		if err != nil {
-			return fr, s.connErr(fmt.Errorf("status: %w", err))
+			return fail(s.connErr(fmt.Errorf("status: %w", err)))
 		}
 	}
 	if unchanged(state, status) {
 		fr.Unchanged = true
-		return fr, nil
+		return run
 	}
 
 	// When the status promises new mail, the UID FETCH goes out right
@@ -344,7 +403,7 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 	// The folder stays selected until the next SELECT (which closes it)
 	// or the LOGOUT: an UNSELECT would cost a round trip.
 	var sel *imap.SelectData
-	err = s.c.Do("SELECT "+f.Name, func() (err error) {
+	err := s.c.Do("SELECT "+f.Name, func() (err error) {
 		cmd := s.c.Select(f.Name, &imap.SelectOptions{ReadOnly: true, CondStore: s.condstore})
 		if plan != nil {
 			plan.ranges[0].cmd = plan.ranges[0].issue(s.c)
@@ -354,19 +413,15 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 	})
 	if err != nil {
 		plan.drop(second)
-		return fr, s.connErr(fmt.Errorf("select: %w", err))
+		return fail(s.connErr(fmt.Errorf("select: %w", err)))
 	}
+	run.sel = sel
 	if plan != nil && sel.UIDValidity != status.UIDValidity {
 		// Renumbered between STATUS and SELECT: the pipelined fetch asked
 		// for the wrong UIDs. Fetch again once the folder is reset.
 		plan.drop(second)
 		plan = nil
 	}
-	defer func() {
-		if plan != nil && !plan.used {
-			plan.drop(second) // the folder failed before its fetch
-		}
-	}()
 	if state.UIDValidity != sel.UIDValidity {
 		// New folder, or the server renumbered it: UIDs stored under the
 		// old UIDVALIDITY name other messages now.
@@ -375,9 +430,11 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 			s.log.Info("UIDVALIDITY changed, syncing folder afresh", "folder", f.Name, "old", state.UIDValidity, "new", sel.UIDValidity)
 		}
 		if err := s.st.ResetFolder(ctx, s.a.Name, f.Name, sel.UIDValidity); err != nil {
-			return fr, err
+			plan.drop(second)
+			return fail(err)
 		}
 		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
+		run.state = state
 	}
 
 	// New mail first: one streamed UID FETCH of everything above LastUID
@@ -391,41 +448,112 @@ func (s *syncer) syncFolder(ctx context.Context, f *Folder, statusOpts *imap.Sta
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
 		}
-		_, last, err := s.fetchNew(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan)
+		run.fetch = s.startFetch(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan, prevDone)
+	} else {
+		plan.drop(second)
+	}
+	return run
+}
+
+// finish ends a run: it waits for its fetch and its writes, looks for
+// messages expunged on the server, records the folder's new state, and
+// adds the folder's result to res. It returns an error that stops the
+// sync (the connection is lost, the disk is full, ctx ended); a folder's
+// other errors are its result's Err, and the sync goes on.
+func (s *syncer) finish(ctx context.Context, run *folderRun, res *Result) error {
+	defer close(run.done)
+	err := run.err
+	if err == nil {
+		err = s.finishFolder(ctx, run)
+	}
+	fr := &run.fr
+	fr.Duration = time.Since(run.start)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, errConnection) || storeFull(err) {
+			s.halt.Store(true)
+			res.Folders = append(res.Folders, *fr)
+			var st *StallError
+			if errors.As(err, &st) {
+				// It names the account, the server and the folder.
+				return resumeNote(st)
+			}
+			return fmt.Errorf("account %s, folder %s: %w", s.a.Name, run.f.Name, err)
+		}
+		fr.Err = fmt.Errorf("account %s, folder %s: %w", s.a.Name, run.f.Name, err)
+		s.log.Warn("folder sync failed", "folder", run.f.Name, "err", err)
+	}
+	res.Folders = append(res.Folders, *fr)
+	return nil
+}
+
+// finishFolder is finish's work on the store, for a run that selected
+// its folder.
+func (s *syncer) finishFolder(ctx context.Context, run *folderRun) error {
+	fr, state, sel := &run.fr, run.state, run.sel
+	if sel == nil {
+		return nil // unchanged
+	}
+	if run.fetch != nil {
+		last, err := run.fetch.wait()
 		// Count what is stored now rather than add up what was fetched: a
 		// resumed split fetch reads again some messages it had stored.
-		now, cerr := s.st.Folder(ctx, s.a.Name, f.Name)
+		now, cerr := s.st.Folder(ctx, s.a.Name, run.f.Name)
 		if cerr == nil {
 			fr.Added = now.Messages - state.Messages
 			state.Messages = now.Messages
 		}
 		if err != nil {
-			return fr, err
+			return err
 		}
 		if cerr != nil {
-			return fr, cerr
+			return cerr
 		}
 		state.LastUID = max(state.LastUID, last)
 	}
 
 	// Then expunges: the server holds fewer messages than we have stored,
 	// so find which UIDs are gone.
+	recheck := false
 	if state.Messages > int(sel.NumMessages) || (state.Messages > 0 && sel.NumMessages == 0) {
-		removed, err := s.removeExpunged(ctx, f.Name)
-		if err != nil {
-			return fr, err
+		if run.pipelined() {
+			// More stored than the folder held when selected: mail came
+			// in between the SELECT and the FETCH, or went. The folder
+			// started empty and the next folder may be selected by now,
+			// so the UID SEARCH is left to the next sync, which a
+			// mod-sequence of 0 and a count that matches nothing makes
+			// select the folder again.
+			recheck = true
+		} else {
+			removed, err := s.removeExpunged(ctx, run.f.Name)
+			if err != nil {
+				return err
+			}
+			fr.Removed = removed
+			state.Messages -= removed
 		}
-		fr.Removed = removed
-		state.Messages -= removed
 	}
 
 	state.UIDNext = uint32(sel.UIDNext)
 	state.HighestModSeq = sel.HighestModSeq
+	if recheck {
+		state.HighestModSeq = 0
+	}
 	if err := s.st.FinishFolder(ctx, state); err != nil {
-		return fr, err
+		return err
 	}
 	fr.Messages = state.Messages
-	return fr, nil
+	return nil
+}
+
+// abort stops a run started when the sync had to stop: its connections
+// are closed, so its fetch ends at once, and nothing of it is written.
+func (s *syncer) abort(run *folderRun) {
+	s.c.Close()
+	s.dropSecond()
+	if run.fetch != nil {
+		run.fetch.wait()
+	}
+	close(run.done)
 }
 
 // unchanged tells from a folder's STATUS that nothing was added or removed
@@ -454,62 +582,89 @@ type batch struct {
 	done bool
 }
 
-// fetchNew streams every message with a UID above after into the store in
-// batches, writing while the server is still sending. A large fetch (at
-// least Options.SplitAt messages, and a server that allows a second login)
-// is split into two UID ranges read over two connections at once: go-imap
+// fetching is a folder's fetch under way (startFetch): its lanes read
+// the server's answers and parse them, its writer writes them to the
+// store in batches.
+type fetching struct {
+	s     *syncer
+	split bool // over two connections, if the second can
+	lanes int
+	errs  chan error // each lane's end
+	// written receives the writer's end: its error, and the resume
+	// point reached.
+	written chan writeEnd
+	batches chan batch
+
+	// sent is closed once the fetch has sent all its commands, on both
+	// connections, or will send no more.
+	sent     chan struct{}
+	sentOnce sync.Once
+
+	waited bool
+	err    error
+	last   uint32
+}
+
+type writeEnd struct {
+	last uint32
+	err  error
+}
+
+// startFetch starts streaming every message with a UID above after into
+// the store in batches, writing while the server is still sending; the
+// first write waits for prevDone to be closed (nil: no wait), and none
+// happens if the sync halted meanwhile. A large fetch (at least
+// Options.SplitAt messages, and a server that allows a second login) is
+// split into two UID ranges read over two connections at once: go-imap
 // decodes one connection's responses on a single goroutine, which on a
-// first sync is slower than the server, so two connections use two cores.
-// It returns how many messages were stored and the resume point reached.
-func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int,
-	pending *secondSelect, plan *fetchPlan) (int, uint32, error) {
+// first sync is slower than the server, so two connections use two
+// cores.
+func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int,
+	pending *secondSelect, plan *fetchPlan, prevDone <-chan struct{}) *fetching {
 	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
 	// A pipelined fetch has them already, and its commands sent.
 	ranges := []fetchRange{{lo: after + 1}}
 	if plan != nil {
 		ranges, plan.used = plan.ranges, true
 	}
-	var second *Client
-	if len(ranges) == 2 || plan == nil && s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2 {
-		if pending == nil {
-			pending = s.selectSecond(ctx, folder, nil)
-		}
-		c2, err := pending.use(uidValidity)
-		switch {
-		case err != nil:
-			s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
-			var imapErr *imap.Error
-			if c2 != nil && pending.err != nil && !errors.As(err, &imapErr) {
-				s.dropSecond() // not a refusal: the connection itself failed
-			} else if pending.fetch != nil {
-				pending.fetch.Close() // a pipelined fetch of the wrong UIDs
-			}
-		case len(ranges) == 2:
-			second = c2
-			ranges[1].cmd = pending.fetch
-		default:
-			second = c2
-			mid := after + (uidNext-after)/2
-			ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
-		}
+	split := len(ranges) == 2 || plan == nil && s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2
+	if split && len(ranges) == 1 {
+		mid := after + (uidNext-after)/2
+		ranges = []fetchRange{{lo: after + 1, hi: mid}, {lo: mid + 1}}
+	}
+	if split && pending == nil {
+		pending = s.selectSecond(ctx, folder, nil)
 	}
 
-	batches := make(chan batch, len(ranges))
-	written := make(chan error, 1)
-	var stored int
-	lastUID := after
+	// While the previous folder's writes go on, this folder's lanes read
+	// and parse only as far as one batch each: the batches of two
+	// folders in memory at once would raise the sync's peak.
+	queue := len(ranges)
+	if prevDone != nil {
+		queue = 0
+	}
+	f := &fetching{s: s, split: split, batches: make(chan batch, queue), written: make(chan writeEnd, 1),
+		sent: make(chan struct{})}
 	go func() {
 		// The resume point only ever covers a contiguous run of UIDs from
 		// after: the first range's progress, and once that range is done,
 		// the second's. Batches of the second range written earlier are
 		// simply fetched again if the sync is cut (the store skips copies).
 		var (
-			err    error
-			prog   [2]uint32
-			done0  bool
-			single = len(ranges) == 1
+			err     error
+			prog    [2]uint32
+			done0   bool
+			single  = len(ranges) == 1
+			stored  int
+			lastUID = after
 		)
-		for b := range batches {
+		if prevDone != nil {
+			<-prevDone
+		}
+		if s.halt.Load() {
+			err = errHalted
+		}
+		for b := range f.batches {
 			if err != nil {
 				continue // drain
 			}
@@ -529,52 +684,112 @@ func (s *syncer) fetchNew(ctx context.Context, folder string, after, uidNext uin
 				}
 			}
 		}
-		written <- err
+		f.written <- writeEnd{last: lastUID, err: err}
 	}()
 
-	// Each connection reads its range; without a second, the first
-	// reads both, one after the other.
-	lanes := [][]int{{0}}
-	switch {
-	case len(ranges) == 2 && second != nil:
-		lanes = [][]int{{0}, {1}}
-	case len(ranges) == 2:
-		lanes = [][]int{{0, 1}}
+	// Each connection reads its range: the first starts at once, the
+	// second once it has the folder selected; without a second (it
+	// could not log in, or select the folder), the first reads both,
+	// one after the other.
+	// Each range's answer is awaited from when its command is sent (so
+	// that a stall names it, not the next folder's SELECT sent behind
+	// it).
+	op := "UID FETCH in " + folder
+	fetch := func(do func(func() error) error, c *Client, i int) error {
+		r := ranges[i]
+		return do(func() error { return s.fetchRange(c, i, r, f.batches) })
 	}
-	errs := make(chan error, len(lanes))
-	for lane, parts := range lanes {
-		c := s.c
-		if lane == 1 {
-			c = second
-		}
+	f.lanes = 1
+	if split {
+		f.lanes = 2
+	}
+	f.errs = make(chan error, f.lanes)
+	taken := make(chan bool, 1) // whether the second connection reads range 1
+	if split {
 		go func() {
-			var err error
-			for _, i := range parts {
-				r := ranges[i]
-				if err = c.Do("UID FETCH in "+folder, func() error { return s.fetchRange(c, i, r, batches) }); err != nil {
-					break
+			// The second connection's commands for this folder are sent
+			// once its SELECT is answered, or will never be.
+			c2, err := pending.use(uidValidity)
+			if err != nil {
+				s.log.Debug("fetching over one connection", "folder", folder, "reason", err)
+				var imapErr *imap.Error
+				if c2 != nil && pending.err != nil && !errors.As(err, &imapErr) {
+					s.dropSecond() // not a refusal: the connection itself failed
+				} else if pending.fetch != nil {
+					pending.fetch.Close() // a pipelined fetch of the wrong UIDs
 				}
+				taken <- false
+				f.errs <- nil
+				return
 			}
-			errs <- err
+			if ranges[1].cmd = pending.fetch; ranges[1].cmd == nil {
+				ranges[1].cmd = ranges[1].issue(c2)
+			}
+			do := c2.await(op)
+			taken <- true
+			f.allSent()
+			f.errs <- fetch(do, c2, 1)
 		}()
 	}
+	if ranges[0].cmd == nil {
+		ranges[0].cmd = ranges[0].issue(s.c)
+	}
+	do := s.c.await(op)
+	go func() {
+		defer f.allSent()
+		err := fetch(do, s.c, 0)
+		if split {
+			// Whether the second connection reads the second range, or
+			// this one does, even after a failure: until then, the
+			// second may still be sending this folder's commands.
+			took := <-taken
+			if err == nil && !took {
+				ranges[1].cmd = ranges[1].issue(s.c)
+				do := s.c.await(op)
+				f.allSent()
+				err = fetch(do, s.c, 1)
+			}
+		}
+		f.errs <- err
+	}()
+	if !split {
+		f.allSent()
+	}
+	return f
+}
+
+// errHalted is a write not done because the sync stopped at an earlier
+// folder.
+var errHalted = errors.New("not written: the sync stopped")
+
+// allSent marks the fetch's commands all sent; it may be called again.
+func (f *fetching) allSent() { f.sentOnce.Do(func() { close(f.sent) }) }
+
+// wait waits for the fetch to end, its writes included, and returns the
+// resume point reached and the fetch's error; it may be called again.
+func (f *fetching) wait() (uint32, error) {
+	if f.waited {
+		return f.last, f.err
+	}
+	f.waited = true
 	var fetchErr error
-	for range lanes {
-		if err := <-errs; err != nil && fetchErr == nil {
+	for range f.lanes {
+		if err := <-f.errs; err != nil && fetchErr == nil {
 			fetchErr = err
 			// Stop the other range: its connection is closed, its command
 			// fails, its goroutine returns.
-			if second != nil {
-				s.dropSecond()
+			if f.split {
+				f.s.dropSecond()
 			}
 		}
 	}
-	close(batches)
-	werr := <-written
+	close(f.batches)
+	w := <-f.written
+	f.last, f.err = w.last, w.err
 	if fetchErr != nil {
-		return stored, lastUID, s.connErr(fmt.Errorf("fetch: %w", fetchErr))
+		f.err = f.s.connErr(fmt.Errorf("fetch: %w", fetchErr))
 	}
-	return stored, lastUID, werr
+	return f.last, f.err
 }
 
 // fetchRange is a range of UIDs to fetch, lo <= UID <= hi (hi 0: no
@@ -790,6 +1005,8 @@ func (s *syncer) splits(st *rekindle.FolderState, status *imap.StatusData) bool 
 // openSecond starts logging in a second time, in the background, unless
 // the second connection is open, being opened, or was refused.
 func (s *syncer) openSecond(ctx context.Context) *secondConn {
+	s.secondMu.Lock()
+	defer s.secondMu.Unlock()
 	if s.second == nil {
 		sc := &secondConn{ready: make(chan struct{})}
 		s.second = sc
@@ -860,6 +1077,8 @@ func (r *secondSelect) use(uidValidity uint32) (*Client, error) {
 // dropSecond closes the second connection; the next split fetch opens a
 // new one.
 func (s *syncer) dropSecond() {
+	s.secondMu.Lock()
+	defer s.secondMu.Unlock()
 	if s.second != nil {
 		<-s.second.ready
 		if s.second.c != nil {
@@ -872,6 +1091,8 @@ func (s *syncer) dropSecond() {
 // closeSecond logs the second connection out, if it is open, and closes
 // it.
 func (s *syncer) closeSecond() {
+	s.secondMu.Lock()
+	defer s.secondMu.Unlock()
 	if s.second == nil {
 		return
 	}
