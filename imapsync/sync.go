@@ -265,8 +265,11 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 			<-prev.fetch.sent
 			prevDone = prev.done
 		}
-		st, known := states[f.Name]
-		run := s.startFolder(ctx, f, statusOpts, st, known, prevDone)
+		st, ok := states[f.Name]
+		if !ok {
+			st = rekindle.FolderState{Account: s.a.Name, Folder: f.Name} // not stored yet
+		}
+		run := s.startFolder(ctx, f, statusOpts, st, prevDone)
 		if prev != nil {
 			if err := s.finish(ctx, prev, res); err != nil {
 				s.abort(run)
@@ -329,6 +332,9 @@ type folderRun struct {
 	err   error // the folder failed before its fetch, or its fetch could not start
 	state rekindle.FolderState
 	sel   *imap.SelectData
+	// reset is set when the folder is new or renumbered: the store
+	// forgets what it held of it, before the fetch's first write.
+	reset bool
 	// fetch is the folder's fetch, when it has one; its lanes and its
 	// writer may still be going.
 	fetch *fetching
@@ -347,12 +353,15 @@ func (r *folderRun) pipelined() bool {
 }
 
 // startFolder begins to sync one folder; state is what the store holds
-// of it when known (read with the others, before the first folder), else
-// the store is asked. It returns once the folder is selected and its
-// fetch, if any, is under way: reading over its connections, and writing
-// to the store once prevDone (the previous folder's finish) is closed.
-// Whatever happens, finish ends the run.
-func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState, known bool,
+// of it (read with the others, before the first folder). It returns once
+// the folder is selected and its fetch, if any, is under way: reading
+// over its connections, and writing to the store once prevDone (the
+// previous folder's finish) is closed. It does not use the store itself:
+// the previous folder's writes may be going on, and the store's work of
+// one sync is done one thing after the other, on one connection to the
+// database (two would each fill a page cache of their own). Whatever
+// happens, finish ends the run.
+func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.StatusOptions, state rekindle.FolderState,
 	prevDone <-chan struct{}) *folderRun {
 	run := &folderRun{f: f, start: time.Now(), done: make(chan struct{})}
 	fr := &run.fr
@@ -360,12 +369,6 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 	fail := func(err error) *folderRun {
 		run.err = err
 		return run
-	}
-	if !known {
-		var err error
-		if state, err = s.st.Folder(ctx, s.a.Name, f.Name); err != nil {
-			return fail(err)
-		}
 	}
 	fr.Messages = state.Messages
 	run.state = state
@@ -429,10 +432,9 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 			fr.Reset = true
 			s.log.Info("UIDVALIDITY changed, syncing folder afresh", "folder", f.Name, "old", state.UIDValidity, "new", sel.UIDValidity)
 		}
-		if err := s.st.ResetFolder(ctx, s.a.Name, f.Name, sel.UIDValidity); err != nil {
-			plan.drop(second)
-			return fail(err)
-		}
+		// The store forgets the folder's messages before it stores new
+		// ones (the fetch's writer, or finish).
+		run.reset = true
 		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
 		run.state = state
 	}
@@ -448,7 +450,11 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
 		}
-		run.fetch = s.startFetch(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan, prevDone)
+		var setup func() error
+		if run.reset {
+			setup = func() error { return s.st.ResetFolder(ctx, s.a.Name, f.Name, sel.UIDValidity) }
+		}
+		run.fetch = s.startFetch(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan, prevDone, setup)
 	} else {
 		plan.drop(second)
 	}
@@ -492,6 +498,11 @@ func (s *syncer) finishFolder(ctx context.Context, run *folderRun) error {
 	fr, state, sel := &run.fr, run.state, run.sel
 	if sel == nil {
 		return nil // unchanged
+	}
+	if run.fetch == nil && run.reset {
+		if err := s.st.ResetFolder(ctx, s.a.Name, run.f.Name, sel.UIDValidity); err != nil {
+			return err
+		}
 	}
 	if run.fetch != nil {
 		last, err := run.fetch.wait()
@@ -612,15 +623,15 @@ type writeEnd struct {
 
 // startFetch starts streaming every message with a UID above after into
 // the store in batches, writing while the server is still sending; the
-// first write waits for prevDone to be closed (nil: no wait), and none
-// happens if the sync halted meanwhile. A large fetch (at least
+// writes wait for prevDone to be closed (nil: no wait), begin with setup
+// (when not nil), and none happens if the sync halted meanwhile. A large fetch (at least
 // Options.SplitAt messages, and a server that allows a second login) is
 // split into two UID ranges read over two connections at once: go-imap
 // decodes one connection's responses on a single goroutine, which on a
 // first sync is slower than the server, so two connections use two
 // cores.
 func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext uint32, uidValidity uint32, expect int,
-	pending *secondSelect, plan *fetchPlan, prevDone <-chan struct{}) *fetching {
+	pending *secondSelect, plan *fetchPlan, prevDone <-chan struct{}, setup func() error) *fetching {
 	// The ranges: [after+1, mid] and [mid+1, *]; a single one when small.
 	// A pipelined fetch has them already, and its commands sent.
 	ranges := []fetchRange{{lo: after + 1}}
@@ -663,6 +674,8 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 		}
 		if s.halt.Load() {
 			err = errHalted
+		} else if setup != nil {
+			err = setup()
 		}
 		for b := range f.batches {
 			if err != nil {

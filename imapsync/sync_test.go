@@ -553,3 +553,95 @@ func TestSyncSplitFetch(t *testing.T) {
 		})
 	}
 }
+
+// countingStore is a store that records how many of its calls were in
+// flight at once.
+type countingStore struct {
+	*store.DB
+	mu       sync.Mutex
+	inflight int
+	most     int
+}
+
+func (s *countingStore) enter() func() {
+	s.mu.Lock()
+	s.inflight++
+	s.most = max(s.most, s.inflight)
+	s.mu.Unlock()
+	time.Sleep(time.Millisecond) // widen any overlap
+	return func() {
+		s.mu.Lock()
+		s.inflight--
+		s.mu.Unlock()
+	}
+}
+
+func (s *countingStore) Folder(ctx context.Context, account, folder string) (rekindle.FolderState, error) {
+	defer s.enter()()
+	return s.DB.Folder(ctx, account, folder)
+}
+
+func (s *countingStore) Folders(ctx context.Context, account string) ([]rekindle.FolderState, error) {
+	defer s.enter()()
+	return s.DB.Folders(ctx, account)
+}
+
+func (s *countingStore) ResetFolder(ctx context.Context, account, folder string, uidValidity uint32) error {
+	defer s.enter()()
+	return s.DB.ResetFolder(ctx, account, folder, uidValidity)
+}
+
+func (s *countingStore) PutMessages(ctx context.Context, account, folder string, msgs []rekindle.Message, lastUID uint32) error {
+	defer s.enter()()
+	return s.DB.PutMessages(ctx, account, folder, msgs, lastUID)
+}
+
+func (s *countingStore) StoredUIDs(ctx context.Context, account, folder string) ([]uint32, error) {
+	defer s.enter()()
+	return s.DB.StoredUIDs(ctx, account, folder)
+}
+
+func (s *countingStore) DeleteUIDs(ctx context.Context, account, folder string, uids []uint32) error {
+	defer s.enter()()
+	return s.DB.DeleteUIDs(ctx, account, folder, uids)
+}
+
+func (s *countingStore) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
+	defer s.enter()()
+	return s.DB.FinishFolder(ctx, st)
+}
+
+func (s *countingStore) DropFolder(ctx context.Context, account, folder string) error {
+	defer s.enter()()
+	return s.DB.DropFolder(ctx, account, folder)
+}
+
+// The folders of a first sync overlap on the IMAP side, but the store's
+// work is done one call after the other: two at once would take two
+// connections to the database, each with a page cache of its own (a
+// first sync's peak memory grew by 10 MB), and could interleave one
+// folder's writes with another's. Then the store holds every message.
+func TestSyncStoreCallsOneAtATime(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	const n = 120
+	for _, f := range []string{"INBOX", "Archive", "Lists/go-nuts", "Sent"} {
+		for i := range n {
+			id := fmt.Sprintf("%s-%d@x", strings.ReplaceAll(f, "/", "-"), i)
+			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
+		}
+	}
+	st := &countingStore{DB: e.db}
+	opts := imapsync.Options{BatchSize: 10, SplitAt: 50}
+	if _, err := imapsync.Sync(context.Background(), e.acct, st, opts); err != nil {
+		t.Fatal(err)
+	}
+	if st.most != 1 {
+		t.Errorf("up to %d store calls at once during a sync; want 1", st.most)
+	}
+	res := e.sync(t, opts)
+	for _, f := range []string{"INBOX", "Archive", "Lists/go-nuts", "Sent"} {
+		if r := folderResult(t, res, f); r.Messages != n || !r.Unchanged {
+			t.Errorf("%s after the first sync: %+v, want %d messages, unchanged", f, r, n)
+		}
+	}
+}
