@@ -76,6 +76,9 @@ type FolderResult struct {
 	Added, Removed int
 	// Messages is how many of the folder's messages are stored afterwards.
 	Messages int
+	// Duration is the time the folder took, from the end of the folder
+	// before (folders overlap: see Sync): the durations of a sync's
+	// folders add up to its time.
 	Duration time.Duration
 	// Err is why the folder failed; the other folders go on.
 	Err error
@@ -111,7 +114,9 @@ func (r *Result) Err() error {
 
 // Sync brings the store up to date with one account. A failure to connect
 // or list folders fails the whole sync; a failure in one folder is recorded
-// in its FolderResult and the others go on.
+// in its FolderResult and the others go on. Folders are synced in order,
+// overlapping where they can: the next folder's fetch is under way while
+// the last batches of the one before are written.
 func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
@@ -276,6 +281,9 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 				return res, err
 			}
 			prev = nil
+			// A folder's Duration is the time it adds: from the end of
+			// the folder before, with which it overlapped.
+			run.start = time.Now()
 		}
 		if run.pipelined() {
 			prev = run

@@ -632,11 +632,23 @@ func TestSyncStoreCallsOneAtATime(t *testing.T) {
 	}
 	st := &countingStore{DB: e.db}
 	opts := imapsync.Options{BatchSize: 10, SplitAt: 50}
-	if _, err := imapsync.Sync(context.Background(), e.acct, st, opts); err != nil {
+	start := time.Now()
+	first, err := imapsync.Sync(context.Background(), e.acct, st, opts)
+	took := time.Since(start)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if st.most != 1 {
 		t.Errorf("up to %d store calls at once during a sync; want 1", st.most)
+	}
+	// Each folder's Duration is the time it added, so that they add up
+	// to no more than the sync's.
+	var sum time.Duration
+	for _, f := range first.Folders {
+		sum += f.Duration
+	}
+	if sum > took {
+		t.Errorf("the folders' durations add up to %v, more than the sync's %v", sum, took)
 	}
 	res := e.sync(t, opts)
 	for _, f := range []string{"INBOX", "Archive", "Lists/go-nuts", "Sent"} {
