@@ -657,3 +657,52 @@ func TestSyncStoreCallsOneAtATime(t *testing.T) {
 		}
 	}
 }
+
+// A folder synced for the first time, whose fetch overlaps the next
+// folder's, gets mail between its SELECT and its FETCH: the sync stores
+// more than the SELECT counted, which may also mean mail went. Looking
+// for what went needs the folder selected, and the next folder may be by
+// then: that search is left to the next sync, which selects the folder
+// again. Nothing of either folder is lost on the way, and the sync after
+// that finds both unchanged.
+func TestSyncMailDuringOverlappedFetch(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	const n = 40
+	for i := range n {
+		e.add(t, "Archive", plain("bob@example.com", "jane@example.com", fmt.Sprintf("a %d", i), fmt.Sprintf("a%d@x", i)))
+		// UIDs the Archive's do not hold: a search in the wrong folder
+		// would take the Archive's messages for gone.
+		if i%2 == 0 {
+			e.add(t, "Lists/go-nuts", plain("list@example.org", "jane@example.com", fmt.Sprintf("l %d", i), fmt.Sprintf("l%d@x", i)))
+		}
+	}
+	e.acct.Include = []string{"Archive", "Lists/go-nuts"}
+	e.acct.Exclude = []string{"Sent"}
+	e.srv.AfterNextSelect("Archive", func() {
+		e.add(t, "Archive", plain("carol@example.com", "jane@example.com", "late", "late@x"))
+	})
+	opts := imapsync.Options{BatchSize: 10, SplitAt: -1}
+	res := e.sync(t, opts)
+	a := folderResult(t, res, "Archive")
+	if a.Messages != n+1 || a.Removed != 0 {
+		t.Errorf("Archive after the first sync: %+v, want %d messages, none removed", a, n+1)
+	}
+	if l := folderResult(t, res, "Lists/go-nuts"); l.Messages != n/2 {
+		t.Errorf("Lists after the first sync: %+v, want %d", l, n/2)
+	}
+
+	res = e.sync(t, opts)
+	if a := folderResult(t, res, "Archive"); a.Unchanged || a.Messages != n+1 || a.Removed != 0 {
+		t.Errorf("Archive at the second sync: %+v, want it selected again (its search was left for later), %d messages, none removed", a, n+1)
+	}
+	res = e.sync(t, opts)
+	for _, name := range []string{"Archive", "Lists/go-nuts"} {
+		if f := folderResult(t, res, name); !f.Unchanged {
+			t.Errorf("%s at the third sync: %+v, want unchanged", name, f)
+		}
+	}
+	uids, _ := e.db.StoredUIDs(context.Background(), "work", "Archive")
+	if len(uids) != n+1 {
+		t.Errorf("Archive holds %d UIDs, want %d", len(uids), n+1)
+	}
+}

@@ -89,6 +89,10 @@ type Server struct {
 	// open are the connections not closed yet.
 	openMu sync.Mutex
 	open   map[*conn]struct{}
+	// afterSelect, when set, runs once after the next SELECT or EXAMINE
+	// of its folder.
+	hookMu      sync.Mutex
+	afterSelect map[string]func()
 }
 
 // Start starts a server on 127.0.0.1 with one user and an INBOX.
@@ -254,6 +258,36 @@ func (s *Server) Append(folder string, raw []byte, flags []imap.Flag, date time.
 		return 0, fmt.Errorf("append to %s: %w", folder, err)
 	}
 	return data.UID, nil
+}
+
+// AfterNextSelect has f run once, right after the server has answered
+// the next SELECT or EXAMINE of folder and before it reads the client's
+// next command: a change f makes (an Append) falls between the SELECT
+// and that command, however fast the client sends it, and the client
+// learns of it as it would of any mail arriving then.
+func (s *Server) AfterNextSelect(folder string, f func()) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	if s.afterSelect == nil {
+		s.afterSelect = map[string]func(){}
+	}
+	s.afterSelect[folder] = f
+}
+
+// Select selects a folder, and has the connection run the hook
+// AfterNextSelect set for it once the answer is written.
+func (ss *session) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	data, err := ss.UserSession.Select(mailbox, options)
+	ss.s.hookMu.Lock()
+	f := ss.s.afterSelect[mailbox]
+	if f != nil && err == nil && ss.conn != nil {
+		delete(ss.s.afterSelect, mailbox)
+		ss.conn.mu.Lock()
+		ss.conn.afterSelected = f
+		ss.conn.mu.Unlock()
+	}
+	ss.s.hookMu.Unlock()
+	return data, err
 }
 
 // Expunge removes messages from a folder by UID.
@@ -462,6 +496,10 @@ type conn struct {
 	chunk          int
 	pause          time.Duration
 
+	// afterSelected runs once the connection has written a SELECT's
+	// tagged OK (AfterNextSelect).
+	afterSelected func()
+
 	loggedIn atomic.Bool // set by the session
 	stalled  atomic.Bool
 	cut      atomic.Bool // cutNow closes the connection
@@ -565,6 +603,10 @@ func (c *conn) Write(p []byte) (int, error) {
 	c.written += int64(n)
 	if err != nil {
 		return n, err
+	}
+	if f := c.afterSelected; f != nil && bytes.Contains(p, []byte(" OK [READ-")) {
+		c.afterSelected = nil
+		f()
 	}
 	return total, nil
 }
