@@ -618,10 +618,6 @@ type fetching struct {
 	// connections, or will send no more.
 	sent     chan struct{}
 	sentOnce sync.Once
-
-	waited bool
-	err    error
-	last   uint32
 }
 
 type writeEnd struct {
@@ -632,9 +628,10 @@ type writeEnd struct {
 // startFetch starts streaming every message with a UID above after into
 // the store in batches, writing while the server is still sending; the
 // writes wait for prevDone to be closed (nil: no wait), begin with setup
-// (when not nil), and none happens if the sync halted meanwhile. A large fetch (at least
-// Options.SplitAt messages, and a server that allows a second login) is
-// split into two UID ranges read over two connections at once: go-imap
+// (when not nil), and none happens if the sync halted meanwhile. A large
+// fetch (at least Options.SplitAt messages, and a server that allows a
+// second login) is split into two UID ranges read over two connections
+// at once: go-imap
 // decodes one connection's responses on a single goroutine, which on a
 // first sync is slower than the server, so two connections use two
 // cores.
@@ -644,7 +641,7 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 	// A pipelined fetch has them already, and its commands sent.
 	ranges := []fetchRange{{lo: after + 1}}
 	if plan != nil {
-		ranges, plan.used = plan.ranges, true
+		ranges = plan.ranges
 	}
 	split := len(ranges) == 2 || plan == nil && s.opts.SplitAt > 0 && expect >= s.opts.SplitAt && uidNext > after+2
 	if split && len(ranges) == 1 {
@@ -787,12 +784,9 @@ var errHalted = errors.New("not written: the sync stopped")
 func (f *fetching) allSent() { f.sentOnce.Do(func() { close(f.sent) }) }
 
 // wait waits for the fetch to end, its writes included, and returns the
-// resume point reached and the fetch's error; it may be called again.
+// resume point reached and the fetch's error. A run's finish or its
+// abort calls it, once.
 func (f *fetching) wait() (uint32, error) {
-	if f.waited {
-		return f.last, f.err
-	}
-	f.waited = true
 	var fetchErr error
 	for range f.lanes {
 		if err := <-f.errs; err != nil && fetchErr == nil {
@@ -806,11 +800,10 @@ func (f *fetching) wait() (uint32, error) {
 	}
 	close(f.batches)
 	w := <-f.written
-	f.last, f.err = w.last, w.err
 	if fetchErr != nil {
-		f.err = f.s.connErr(fmt.Errorf("fetch: %w", fetchErr))
+		return w.last, f.s.connErr(fmt.Errorf("fetch: %w", fetchErr))
 	}
-	return f.last, f.err
+	return w.last, w.err
 }
 
 // fetchRange is a range of UIDs to fetch, lo <= UID <= hi (hi 0: no
@@ -831,11 +824,10 @@ func (r *fetchRange) issue(c *Client) *imapclient.FetchCommand {
 // commands go out behind the SELECTs.
 type fetchPlan struct {
 	ranges []fetchRange
-	used   bool // fetchNew has taken the commands over
 }
 
 // plan returns the fetch a folder's status promises for a folder stored
-// as st (see fetchNew for the ranges), or nil when it promises none or
+// as st (see startFetch for the ranges), or nil when it promises none or
 // too little is known to send it before the SELECT.
 func (s *syncer) plan(st *rekindle.FolderState, status *imap.StatusData) *fetchPlan {
 	if status.UIDValidity == 0 || status.UIDNext == 0 || status.NumMessages != nil && *status.NumMessages == 0 {
@@ -1010,7 +1002,7 @@ func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage,
 }
 
 // splits reports whether a folder's status promises a fetch large
-// enough to split over two connections (see fetchNew), for a folder
+// enough to split over two connections (see startFetch), for a folder
 // stored as st. A status without MESSAGES promises nothing.
 func (s *syncer) splits(st *rekindle.FolderState, status *imap.StatusData) bool {
 	if s.opts.SplitAt <= 0 || status == nil || status.NumMessages == nil {

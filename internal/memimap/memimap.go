@@ -89,9 +89,8 @@ type Server struct {
 	// open are the connections not closed yet.
 	openMu sync.Mutex
 	open   map[*conn]struct{}
-	// afterSelect, when set, runs once after the next SELECT or EXAMINE
-	// of its folder.
-	hookMu      sync.Mutex
+	// afterSelect, under mu, has a hook run once after the next SELECT
+	// or EXAMINE of its folder (AfterNextSelect).
 	afterSelect map[string]func()
 }
 
@@ -266,8 +265,8 @@ func (s *Server) Append(folder string, raw []byte, flags []imap.Flag, date time.
 // and that command, however fast the client sends it, and the client
 // learns of it as it would of any mail arriving then.
 func (s *Server) AfterNextSelect(folder string, f func()) {
-	s.hookMu.Lock()
-	defer s.hookMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.afterSelect == nil {
 		s.afterSelect = map[string]func(){}
 	}
@@ -278,7 +277,7 @@ func (s *Server) AfterNextSelect(folder string, f func()) {
 // AfterNextSelect set for it once the answer is written.
 func (ss *session) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
 	data, err := ss.UserSession.Select(mailbox, options)
-	ss.s.hookMu.Lock()
+	ss.s.mu.Lock()
 	f := ss.s.afterSelect[mailbox]
 	if f != nil && err == nil && ss.conn != nil {
 		delete(ss.s.afterSelect, mailbox)
@@ -286,7 +285,7 @@ func (ss *session) Select(mailbox string, options *imap.SelectOptions) (*imap.Se
 		ss.conn.afterSelected = f
 		ss.conn.mu.Unlock()
 	}
-	ss.s.hookMu.Unlock()
+	ss.s.mu.Unlock()
 	return data, err
 }
 
