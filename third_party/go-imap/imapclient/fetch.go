@@ -1296,15 +1296,10 @@ func readPartialOffset(dec *imapwire.Decoder) (*uint32, error) {
 
 func readHeaderList(dec *imapwire.Decoder) ([]string, error) {
 	var l []string
-	err := dec.ExpectList(func() error {
-		var s string
-		if !dec.ExpectAString(&s) {
-			return dec.Err()
-		}
-		l = append(l, s)
-		return nil
-	})
-	return l, err
+	if !dec.Expect(dec.AStringList(&l), "(") {
+		return nil, dec.Err()
+	}
+	return l, dec.Err()
 }
 
 func readSectionPart(dec *imapwire.Decoder) (part []int, dot bool) {

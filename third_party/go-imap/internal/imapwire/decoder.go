@@ -68,6 +68,11 @@ type Decoder struct {
 	// item names, header field names), which responses repeat: one
 	// allocation for each distinct token instead of one a response.
 	intern map[string]string
+	// lastList and lastListVal are the last list decoded by
+	// bufferedAStringList, as read and as returned: a FETCH response
+	// echoes the same header field list for every message.
+	lastList    []byte
+	lastListVal []string
 }
 
 // Bounds of Decoder.intern: a token longer than maxInternLen, or any new
@@ -565,6 +570,83 @@ func (dec *Decoder) List(f func() error) (isList bool, err error) {
 			return true, dec.Err()
 		}
 	}
+}
+
+// AStringList decodes a parenthesized list of astrings, as List with
+// ExpectAString for each item would, and reports whether there was a
+// list: false, with nothing read, when the next byte is not '('. An
+// error is left in Err. The slice may be shared with the previous call
+// that read the same bytes (its capacity is its length): callers must
+// not modify its items.
+func (dec *Decoder) AStringList(ptr *[]string) bool {
+	if l, ok := dec.bufferedAStringList(); ok {
+		*ptr = l
+		return true
+	}
+	var l []string
+	isList, err := dec.List(func() error {
+		var s string
+		if !dec.ExpectAString(&s) {
+			return dec.Err()
+		}
+		l = append(l, s)
+		return nil
+	})
+	if err != nil {
+		dec.returnErr(err)
+		return true
+	}
+	*ptr = l
+	return isList
+}
+
+// bufferedAStringList is AStringList when the read buffer holds the whole
+// list and its items are plain astrings (no quoted string, no literal),
+// each one SP from the next: a header field list as servers echo it.
+func (dec *Decoder) bufferedAStringList() ([]string, bool) {
+	if dec.literal || dec.MaxSize > 0 || dec.listDepth+1 >= maxListDepth {
+		return nil, false
+	}
+	buf, _ := dec.r.Peek(dec.r.Buffered())
+	if len(buf) < 3 || buf[0] != '(' {
+		return nil, false
+	}
+	end := bytes.IndexByte(buf, ')')
+	if end < 2 {
+		return nil, false
+	}
+	inner := buf[1:end]
+	l := dec.lastListVal
+	if l == nil || !bytes.Equal(inner, dec.lastList) {
+		l = nil
+		for rest := inner; ; {
+			tok := rest
+			sp := bytes.IndexByte(rest, ' ')
+			if sp >= 0 {
+				tok = rest[:sp]
+			}
+			if len(tok) == 0 {
+				return nil, false
+			}
+			for _, ch := range tok {
+				if !isAStringChar(ch) {
+					return nil, false
+				}
+			}
+			l = append(l, dec.str(tok, true))
+			if sp < 0 {
+				break
+			}
+			rest = rest[sp+1:]
+		}
+		l = l[:len(l):len(l)]
+		dec.lastList = append(dec.lastList[:0], inner...)
+		dec.lastListVal = l
+	}
+	dec.crlf = false
+	dec.r.Discard(end + 1)
+	dec.readBytes += int64(end + 1)
+	return l, true
 }
 
 func (dec *Decoder) ExpectList(f func() error) error {

@@ -14,12 +14,30 @@ import (
 // tokens across the buffer's end, where the decoder reads a byte at a
 // time, large ones hold them whole, where it scans the buffer.
 func decodeAll(s string, bufSize int) string {
-	dec := NewDecoder(bufio.NewReaderSize(strings.NewReader(s), bufSize), ConnSideClient)
+	return decodeAllLists(s, bufSize, false)
+}
+
+// decodeAllLists is decodeAll; with lists, a '(' begins a list of
+// astrings (AStringList) rather than being a special of its own. A
+// bufSize of 0 is the reference: a 16-byte buffer and the buffered paths
+// turned off (they are with MaxSize set), so every token is read a byte
+// at a time.
+func decodeAllLists(s string, bufSize int, lists bool) string {
+	var dec *Decoder
+	if bufSize == 0 {
+		dec = NewDecoder(bufio.NewReaderSize(strings.NewReader(s), 16), ConnSideClient)
+		dec.MaxSize = 1 << 62
+	} else {
+		dec = NewDecoder(bufio.NewReaderSize(strings.NewReader(s), bufSize), ConnSideClient)
+	}
 	var out strings.Builder
 	for i := 0; i < 1000; i++ {
 		var v string
 		var n uint32
+		var l []string
 		switch {
+		case lists && dec.AStringList(&l):
+			fmt.Fprintf(&out, "list %q\n", l)
 		case dec.Quoted(&v):
 			fmt.Fprintf(&out, "quoted %q\n", v)
 		case dec.Number(&n):
@@ -58,18 +76,24 @@ var decoderCases = []string{
 	"",
 	" ",
 	"\"\\",
+	// Lists of astrings (header field lists), for AStringList.
+	"* (FROM TO CC) (FROM TO CC) (FROM TO BCC) (FROM TO BCC)\r\n",
+	"* (A]B ]) (Message-ID In-Reply-To X-Rekindle-Digest) ()\r\n",
+	"* (A \"B C\" D)", "* (A  B)", "* (A B", "* (A {1}\r\nB)", "* (A\x01)", "* (\xff)", "* (A B (C)", "* (A )", "* ( A)",
 }
 
 func TestDecoderBufferedMatchesByteAtATime(t *testing.T) {
-	for _, s := range decoderCases {
-		want := decodeAll(s, 16)
-		for size := 17; size <= 80; size++ {
-			if got := decodeAll(s, size); got != want {
-				t.Errorf("%q with a %d-byte buffer:\n%s\nwith 16 bytes:\n%s", s, size, got, want)
+	for _, lists := range []bool{false, true} {
+		for _, s := range decoderCases {
+			want := decodeAllLists(s, 0, lists)
+			for size := 16; size <= 80; size++ {
+				if got := decodeAllLists(s, size, lists); got != want {
+					t.Errorf("%q with a %d-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, size, lists, got, want)
+				}
 			}
-		}
-		if got := decodeAll(s, 4096); got != want {
-			t.Errorf("%q with a 4096-byte buffer:\n%s\nwith 16 bytes:\n%s", s, got, want)
+			if got := decodeAllLists(s, 4096, lists); got != want {
+				t.Errorf("%q with a 4096-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
+			}
 		}
 	}
 	// The values themselves, for the FETCH line.
@@ -88,12 +112,14 @@ func FuzzDecoderBuffered(f *testing.F) {
 		f.Add(s, uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, s string, extra uint8) {
-		want := decodeAll(s, 16)
-		if got := decodeAll(s, 16+int(extra)); got != want {
-			t.Errorf("%q with a %d-byte buffer:\n%s\nwith 16 bytes:\n%s", s, 16+int(extra), got, want)
-		}
-		if got := decodeAll(s, 4096); got != want {
-			t.Errorf("%q with a 4096-byte buffer:\n%s\nwith 16 bytes:\n%s", s, got, want)
+		for _, lists := range []bool{false, true} {
+			want := decodeAllLists(s, 0, lists)
+			if got := decodeAllLists(s, 16+int(extra), lists); got != want {
+				t.Errorf("%q with a %d-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, 16+int(extra), lists, got, want)
+			}
+			if got := decodeAllLists(s, 4096, lists); got != want {
+				t.Errorf("%q with a 4096-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
+			}
 		}
 	})
 }
@@ -118,5 +144,88 @@ func TestDecoderInternBounded(t *testing.T) {
 	}
 	if n := len(dec.intern); n > maxInterned || n == 0 {
 		t.Errorf("%d tokens interned, want 1 to %d", n, maxInterned)
+	}
+}
+
+// A header field list echoed by every FETCH response is decoded once:
+// the same bytes give the same slice, which its callers cannot grow into.
+func TestDecoderAStringListReused(t *testing.T) {
+	// After a first token, as in a response: the read buffer is filled.
+	in := "* (FROM TO CC) (FROM TO CC) (FROM TO)\r\n"
+	dec := NewDecoder(bufio.NewReaderSize(strings.NewReader(in), 4096), ConnSideClient)
+	var a, b, c []string
+	if !dec.Special('*') || !dec.ExpectSP() || !dec.AStringList(&a) || !dec.ExpectSP() || !dec.AStringList(&b) || !dec.ExpectSP() || !dec.AStringList(&c) {
+		t.Fatalf("decoding %q: %v", in, dec.Err())
+	}
+	if fmt.Sprint(a, b, c) != "[FROM TO CC] [FROM TO CC] [FROM TO]" {
+		t.Fatalf("decoded %q %q %q", a, b, c)
+	}
+	if &a[0] != &b[0] {
+		t.Errorf("the same list twice gave two slices")
+	}
+	if cap(a) != len(a) {
+		t.Errorf("cap %d, len %d: an append would write into the shared list", cap(a), len(a))
+	}
+	decode := func(list bool) float64 {
+		return testing.AllocsPerRun(100, func() {
+			dec := NewDecoder(bufio.NewReaderSize(strings.NewReader(in), 4096), ConnSideClient)
+			dec.lastList, dec.lastListVal = []byte("FROM TO CC"), a
+			dec.Special('*')
+			dec.SP()
+			if list {
+				dec.AStringList(&b)
+			}
+		})
+	}
+	if with, without := decode(true), decode(false); with != without {
+		t.Errorf("%v allocations to decode a list seen before", with-without)
+	}
+}
+
+// BenchmarkHeaderList decodes the header field list a FETCH response
+// echoes (Dovecot's echo of a 16-field BODY.PEEK[HEADER.FIELDS (...)]),
+// once for each of many responses on one connection: "items" as go-imap
+// did before the patch (List, then ExpectAString for each field), "list"
+// with AStringList. Run both in one go test for their ratio.
+func BenchmarkHeaderList(b *testing.B) {
+	const fields = "(FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES LIST-ID " +
+		"LIST-UNSUBSCRIBE PRECEDENCE AUTO-SUBMITTED X-REKINDLE-DIGEST AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)"
+	// A response's worth of bytes per list: the buffer holds several
+	// lists, and refills as a connection's would.
+	resp := "* 1 FETCH (UID 1 BODY[HEADER.FIELDS " + fields + "] {0}\r\n)\r\n"
+	in := strings.Repeat("x "+fields+" "+strings.Repeat("y", len(resp)-len(fields)-4)+"\r\n", 1000)
+	for _, mode := range []string{"items", "list"} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(int64(len(fields)))
+			b.ReportAllocs()
+			var dec *Decoder
+			for i := 0; i < b.N; i++ {
+				if i%1000 == 0 {
+					dec = NewDecoder(bufio.NewReaderSize(strings.NewReader(in), 4096), ConnSideClient)
+				}
+				var s string
+				var l []string
+				if !dec.ExpectAtom(&s) || !dec.ExpectSP() {
+					b.Fatal(dec.Err())
+				}
+				if mode == "list" {
+					if !dec.AStringList(&l) {
+						b.Fatal("no list", dec.Err())
+					}
+				} else if err := dec.ExpectList(func() error {
+					var f string
+					if !dec.ExpectAString(&f) {
+						return dec.Err()
+					}
+					l = append(l, f)
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				if len(l) != 16 || !dec.ExpectSP() || !dec.ExpectAtom(&s) || !dec.ExpectCRLF() {
+					b.Fatal(len(l), dec.Err())
+				}
+			}
+		})
 	}
 }
