@@ -600,53 +600,94 @@ func (dec *Decoder) AStringList(ptr *[]string) bool {
 	return isList
 }
 
-// bufferedAStringList is AStringList when the read buffer holds the whole
-// list and its items are plain astrings (no quoted string, no literal),
-// each one SP from the next: a header field list as servers echo it.
+// bufferedAStringList is AStringList when the list fits in the read
+// buffer and its items are atoms or quoted strings without escapes (no
+// literal), each one SP from the next: a header field list as servers
+// echo it, quoted or not. A list whose bytes are those of the previous
+// one is not decoded again. While the list is open and the buffer has
+// room, it waits for more of it, as reading it a byte at a time would.
 func (dec *Decoder) bufferedAStringList() ([]string, bool) {
 	if dec.literal || dec.MaxSize > 0 || dec.listDepth+1 >= maxListDepth {
 		return nil, false
 	}
 	buf, _ := dec.r.Peek(dec.r.Buffered())
-	if len(buf) < 3 || buf[0] != '(' {
+	// more has buf hold at least n bytes, if the buffer can.
+	more := func(n int) bool {
+		if len(buf) >= n {
+			return true
+		}
+		if n > dec.r.Size() {
+			return false
+		}
+		// Peek may move what is buffered, even when it fails.
+		_, err := dec.r.Peek(n)
+		buf, _ = dec.r.Peek(dec.r.Buffered())
+		return err == nil
+	}
+	if !more(1) || buf[0] != '(' {
 		return nil, false
 	}
-	end := bytes.IndexByte(buf, ')')
-	if end < 2 {
-		return nil, false
+	// The same bytes parse the same way up to the same ')'.
+	if n := len(dec.lastList); dec.lastListVal != nil && more(n+2) && buf[n+1] == ')' && bytes.Equal(buf[1:n+1], dec.lastList) {
+		return dec.consumeList(n+2, dec.lastListVal), true
 	}
-	inner := buf[1:end]
-	l := dec.lastListVal
-	if l == nil || !bytes.Equal(inner, dec.lastList) {
-		l = nil
-		for rest := inner; ; {
-			tok := rest
-			sp := bytes.IndexByte(rest, ' ')
-			if sp >= 0 {
-				tok = rest[:sp]
-			}
-			if len(tok) == 0 {
-				return nil, false
-			}
-			for _, ch := range tok {
-				if !isAStringChar(ch) {
+	var l []string
+	pos := 1
+	for {
+		if !more(pos + 1) {
+			return nil, false
+		}
+		if buf[pos] == '"' {
+			end := -1
+			for i := pos + 1; end < 0; i = len(buf) {
+				if !more(i + 1) {
 					return nil, false
 				}
+				if j := bytes.IndexByte(buf[i:], '"'); j >= 0 {
+					end = i + j
+				}
 			}
-			l = append(l, dec.str(tok, true))
-			if sp < 0 {
-				break
+			if bytes.IndexByte(buf[pos+1:end], '\\') >= 0 {
+				return nil, false
 			}
-			rest = rest[sp+1:]
+			l = append(l, dec.str(buf[pos+1:end], true))
+			pos = end + 1
+		} else {
+			start := pos
+			for more(pos+1) && isAStringChar(buf[pos]) {
+				pos++
+			}
+			if pos == start {
+				return nil, false
+			}
+			l = append(l, dec.str(buf[start:pos], true))
 		}
-		l = l[:len(l):len(l)]
-		dec.lastList = append(dec.lastList[:0], inner...)
-		dec.lastListVal = l
+		if !more(pos + 1) {
+			return nil, false
+		}
+		switch buf[pos] {
+		case ' ':
+			pos++
+			continue
+		case ')':
+		default:
+			return nil, false
+		}
+		break
 	}
+	l = l[:len(l):len(l)]
+	dec.lastList = append(dec.lastList[:0], buf[1:pos]...)
+	dec.lastListVal = l
+	return dec.consumeList(pos+1, l), true
+}
+
+// consumeList discards the n bytes of a list decoded from the read buffer
+// and returns l.
+func (dec *Decoder) consumeList(n int, l []string) []string {
 	dec.crlf = false
-	dec.r.Discard(end + 1)
-	dec.readBytes += int64(end + 1)
-	return l, true
+	dec.r.Discard(n)
+	dec.readBytes += int64(n)
+	return l
 }
 
 func (dec *Decoder) ExpectList(f func() error) error {
