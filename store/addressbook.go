@@ -46,9 +46,15 @@ func (d *DB) SaveCards(ctx context.Context, source string, cards []rekindle.Card
 }
 
 // ForgetCards forgets every card kept (the configuration has no CardDAV
-// address book any more).
+// address book any more). With none kept it writes nothing: every sync
+// without an address book calls it.
 func (d *DB) ForgetCards(ctx context.Context) error {
-	err := d.tx(ctx, func(tx *sql.Tx) error {
+	var kept bool
+	err := d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM address_book) OR EXISTS (SELECT 1 FROM address_book_reads)`).Scan(&kept)
+	if err == nil && !kept {
+		return nil
+	}
+	err = d.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM address_book; DELETE FROM address_book_reads`)
 		return err
 	})

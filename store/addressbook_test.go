@@ -49,3 +49,45 @@ func TestCards(t *testing.T) {
 		t.Errorf("after ForgetCards: %v at %v", got, readAt)
 	}
 }
+
+// With no card kept, ForgetCards writes nothing: a sync without a CardDAV
+// address book calls it every time, and a write transaction cost a
+// no-change sync 4-6 ms.
+func TestForgetCardsWritesNothingWhenEmpty(t *testing.T) {
+	ctx := t.Context()
+	d := MustOpen(t)
+	// Another connection sees data_version change when one commits.
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	version := func() int64 {
+		var v int64
+		if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	if err := d.ForgetCards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := version(); after != before {
+		t.Errorf("ForgetCards with nothing kept committed a write (data_version %d to %d)", before, after)
+	}
+	// With cards kept, it forgets them.
+	if err := d.SaveCards(ctx, "https://dav.example.com/", []rekindle.Card{{Emails: []string{"a@x.org"}}}); err != nil {
+		t.Fatal(err)
+	}
+	before = version()
+	if err := d.ForgetCards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := version(); after == before {
+		t.Errorf("ForgetCards with a card kept wrote nothing")
+	}
+	if got, readAt, _ := d.Cards(ctx, "https://dav.example.com/"); got != nil || !readAt.IsZero() {
+		t.Errorf("after ForgetCards: %v at %v", got, readAt)
+	}
+}
