@@ -627,8 +627,10 @@ func (dec *Decoder) bufferedAStringList() ([]string, bool) {
 	if !more(1) || buf[0] != '(' {
 		return nil, false
 	}
-	// The same bytes parse the same way up to the same ')'.
-	if n := len(dec.lastList); dec.lastListVal != nil && more(n+2) && buf[n+1] == ')' && bytes.Equal(buf[1:n+1], dec.lastList) {
+	// The same bytes parse the same way up to the same ')'. Only bytes
+	// already read are compared: waiting for more could wait for bytes
+	// past a shorter list, which the server may not send yet.
+	if n := len(dec.lastList); dec.lastListVal != nil && len(buf) >= n+2 && buf[n+1] == ')' && bytes.Equal(buf[1:n+1], dec.lastList) {
 		return dec.consumeList(n+2, dec.lastListVal), true
 	}
 	var l []string
@@ -674,6 +676,9 @@ func (dec *Decoder) bufferedAStringList() ([]string, bool) {
 			return nil, false
 		}
 		break
+	}
+	if dec.lastListVal != nil && bytes.Equal(buf[1:pos], dec.lastList) {
+		return dec.consumeList(pos+1, dec.lastListVal), true
 	}
 	l = l[:len(l):len(l)]
 	dec.lastList = append(dec.lastList[:0], buf[1:pos]...)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // decodeAll decodes s as a run of values, each the first of quoted
@@ -268,5 +269,30 @@ func BenchmarkHeaderList(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// AStringList reads no byte past its list, as the byte-at-a-time path
+// does not: a server that sends a short list and then waits for the next
+// command must not leave the decoder waiting for more.
+func TestDecoderAStringListReadsNoFurther(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("* (FROM TO CC) (TO) (\"TO\")"))
+	dec := NewDecoder(bufio.NewReaderSize(pr, 4096), ConnSideClient)
+	done := make(chan string, 1)
+	go func() {
+		var a, b, c []string
+		ok := dec.Special('*') && dec.ExpectSP() && dec.AStringList(&a) && dec.ExpectSP() && dec.AStringList(&b) &&
+			dec.ExpectSP() && dec.AStringList(&c)
+		done <- fmt.Sprint(ok, a, b, c, dec.Err())
+	}()
+	select {
+	case got := <-done:
+		if want := "true [FROM TO CC] [TO] [TO] <nil>"; got != want {
+			t.Errorf("decoded %s, want %s", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("AStringList still waiting after 10 s for bytes past the end of its list")
 	}
 }
