@@ -640,14 +640,17 @@ func (dec *Decoder) bufferedAStringList() ([]string, bool) {
 			return nil, false
 		}
 		if buf[pos] == '"' {
-			end := -1
-			for i := pos + 1; end < 0; i = len(buf) {
-				if !more(i + 1) {
+			// The closing quote, reading more while it is not there.
+			end := pos + 1
+			for {
+				if !more(end + 1) {
 					return nil, false
 				}
-				if j := bytes.IndexByte(buf[i:], '"'); j >= 0 {
-					end = i + j
+				if j := bytes.IndexByte(buf[end:], '"'); j >= 0 {
+					end += j
+					break
 				}
+				end = len(buf)
 			}
 			if bytes.IndexByte(buf[pos+1:end], '\\') >= 0 {
 				return nil, false

@@ -96,24 +96,33 @@ var decoderCases = []string{
 	"* (A \"B C\" D)", "* (A  B)", "* (A B", "* (A {1}\r\nB)", "* (A\x01)", "* (\xff)", "* (A B (C)", "* (A )", "* ( A)",
 }
 
-func TestDecoderBufferedMatchesByteAtATime(t *testing.T) {
+// compareDecodes decodes s, with and without lists, with read buffers of
+// the given sizes and of 4 KiB (filled whole, and a little at a time),
+// and requires what the byte-at-a-time reference gives.
+func compareDecodes(t *testing.T, s string, sizes []int) {
+	t.Helper()
 	for _, lists := range []bool{false, true} {
-		for _, s := range decoderCases {
-			want := decodeAllLists(s, 0, lists)
-			for size := 16; size <= 80; size++ {
-				if got := decodeAllLists(s, size, lists); got != want {
-					t.Errorf("%q with a %d-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, size, lists, got, want)
-				}
-			}
-			if got := decodeAllLists(s, 4096, lists); got != want {
-				t.Errorf("%q with a 4096-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
-			}
-			for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(s)), iotest.HalfReader(strings.NewReader(s))} {
-				if got := decodeAllFrom(r, 4096, lists); got != want {
-					t.Errorf("%q with a 4096-byte buffer, read a little at a time (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
-				}
+		want := decodeAllLists(s, 0, lists)
+		for _, size := range append(sizes, 4096) {
+			if got := decodeAllLists(s, size, lists); got != want {
+				t.Errorf("%q with a %d-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, size, lists, got, want)
 			}
 		}
+		for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(s)), iotest.HalfReader(strings.NewReader(s))} {
+			if got := decodeAllFrom(r, 4096, lists); got != want {
+				t.Errorf("%q with a 4096-byte buffer, read a little at a time (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
+			}
+		}
+	}
+}
+
+func TestDecoderBufferedMatchesByteAtATime(t *testing.T) {
+	sizes := []int{}
+	for size := 16; size <= 80; size++ {
+		sizes = append(sizes, size)
+	}
+	for _, s := range decoderCases {
+		compareDecodes(t, s, sizes)
 	}
 	// The values of a quoted list.
 	quoted := "* (\"A B\" \"C)D\" \"\" X]) (A B)\r\n"
@@ -136,20 +145,7 @@ func FuzzDecoderBuffered(f *testing.F) {
 		f.Add(s, uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, s string, extra uint8) {
-		for _, lists := range []bool{false, true} {
-			want := decodeAllLists(s, 0, lists)
-			if got := decodeAllLists(s, 16+int(extra), lists); got != want {
-				t.Errorf("%q with a %d-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, 16+int(extra), lists, got, want)
-			}
-			if got := decodeAllLists(s, 4096, lists); got != want {
-				t.Errorf("%q with a 4096-byte buffer (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
-			}
-			for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(s)), iotest.HalfReader(strings.NewReader(s))} {
-				if got := decodeAllFrom(r, 4096, lists); got != want {
-					t.Errorf("%q with a 4096-byte buffer, read a little at a time (lists %v):\n%s\nbyte at a time:\n%s", s, lists, got, want)
-				}
-			}
-		}
+		compareDecodes(t, s, []int{16 + int(extra)})
 	})
 }
 
