@@ -99,6 +99,31 @@ func (enc *Encoder) Quoted(s string) *Encoder {
 	return enc.writeString(sb.String())
 }
 
+// AString writes s as an astring: as an atom when s is one (ASCII
+// ATOM-CHARs only, and not NIL, so that no reader takes it for
+// anything else), and as a string otherwise. An atom is two bytes
+// shorter than a quoted string, and a server that echoes an astring
+// back (a FETCH response's HEADER.FIELDS list) echoes it as sent.
+func (enc *Encoder) AString(s string) *Encoder {
+	if !isPlainAtom(s) {
+		return enc.String(s)
+	}
+	return enc.Atom(s)
+}
+
+func isPlainAtom(s string) bool {
+	if s == "" || strings.EqualFold(s, "NIL") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch <= ' ' || ch >= 0x7f || ch == ']' || !IsAtomChar(ch) {
+			return false
+		}
+	}
+	return true
+}
+
 func (enc *Encoder) String(s string) *Encoder {
 	if !enc.validQuoted(s) {
 		enc.stringLiteral(s)
