@@ -22,7 +22,7 @@ func DecodeDateTime(dec *imapwire.Decoder) (time.Time, error) {
 	if !dec.Quoted(&s) {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(DateTimeLayout, s)
+	t, err := parseDateTime(s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("in date-time: %v", err) // TODO: use imapwire.DecodeExpectError?
 	}
