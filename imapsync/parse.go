@@ -969,40 +969,28 @@ type authLexer struct {
 }
 
 func (l *authLexer) next() (int, string) {
-	depth := 0
-	for l.i < len(l.s) {
-		c := l.s[l.i]
-		switch {
-		case depth > 0:
-			switch c {
-			case '\\':
-				l.i++
-			case '(':
-				depth++
-			case ')':
-				depth--
-			}
-			l.i++
-		case c == '(':
-			depth++
-			l.i++
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ')':
-			l.i++
-		case c == ';':
-			l.i++
+	s, i := l.s, l.i
+	for i < len(s) {
+		switch c := s[i]; c {
+		case '(':
+			i = skipComment(s, i)
+		case ' ', '\t', '\r', '\n', ')':
+			i++
+		case ';':
+			l.i = i + 1
 			return authSemi, ""
-		case c == '=':
-			l.i++
+		case '=':
+			l.i = i + 1
 			return authEq, ""
-		case c == '"':
-			j, escaped := l.i+1, false
-			for ; j < len(l.s) && l.s[j] != '"'; j++ {
-				if l.s[j] == '\\' {
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(s) && s[j] != '"'; j++ {
+				if s[j] == '\\' {
 					escaped = true
 					j++
 				}
 			}
-			w := l.s[l.i+1 : min(j, len(l.s))]
+			w := s[i+1 : min(j, len(s))]
 			l.i = j + 1
 			if escaped {
 				var b strings.Builder
@@ -1016,26 +1004,46 @@ func (l *authLexer) next() (int, string) {
 			}
 			return authWord, w
 		default:
-			j := l.i
-			for j < len(l.s) && !authSpecial(l.s[j]) {
+			j := i + 1
+			for j < len(s) && !authSpecial[s[j]] {
 				j++
 			}
-			w := l.s[l.i:j]
 			l.i = j
-			return authWord, w
+			return authWord, s[i:j]
 		}
 	}
+	l.i = i
 	return authEnd, ""
 }
 
-// authSpecial reports whether c ends a word.
-func authSpecial(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', ';', '=', '"', '(', ')':
-		return true
+// skipComment returns the index after the comment that opens at s[i]
+// (parenthesised, nested, with backslash escapes), or len(s) when it
+// does not close.
+func skipComment(s string, i int) int {
+	depth := 0
+	for i < len(s) {
+		j := strings.IndexAny(s[i:], "()\\")
+		if j < 0 {
+			return len(s)
+		}
+		i += j
+		switch s[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+		i++
 	}
-	return false
+	return len(s)
 }
+
+// authSpecial marks the bytes that end a word.
+var authSpecial = [256]bool{' ': true, '\t': true, '\r': true, '\n': true, ';': true, '=': true, '"': true, '(': true, ')': true}
 
 // authID cleans an authserv-id for keeping: a host name, or some such
 // word; "" for anything with white space, control or unprintable
@@ -1045,10 +1053,8 @@ func authID(s string) string {
 	if len(s) > maxAuthID {
 		return ""
 	}
-	for _, r := range s {
-		if r == ';' || !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return ""
-		}
+	if !printableWord(s, ";") {
+		return ""
 	}
 	return s
 }
@@ -1079,12 +1085,31 @@ func authDomain(s string) string {
 	if s == "" || s == "none" || len(s) > maxAuthID {
 		return ""
 	}
-	for _, r := range s {
-		if strings.ContainsRune(`"(),;<>[]\`, r) || !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return ""
-		}
+	if !printableWord(s, `"(),;<>[]\`) {
+		return ""
 	}
 	return s
+}
+
+// printableWord reports whether s has no white space, control or
+// unprintable character, and none of the ASCII characters in special.
+// Its loop over bytes is the common case: a header's words are ASCII.
+func printableWord(s, special string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if r < utf8.RuneSelf && strings.IndexByte(special, byte(r)) >= 0 || !unicode.IsPrint(r) || unicode.IsSpace(r) {
+					return false
+				}
+			}
+			return true
+		}
+		if c <= ' ' || c == 0x7f || strings.IndexByte(special, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // smallInt reads a small decimal number; 0 when it is not one.

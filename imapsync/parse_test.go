@@ -389,3 +389,24 @@ func TestAuthHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintableWord checks printableWord's byte loop against the rule it
+// stands for, rune by rune.
+func TestPrintableWord(t *testing.T) {
+	ref := func(s, special string) bool {
+		for _, r := range s {
+			if strings.ContainsRune(special, r) || !unicode.IsPrint(r) || unicode.IsSpace(r) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, s := range []string{"", "mx.example.com", "a b", "a\tb", "a;b", "a\x7fb", "a\x00", "é.example", "ex\u00a0ample",
+		"ex\u2028ample", "ex\u3000ample", "例え.jp", "例え;jp", "a\"b", "<a>", "[a]", "a\\b", "😀", "a)b", "\u200bx"} {
+		for _, special := range []string{";", `"(),;<>[]\`} {
+			if got, want := printableWord(s, special), ref(s, special); got != want {
+				t.Errorf("printableWord(%q, %q) = %v, want %v", s, special, got, want)
+			}
+		}
+	}
+}
