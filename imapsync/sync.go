@@ -35,6 +35,7 @@ type Store interface {
 	StoredUIDs(ctx context.Context, account, folder string) ([]uint32, error)
 	DeleteUIDs(ctx context.Context, account, folder string, uids []uint32) error
 	FinishFolder(ctx context.Context, st rekindle.FolderState) error
+	FoldersChecked(ctx context.Context, account string, folders []string) error
 	DropFolder(ctx context.Context, account, folder string) error
 }
 
@@ -296,6 +297,19 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 	if prev != nil {
 		if err := s.finish(ctx, prev, res); err != nil {
 			return res, err
+		}
+	}
+	// The folders found unchanged were synced too: their last complete
+	// sync is now, in one write for all of them.
+	var checked []string
+	for _, fr := range res.Folders {
+		if fr.Unchanged && fr.Err == nil {
+			checked = append(checked, fr.Folder)
+		}
+	}
+	if len(checked) > 0 {
+		if err := s.st.FoldersChecked(ctx, s.a.Name, checked); err != nil {
+			return res, fmt.Errorf("account %s: %w", s.a.Name, err)
 		}
 	}
 	return res, nil

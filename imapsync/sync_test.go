@@ -123,6 +123,15 @@ func folderResult(t *testing.T, res *imapsync.Result, name string) imapsync.Fold
 	return imapsync.FolderResult{}
 }
 
+func folderState(t *testing.T, db *store.DB, folder string) rekindle.FolderState {
+	t.Helper()
+	st, err := db.Folder(context.Background(), "work", folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func totals(t *testing.T, db *store.DB) store.Totals {
 	t.Helper()
 	tot, err := db.Totals(context.Background())
@@ -172,11 +181,18 @@ func TestSyncIncremental(t *testing.T) {
 				t.Errorf("first sync sent %d UID FETCH, want 2 (one per non-empty folder)", n)
 			}
 
-			// Nothing new: no FETCH at all.
+			// Nothing new: no FETCH at all, and the folders' last complete
+			// sync is this one.
+			first := folderState(t, e.db, "INBOX").LastSync
+			later := first.Add(time.Hour)
+			e.db.Now = func() time.Time { return later }
 			res = e.sync(t, imapsync.Options{})
 			for _, f := range res.Folders {
 				if !f.Unchanged {
 					t.Errorf("folder %s not seen as unchanged: %+v", f.Folder, f)
+				}
+				if got := folderState(t, e.db, f.Folder).LastSync; !got.Equal(later) {
+					t.Errorf("folder %s: last sync %v after a sync that found it unchanged, want %v (the first sync's was %v)", f.Folder, got, later, first)
 				}
 			}
 			if cmds := e.srv.Commands(); cmds["UID FETCH"]+cmds["SELECT"]+cmds["EXAMINE"] != 0 {
@@ -609,6 +625,11 @@ func (s *countingStore) DeleteUIDs(ctx context.Context, account, folder string, 
 func (s *countingStore) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
 	defer s.enter()()
 	return s.DB.FinishFolder(ctx, st)
+}
+
+func (s *countingStore) FoldersChecked(ctx context.Context, account string, folders []string) error {
+	defer s.enter()()
+	return s.DB.FoldersChecked(ctx, account, folders)
 }
 
 func (s *countingStore) DropFolder(ctx context.Context, account, folder string) error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rekindle/rekindle"
 )
@@ -86,6 +87,27 @@ func (d *DB) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
 		st.UIDNext, st.HighestModSeq, d.Now().Unix(), st.LastUID, st.Account, st.Folder)
 	if err != nil {
 		return fmt.Errorf("finish folder %s/%s: %w", st.Account, st.Folder, diskFull(d.path, err))
+	}
+	return nil
+}
+
+// FoldersChecked records that a sync found these folders of account
+// unchanged on the server: their last complete sync is now. It is one
+// statement for all of them, so that a sync that finds nothing new costs
+// one small write.
+func (d *DB) FoldersChecked(ctx context.Context, account string, folders []string) error {
+	if len(folders) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(folders)+2)
+	args = append(args, d.Now().Unix(), account)
+	for _, f := range folders {
+		args = append(args, f)
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE folders SET last_sync = ? WHERE account = ? AND last_sync IS NOT NULL AND name IN (?`+
+		strings.Repeat(", ?", len(folders)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("record the sync of %d unchanged folders of %s: %w", len(folders), account, diskFull(d.path, err))
 	}
 	return nil
 }

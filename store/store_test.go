@@ -195,6 +195,37 @@ func TestFinishFolderSetsLastSync(t *testing.T) {
 	}
 }
 
+// FoldersChecked moves the last sync of the folders named, of that
+// account, that had a complete sync; nothing else.
+func TestFoldersChecked(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t)
+	then := time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC)
+	d.Now = func() time.Time { return then }
+	for _, f := range []rekindle.FolderState{{Account: "w", Folder: "INBOX"}, {Account: "w", Folder: "Sent"}, {Account: "h", Folder: "INBOX"}} {
+		must(t, d.ResetFolder(ctx, f.Account, f.Folder, 1))
+		must(t, d.FinishFolder(ctx, f))
+	}
+	must(t, d.ResetFolder(ctx, "w", "Half", 1)) // never completed
+	now := then.Add(24 * time.Hour)
+	d.Now = func() time.Time { return now }
+	must(t, d.FoldersChecked(ctx, "w", []string{"INBOX", "Half", "nope"}))
+	must(t, d.FoldersChecked(ctx, "w", nil))
+	for _, c := range []struct {
+		account, folder string
+		want            time.Time
+	}{{"w", "INBOX", now}, {"w", "Sent", then}, {"h", "INBOX", then}, {"w", "Half", time.Time{}}} {
+		st, err := d.Folder(ctx, c.account, c.folder)
+		must(t, err)
+		if !st.LastSync.Equal(c.want) {
+			t.Errorf("%s/%s: last sync %v, want %v", c.account, c.folder, st.LastSync, c.want)
+		}
+	}
+	if fs, _ := d.Folders(ctx, ""); len(fs) != 4 {
+		t.Errorf("FoldersChecked added or removed folders: %+v", fs)
+	}
+}
+
 // Two handles on one file, as the daemon and a CLI command would have,
 // write at the same time without "database is locked" errors.
 func TestTwoProcessesWrite(t *testing.T) {
