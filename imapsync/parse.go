@@ -1093,19 +1093,13 @@ func authDomain(s string) string {
 
 // printableWord reports whether s has no white space, control or
 // unprintable character, and none of the ASCII characters in special.
-// Its loop over bytes is the common case: a header's words are ASCII.
+// Plain ASCII, the common case, needs no look at its runes.
 func printableWord(s, special string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			for _, r := range s[i:] {
-				if r < utf8.RuneSelf && strings.IndexByte(special, byte(r)) >= 0 || !unicode.IsPrint(r) || unicode.IsSpace(r) {
-					return false
-				}
-			}
-			return true
-		}
-		if c <= ' ' || c == 0x7f || strings.IndexByte(special, c) >= 0 {
+	if plainASCII(s) {
+		return !strings.ContainsAny(s, special)
+	}
+	for _, r := range s {
+		if r < utf8.RuneSelf && strings.IndexByte(special, byte(r)) >= 0 || !unicode.IsPrint(r) || unicode.IsSpace(r) {
 			return false
 		}
 	}
