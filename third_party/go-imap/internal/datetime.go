@@ -92,5 +92,5 @@ func daysIn(m time.Month, year int) int {
 		}
 		return 28
 	}
-	return 30 + int((0xad5>>(m-1))&1)
+	return 30 + int((0xad5>>(m-1))&1) // bit m-1 set: a month of 31 days
 }

@@ -116,8 +116,8 @@ func isPlainAtom(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch <= ' ' || ch >= 0x7f || ch == ']' || !IsAtomChar(ch) {
+		// IsAtomChar lets bytes above 0x7f through; an atom is ASCII.
+		if ch := s[i]; ch >= 0x80 || !IsAtomChar(ch) {
 			return false
 		}
 	}
