@@ -27,6 +27,8 @@ import (
 )
 
 // Store is what a sync needs of the store; *store.DB implements it.
+// PutMessages must not keep msgs once it returns: the sync fills the
+// same slice again with the next batch.
 type Store interface {
 	Folder(ctx context.Context, account, folder string) (rekindle.FolderState, error)
 	Folders(ctx context.Context, account string) ([]rekindle.FolderState, error)
@@ -134,7 +136,7 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 		return nil, err
 	}
 	defer c.Close()
-	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name)}
+	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name), spare: make(chan []rekindle.Message, 4)}
 	res, err := s.run(ctx)
 	if res != nil {
 		res.Compressed = c.Compressed
@@ -170,6 +172,34 @@ type syncer struct {
 	// halt is set when the sync stops at a folder: the next folder,
 	// started meanwhile, writes nothing.
 	halt atomic.Bool
+	// spare holds batches the store is done with, emptied, for the
+	// fetch to fill again: a first sync would otherwise allocate a
+	// batch of BatchSize messages (half a megabyte) per write.
+	spare chan []rekindle.Message
+}
+
+// newBatch is an empty batch with room for BatchSize messages: a spare
+// one when there is one.
+func (s *syncer) newBatch() []rekindle.Message {
+	select {
+	case b := <-s.spare:
+		return b
+	default:
+		return make([]rekindle.Message, 0, s.opts.BatchSize)
+	}
+}
+
+// doneWith hands a batch the store has written (or dropped) back to
+// newBatch, emptied so that it holds on to no message.
+func (s *syncer) doneWith(b []rekindle.Message) {
+	if cap(b) != s.opts.BatchSize {
+		return
+	}
+	clear(b)
+	select {
+	case s.spare <- b[:0]:
+	default:
+	}
 }
 
 // secondConn is the second connection, being opened or open.
@@ -698,6 +728,7 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 		}
 		for b := range f.batches {
 			if err != nil {
+				s.doneWith(b.msgs)
 				continue // drain
 			}
 			prog[b.part] = max(prog[b.part], b.prog)
@@ -715,6 +746,7 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 					p(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
 				}
 			}
+			s.doneWith(b.msgs)
 		}
 		f.written <- writeEnd{last: lastUID, err: err}
 	}()
@@ -890,7 +922,7 @@ func (s *syncer) fetchRange(c *Client, part int, r fetchRange, out chan<- batch)
 		cmd = r.issue(c)
 	}
 	var (
-		cur      = make([]rekindle.Message, 0, s.opts.BatchSize)
+		cur      = s.newBatch()
 		maxUID   = lo - 1
 		ordered  = true
 		fetchErr error
@@ -911,7 +943,9 @@ func (s *syncer) fetchRange(c *Client, part int, r fetchRange, out chan<- batch)
 			prog = hi // the whole range is read, whatever UIDs it held
 		}
 		out <- batch{msgs: cur, part: part, prog: prog, done: final}
-		cur = make([]rekindle.Message, 0, s.opts.BatchSize)
+		if !final {
+			cur = s.newBatch()
+		}
 	}
 	for {
 		msg := cmd.Next()
@@ -961,7 +995,7 @@ func (s *syncer) fetchRange(c *Client, part int, r fetchRange, out chan<- batch)
 type fetchedMessage struct {
 	uid          uint32
 	internalDate time.Time
-	header       string // the header section; "" when there is none
+	header       []byte // the header section, in the caller's scratch; empty when there is none
 }
 
 // maxLiteral bounds the buffer a header literal is read into at once; a
@@ -971,8 +1005,8 @@ const maxLiteral = 1 << 20
 // collect reads one message's FETCH items, as FetchMessageData.Collect
 // does, but returns at once if a literal fails to read, and takes a
 // literal shorter than announced for the failure it is. The literal is
-// read into *scratch, reused from one message to the next, and copied
-// into a string of its own size.
+// read into *scratch, reused from one message to the next: the header is
+// valid until the next call.
 func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage, error) {
 	var f fetchedMessage
 	for {
@@ -984,7 +1018,7 @@ func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage,
 		case imapclient.FetchItemDataInternalDate:
 			f.internalDate = item.Time
 		case imapclient.FetchItemDataBodySection:
-			if item.Literal == nil || f.header != "" {
+			if item.Literal == nil || len(f.header) > 0 {
 				continue
 			}
 			size := item.Literal.Size()
@@ -1010,7 +1044,7 @@ func collect(msg *imapclient.FetchMessageData, scratch *[]byte) (fetchedMessage,
 			if err != nil {
 				return f, err
 			}
-			f.header = string(b)
+			f.header = b
 		}
 	}
 }
