@@ -2,6 +2,7 @@ package imapsync
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/rekindle/rekindle"
 )
@@ -36,19 +37,30 @@ func headerAddrs(v string) []rekindle.Address {
 	if v == "" {
 		return nil
 	}
-	var scratch [128]byte
-	p := addrParser{s: v, buf: scratch[:0]}
+	buf := addrBufs.Get().(*[]byte)
+	p := addrParser{s: v, buf: (*buf)[:0]}
 	// Room for an address per comma, within reason: one allocation
 	// most of the time.
 	out := make([]rekindle.Address, 0, min(strings.Count(v, ",")+1, 64))
 	p.list(func(name, email string) {
 		out = append(out, rekindle.Address{Name: cleanName(decodeWords(oneLine(name))), Email: cleanEmail(email)})
 	})
+	if cap(p.buf) <= maxAddrBuf {
+		*buf = p.buf
+		addrBufs.Put(buf)
+	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
 }
+
+// addrBufs holds the scratch buffers of addrParser: four address fields
+// a message would otherwise allocate one each. One grown past
+// maxAddrBuf (a hostile name) is left to the collector.
+var addrBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+const maxAddrBuf = 4 << 10
 
 // addrParser reads an address list. It works on bytes: bytes of 8-bit
 // text are atom characters, as servers read them, and each name and
