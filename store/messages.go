@@ -41,7 +41,10 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 		// when the new copy ranks better, and its location points at it
 		// either way.
 		var (
-			buf      []byte
+			buf []byte
+			// The packed headers of the rows being inserted, one after
+			// the other (most are under 512 bytes); reused once they are.
+			blobs    = make([]byte, 0, rowsPerInsert*512)
 			msgArgs  []any
 			locArgs  []any
 			inserted int
@@ -87,14 +90,17 @@ func (d *DB) PutMessages(ctx context.Context, account, folder string, msgs []rek
 			if _, err := exec(1, q, locArgs); err != nil {
 				return fmt.Errorf("insert locations: %w", err)
 			}
-			msgArgs, locArgs, inserted = msgArgs[:0], locArgs[:0], 0
+			// The driver copied the headers when it bound them.
+			msgArgs, locArgs, blobs, inserted = msgArgs[:0], locArgs[:0], blobs[:0], 0
 			return nil
 		}
 		for i := range msgs {
 			m := &msgs[i]
 			buf = encodeHeader(buf, &m.Header)
 			key := messageKey(&m.Header, buf)
-			msgArgs = append(msgArgs, key, m.InternalDate.Unix(), m.When().Unix(), append([]byte(nil), buf...), bulkRank(&m.Header))
+			start := len(blobs)
+			blobs = append(blobs, buf...)
+			msgArgs = append(msgArgs, key, m.InternalDate.Unix(), m.When().Unix(), blobs[start:len(blobs):len(blobs)], bulkRank(&m.Header))
 			locArgs = append(locArgs, fid, m.UID, key, strings.Join(m.Flags, " "))
 			if inserted++; inserted == rowsPerInsert {
 				if err := flush(); err != nil {
