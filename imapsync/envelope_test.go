@@ -143,11 +143,11 @@ func splitAddrs(v string) []string {
 
 // toMessage is parseMessage for a FETCH response as go-imap collects it.
 func toMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
-	return parseMessage(uint32(buf.UID), buf.InternalDate, string(buf.FindBodySection(headerSection)))
+	return parseMessage(uint32(buf.UID), buf.InternalDate, buf.FindBodySection(headerSection))
 }
 
 // readHeader is parseHeader for a header section's bytes.
-func readHeader(b []byte) header { return parseHeader(string(b)) }
+func readHeader(b []byte) header { return parseHeader(string(b), new([]byte)) }
 
 // fetched turns a FETCH response made for a test with an ENVELOPE into
 // the one a sync now gets for the same message: the ENVELOPE's fields

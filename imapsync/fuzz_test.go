@@ -25,7 +25,8 @@ import (
 // it. It must never panic, and what it keeps must be safe to store and to
 // write into a mail header later: valid UTF-8 on one line without control
 // characters, message IDs without white space, a date that is zero or
-// plausible, in UTC. Seeds: the headers of the parser's tests and of the
+// plausible, in UTC; and none of it may point into the section, which
+// the sync overwrites with the next message's. Seeds: the headers of the parser's tests and of the
 // hostile-header sync test; testdata/fuzz/FuzzToMessage holds what the
 // fuzzer found.
 //
@@ -59,6 +60,7 @@ func FuzzToMessage(f *testing.F) {
 			BodySection: []imapclient.FetchBodySectionBuffer{{Section: headerSection, Bytes: header}}}
 		m := toMessage(buf)
 		checkMessage(t, &m)
+		checkOwnsStrings(t, &m, header)
 		// The strings written raw into fields of their own, as a sender
 		// may, before the section.
 		fields := "Subject: " + subject + "\r\nMessage-ID: " + messageID + "\r\nIn-Reply-To: " + inReplyTo +
@@ -68,6 +70,7 @@ func FuzzToMessage(f *testing.F) {
 		buf.BodySection[0].Bytes = append([]byte(fields), header...)
 		m = toMessage(buf)
 		checkMessage(t, &m)
+		checkOwnsStrings(t, &m, buf.BodySection[0].Bytes)
 	})
 }
 

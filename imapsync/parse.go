@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-message/charset"
@@ -76,12 +77,25 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) 
 // server build ENVELOPE (and as Dovecot does where RFC 3501 leaves it
 // open: the last Date, Subject, Message-ID and In-Reply-To field counts,
 // and every From, To, Cc and Reply-To field), then cleaned as before.
-func parseMessage(uid uint32, internalDate time.Time, section string) rekindle.Message {
+//
+// The Message owns its strings (compact copies them): the caller may
+// reuse section's bytes for the next message as soon as it returns.
+func parseMessage(uid uint32, internalDate time.Time, section []byte) rekindle.Message {
 	m := rekindle.Message{
 		UID:          uid,
 		InternalDate: internalDate.UTC(),
 	}
-	h := parseHeader(section)
+	// Read in place, folded values joined in a reused buffer: compact
+	// copies every string kept before either is reused
+	// (TestParseMessageOwnsStrings, FuzzToMessage).
+	joined := foldBufs.Get().(*[]byte)
+	*joined = (*joined)[:0]
+	defer func() {
+		if cap(*joined) <= maxFoldBuf {
+			foldBufs.Put(joined)
+		}
+	}()
+	h := parseHeader(unsafe.String(unsafe.SliceData(section), len(section)), joined)
 
 	m.Date = h.envelopeDate()
 	// go-imap decoded ENVELOPE's subject once, and the sync decoded what
@@ -152,9 +166,11 @@ func settle(m *rekindle.Message, h *header) {
 }
 
 // compact copies the strings m keeps into one allocation of their own.
-// Many are cut from the header section, which they would otherwise keep
-// alive while the message waits in a batch: often several times what
-// they hold (the authentication headers, fields read and dropped).
+// Many are cut from the header section, which parseMessage reads where
+// the fetch put it and which the next message overwrites; kept, it would
+// also hold on to several times what they need (the authentication
+// headers, fields read and dropped). It must copy every string of a
+// Message.
 func compact(m *rekindle.Message) {
 	fields := [...]*string{&m.Subject, &m.MessageID, &m.ListID, &m.ListUnsubscribe, &m.Precedence, &m.AutoSubmitted,
 		&m.RekindleDigest, &m.Auth.Server, &m.Auth.DMARC, &m.Auth.DMARCDomain, &m.Auth.DKIM, &m.Auth.DKIMDomain,
@@ -343,14 +359,17 @@ func fieldOf(name string) int {
 // joined, and a line that is not a field is skipped rather than failing
 // the whole header. It is a plain scan, without a reader or a map: it
 // runs once per message of every sync. Values of one line are substrings
-// of s; only folded ones are copied.
-func parseHeader(s string) header {
+// of s; folded ones are joined at the end of *joined and read there, so
+// the values are valid as long as s and what *joined holds now are: the
+// caller copies what it keeps (compact) before it reuses either.
+func parseHeader(s string, joined *[]byte) header {
 	var (
 		h     header
 		field = fieldNone
 		value string // the current field's value: its first line...
-		// ...and, once it has continuation lines, the value so far
-		buf    *[]byte
+		// ...and, once it has continuation lines, the value so far,
+		// in (*joined)[start:]
+		start  int
 		folded bool
 		// how many values of each authentication header are kept
 		nAR, nARC int
@@ -361,7 +380,8 @@ func parseHeader(s string) header {
 		}
 		v := value
 		if folded {
-			v = string(bytes.TrimSpace(*buf))
+			b := bytes.TrimSpace((*joined)[start:])
+			v = unsafe.String(unsafe.SliceData(b), len(b))
 		}
 		h.set(field, v, &nAR, &nARC)
 		field, folded = fieldNone, false
@@ -380,15 +400,15 @@ func parseHeader(s string) header {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if field != fieldNone {
-				if buf == nil {
-					buf = foldBufs.Get().(*[]byte)
-					defer foldBufs.Put(buf)
-				}
+				// Appended, never overwritten: a value joined before
+				// may be a view of these bytes (or of the array they
+				// were in before the append grew it).
 				if !folded {
-					*buf, folded = append((*buf)[:0], value...), true
+					start, folded = len(*joined), true
+					*joined = append(*joined, value...)
 				}
-				*buf = append(*buf, ' ')
-				*buf = append(*buf, strings.TrimSpace(line)...)
+				*joined = append(*joined, ' ')
+				*joined = append(*joined, strings.TrimSpace(line)...)
 			}
 			continue
 		}
@@ -403,8 +423,11 @@ func parseHeader(s string) header {
 	return h
 }
 
-// foldBufs holds the buffers parseHeader joins folded lines in.
+// foldBufs holds the buffers parseHeader joins folded lines in; one
+// grown past maxFoldBuf (a hostile header's) is left to the collector.
 var foldBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxFoldBuf = 64 << 10
 
 // set stores one field's value; nAR and nARC count the authentication
 // headers kept.

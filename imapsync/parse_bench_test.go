@@ -44,9 +44,12 @@ func headerSections(tb testing.TB, n int) []string {
 //
 //	go test -run '^$' -bench ParseMessage -cpuprofile cpu.out ./imapsync
 func BenchmarkParseMessage(b *testing.B) {
-	sections := headerSections(b, 10_000)
-	size := 0
-	for _, s := range sections {
+	var (
+		sections [][]byte
+		size     int
+	)
+	for _, s := range headerSections(b, 10_000) {
+		sections = append(sections, []byte(s))
 		size += len(s)
 	}
 	b.SetBytes(int64(size / len(sections)))
