@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -140,6 +141,11 @@ func (options *Options) dialer() *net.Dialer {
 // pipelining (see above). Additionally, some commands (e.g. StartTLS,
 // Authenticate, Idle) block the client during their execution.
 type Client struct {
+	// readTimeout is the read timeout to set before the next read from
+	// the connection, or readTimeoutApplied. Accessed atomically; first,
+	// so that it is 64-bit aligned on 32-bit platforms.
+	readTimeout int64
+
 	conn     net.Conn
 	options  Options
 	br       *bufio.Reader
@@ -164,6 +170,10 @@ type Client struct {
 	pendingCmds  []command
 	contReqs     []continuationRequest
 	closed       bool
+
+	// fetchItemsCap is the room for a FETCH response's items
+	// (noteFetchItems); 0 before any FETCH. Accessed atomically.
+	fetchItemsCap int32
 }
 
 // New creates a new IMAP client.
@@ -177,20 +187,20 @@ func New(conn net.Conn, options *Options) *Client {
 	}
 
 	rw := options.wrapReadWriter(conn)
-	br := bufio.NewReader(rw)
 	bw := bufio.NewWriter(rw)
 
 	client := &Client{
-		conn:       conn,
-		options:    *options,
-		br:         br,
-		bw:         bw,
-		dec:        imapwire.NewDecoder(br, imapwire.ConnSideClient),
-		greetingCh: make(chan struct{}),
-		decCh:      make(chan struct{}),
-		state:      imap.ConnStateNone,
-		enabled:    make(imap.CapSet),
+		conn:        conn,
+		options:     *options,
+		bw:          bw,
+		greetingCh:  make(chan struct{}),
+		decCh:       make(chan struct{}),
+		state:       imap.ConnStateNone,
+		enabled:     make(imap.CapSet),
+		readTimeout: readTimeoutApplied,
 	}
+	client.br = bufio.NewReader(deadlineReader{client, rw})
+	client.dec = imapwire.NewDecoder(client.br, imapwire.ConnSideClient)
 	go client.read()
 	return client
 }
@@ -275,12 +285,33 @@ func DialStartTLS(address string, options *Options) (*Client, error) {
 	return NewStartTLS(conn, &newOptions)
 }
 
+// setReadTimeout bounds the next reads from the connection to dur from
+// when they start (none with 0). The deadline is set when a read reaches
+// the connection (deadlineReader), not here: a response read from the
+// buffer needs none, and a fetch sets the timeout four times a message
+// where the buffer is refilled once every few messages.
 func (c *Client) setReadTimeout(dur time.Duration) {
-	if dur > 0 {
-		c.conn.SetReadDeadline(time.Now().Add(dur))
-	} else {
-		c.conn.SetReadDeadline(time.Time{})
+	atomic.StoreInt64(&c.readTimeout, int64(dur))
+}
+
+// readTimeoutApplied marks Client.readTimeout as set on the connection.
+const readTimeoutApplied = -1
+
+// deadlineReader reads from the connection (r: it, or the debug writer's
+// tee of it) once the read timeout setReadTimeout asked for last is set.
+type deadlineReader struct {
+	c *Client
+	r io.Reader
+}
+
+func (d deadlineReader) Read(b []byte) (int, error) {
+	switch dur := time.Duration(atomic.SwapInt64(&d.c.readTimeout, readTimeoutApplied)); {
+	case dur > 0:
+		d.c.conn.SetReadDeadline(time.Now().Add(dur))
+	case dur == 0:
+		d.c.conn.SetReadDeadline(time.Time{})
 	}
+	return d.r.Read(b)
 }
 
 func (c *Client) setWriteTimeout(dur time.Duration) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	netmail "net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -32,7 +33,7 @@ func (c *Client) Fetch(numSet imap.NumSet, options *imap.FetchOptions) *FetchCom
 	}
 	enc := c.beginCommand(uidCmdName("FETCH", numKind), cmd)
 	enc.SP().NumSet(numSet).SP()
-	writeFetchItems(enc.Encoder, numKind, options)
+	c.noteFetchItems(writeFetchItems(enc.Encoder, numKind, options))
 	if options.ChangedSince != 0 {
 		enc.SP().Special('(').Atom("CHANGEDSINCE").SP().ModSeq(options.ChangedSince).Special(')')
 	}
@@ -40,13 +41,19 @@ func (c *Client) Fetch(numSet imap.NumSet, options *imap.FetchOptions) *FetchCom
 	return cmd
 }
 
-func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *imap.FetchOptions) {
+// writeFetchItems writes the items of options and returns how many.
+func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *imap.FetchOptions) int {
 	listEnc := enc.BeginList()
+	n := 0
+	item := func() *imapwire.Encoder {
+		n++
+		return listEnc.Item()
+	}
 
 	// Ensure we request UID as the first data item for UID FETCH, to be safer.
 	// We want to get it before any literal.
 	if options.UID || numKind == imapwire.NumKindUID {
-		listEnc.Item().Atom("UID")
+		item().Atom("UID")
 	}
 
 	m := map[string]bool{
@@ -60,21 +67,22 @@ func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *i
 	}
 	for k, req := range m {
 		if req {
-			listEnc.Item().Atom(k)
+			item().Atom(k)
 		}
 	}
 
 	for _, bs := range options.BodySection {
-		writeFetchItemBodySection(listEnc.Item(), bs)
+		writeFetchItemBodySection(item(), bs)
 	}
 	for _, bs := range options.BinarySection {
-		writeFetchItemBinarySection(listEnc.Item(), bs)
+		writeFetchItemBinarySection(item(), bs)
 	}
 	for _, bss := range options.BinarySectionSize {
-		writeFetchItemBinarySectionSize(listEnc.Item(), bss)
+		writeFetchItemBinarySectionSize(item(), bss)
 	}
 
 	listEnc.End()
+	return n
 }
 
 func writeFetchItemBodySection(enc *imapwire.Encoder, item *imap.FetchItemBodySection) {
@@ -596,10 +604,41 @@ func (buf *FetchMessageBuffer) FindBinarySectionSize(part []int) (uint32, bool) 
 	return 0, false
 }
 
+// Room for a FETCH response's items before it is handed to a command;
+// see Client.noteFetchItems.
+const (
+	maxFetchItemsCap  = 32
+	fetchItemsUnasked = 8 // items a server may add: UID, FLAGS, MODSEQ...
+)
+
+// noteFetchItems records that a FETCH command asked for n items. A FETCH
+// response is handed to its command once the UID is known, or as soon as
+// its items outnumber the room made for them (handleFetch): the room is
+// made for what the client's commands ask for, and a few items more, up
+// to 32, not for 32 every time: the channel of a 50,000-message fetch
+// allocated 30 MB.
+func (c *Client) noteFetchItems(n int) {
+	n += fetchItemsUnasked
+	if n > maxFetchItemsCap {
+		n = maxFetchItemsCap
+	}
+	for {
+		cur := atomic.LoadInt32(&c.fetchItemsCap)
+		if int32(n) <= cur || atomic.CompareAndSwapInt32(&c.fetchItemsCap, cur, int32(n)) {
+			return
+		}
+	}
+}
+
 func (c *Client) handleFetch(seqNum uint32) error {
 	dec := c.dec
 
-	items := make(chan FetchItemData, 32)
+	room := int(atomic.LoadInt32(&c.fetchItemsCap))
+	if room == 0 {
+		// No FETCH sent: a response the server volunteers.
+		room = maxFetchItemsCap
+	}
+	items := make(chan FetchItemData, room)
 	defer close(items)
 
 	msg := &FetchMessageData{SeqNum: seqNum, items: items}
