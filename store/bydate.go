@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -73,7 +72,7 @@ func (d *DB) EachMessageByDate(ctx context.Context, until time.Time, fn func(*St
 			args = append(args, id)
 			buf[i] = Stored{}
 		}
-		q := `SELECT id, sent_at, CAST(header AS TEXT) FROM messages WHERE id IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		q := `SELECT id, sent_at, CAST(header AS TEXT) FROM messages WHERE id IN ` + placeholders(1, len(chunk))
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("read messages by date: %w", err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rekindle/rekindle"
 )
@@ -104,8 +103,7 @@ func (d *DB) FoldersChecked(ctx context.Context, account string, folders []strin
 	for _, f := range folders {
 		args = append(args, f)
 	}
-	_, err := d.db.ExecContext(ctx, `UPDATE folders SET last_sync = ? WHERE account = ? AND last_sync IS NOT NULL AND name IN (?`+
-		strings.Repeat(", ?", len(folders)-1)+`)`, args...)
+	_, err := d.db.ExecContext(ctx, `UPDATE folders SET last_sync = ? WHERE account = ? AND last_sync IS NOT NULL AND name IN `+placeholders(1, len(folders)), args...)
 	if err != nil {
 		return fmt.Errorf("record the sync of %d unchanged folders of %s: %w", len(folders), account, diskFull(d.path, err))
 	}

@@ -156,7 +156,7 @@ func newLocations(ctx context.Context, tx *sql.Tx, fid int64, msgs []rekindle.Me
 			args = append(args, u)
 		}
 		var n int
-		q := `SELECT COUNT(*) FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		q := `SELECT COUNT(*) FROM locations WHERE folder_id = ? AND uid IN ` + placeholders(1, len(chunk))
 		if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 			return 0, err
 		}
@@ -225,6 +225,8 @@ func init() {
 // bound parameters with room to spare.
 const rowsPerInsert = 100
 
+// placeholders is the parameters of a multi-row VALUES list, rows of
+// cols each: "(?,?),(?,?)"; with one row, those of an IN list.
 func placeholders(rows, cols int) string {
 	one := "(?" + strings.Repeat(",?", cols-1) + ")"
 	return one + strings.Repeat(","+one, rows-1)
@@ -349,7 +351,7 @@ func (d *DB) DeleteUIDs(ctx context.Context, account, folder string, uids []uint
 		}
 		deleted := 0
 		for chunk := range slices.Chunk(uids, 500) {
-			q := `DELETE FROM locations WHERE folder_id = ? AND uid IN (?` + strings.Repeat(",?", len(chunk)-1) + `) RETURNING message_key`
+			q := `DELETE FROM locations WHERE folder_id = ? AND uid IN ` + placeholders(1, len(chunk)) + ` RETURNING message_key`
 			args := make([]any, 0, len(chunk)+1)
 			args = append(args, fid)
 			for _, u := range chunk {
