@@ -44,16 +44,11 @@ func (c *Client) Fetch(numSet imap.NumSet, options *imap.FetchOptions) *FetchCom
 // writeFetchItems writes the items of options and returns how many.
 func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *imap.FetchOptions) int {
 	listEnc := enc.BeginList()
-	n := 0
-	item := func() *imapwire.Encoder {
-		n++
-		return listEnc.Item()
-	}
 
 	// Ensure we request UID as the first data item for UID FETCH, to be safer.
 	// We want to get it before any literal.
 	if options.UID || numKind == imapwire.NumKindUID {
-		item().Atom("UID")
+		listEnc.Item().Atom("UID")
 	}
 
 	m := map[string]bool{
@@ -67,20 +62,21 @@ func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *i
 	}
 	for k, req := range m {
 		if req {
-			item().Atom(k)
+			listEnc.Item().Atom(k)
 		}
 	}
 
 	for _, bs := range options.BodySection {
-		writeFetchItemBodySection(item(), bs)
+		writeFetchItemBodySection(listEnc.Item(), bs)
 	}
 	for _, bs := range options.BinarySection {
-		writeFetchItemBinarySection(item(), bs)
+		writeFetchItemBinarySection(listEnc.Item(), bs)
 	}
 	for _, bss := range options.BinarySectionSize {
-		writeFetchItemBinarySectionSize(item(), bss)
+		writeFetchItemBinarySectionSize(listEnc.Item(), bss)
 	}
 
+	n := listEnc.Len()
 	listEnc.End()
 	return n
 }

@@ -360,6 +360,11 @@ func (le *ListEncoder) Item() *Encoder {
 	return le.enc
 }
 
+// Len returns how many items the list has had so far.
+func (le *ListEncoder) Len() int {
+	return le.n
+}
+
 func (le *ListEncoder) End() {
 	le.enc.Special(')')
 	le.enc = nil
