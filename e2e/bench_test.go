@@ -43,21 +43,25 @@ func sameItems() string {
 //	(b) the same raw client fetching exactly what rekindle fetches;
 //	(c) "rekindle sync" from an empty store, as a separate process, with
 //	    its peak RSS and CPU time;
-//	(d) a second "rekindle sync" with nothing new (no SELECT, no FETCH).
+//	(d) a second "rekindle sync" with nothing new (no SELECT, no FETCH);
+//	(e) the floor of (d): the raw client doing what (d) does with the
+//	    server (TLS, LOGIN, the LIST with the folders' status, a LOGOUT
+//	    left unanswered) from this process.
 //
 // "local" connects straight to Dovecot; "latency" goes through a slow
 // link, a proxy (syStartShapedProxy) that delays every byte by 25 ms each
 // way (a 50 ms round trip, TCP's handshake included) and carries at most
 // 100 Mbit/s each way, shared by all connections.
 //
-// Each reports ratio (c/a), ratio-same (c/b), the times, nochange-ms,
-// peak-MB, the sync's CPU per message, and the CPU behind each phase: the
+// Each reports ratio (c/a), ratio-same (c/b), the times, nochange-ms
+// and nochange-floor-ms (d and e: their difference is rekindle's own
+// share, its process start included), peak-MB, the sync's CPU per message, and the CPU behind each phase: the
 // client's, and the server's (Dovecot's processes, whatever else the
 // machine runs). cpu-ratio compares client and server CPU of (c) with
 // those of (a): what the wall-time ratio tends to on two busy cores.
 // "latency" adds link-ms, the time the link takes to carry the bytes the
-// sync read, ratio-link (sync-ms / link-ms) and nochange-rtt, the
-// no-change sync's time in round trips. Before the runs, one unmeasured
+// sync read, ratio-link (sync-ms / link-ms), and nochange-rtt and
+// nochange-floor-rtt, (d) and (e) in round trips. Before the runs, one unmeasured
 // pass of each floor lets Dovecot build its cache.
 //
 // REKINDLE_BENCH_CPUPROFILE=file writes the CPU profile of the first
@@ -158,6 +162,7 @@ type syncBench struct {
 	bin       string
 	dir, cfg  string
 	ref, same imapfloor.Config // the floors, at addr
+	noChange  imapfloor.Config // the floor of the sync with nothing new
 	proxy     *syProxy         // the shaped link, or nil
 	zcfg      string           // with the proxy: cfg compressed, into z.db
 	samples   map[string][]float64
@@ -168,8 +173,15 @@ func newSyncBench(srv *dovecot.Server, bin string, folders []string, addr, dir, 
 	floor := imapfloor.Config{Addr: addr, CAFile: srv.CAFile, User: srv.User, Password: srv.Password, Folders: folders}
 	s := &syncBench{srv: srv, bin: bin, dir: dir, cfg: cfg, ref: floor, same: floor, samples: map[string][]float64{}}
 	s.ref.Items, s.same.Items = refItems, sameItems()
+	s.noChange = imapfloor.Config{Addr: addr, CAFile: srv.CAFile, User: srv.User, Password: srv.Password,
+		List: noChangeList, NoLogoutWait: true}
 	return s
 }
+
+// noChangeList is the LIST that a sync finding nothing new sends (to a
+// server with LIST-STATUS, SPECIAL-USE and CONDSTORE, as Dovecot): with
+// LOGIN before it and an unanswered LOGOUT after, its whole exchange.
+const noChangeList = `LIST "" "*" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ) SPECIAL-USE)`
 
 // sample records one run's value of a metric.
 func (s *syncBench) sample(name string, v float64) {
@@ -278,6 +290,15 @@ func (s *syncBench) run(b *testing.B) {
 			}
 		}
 
+		// The same exchange with the server from a raw client in this
+		// process: what Dovecot and the link take of the sync with
+		// nothing new, without rekindle's process, store and parsing.
+		t0 := time.Now()
+		if _, err := imapfloor.Fetch(context.Background(), s.noChange); err != nil {
+			b.Fatal(err)
+		}
+		againFloor := time.Since(t0)
+
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		s.sample("ratio", full.Seconds()/refWall.Seconds())
 		s.sample("ratio-same", full.Seconds()/sameWall.Seconds())
@@ -285,6 +306,7 @@ func (s *syncBench) run(b *testing.B) {
 		s.sample("same-ms", ms(sameWall))
 		s.sample("sync-ms", ms(full))
 		s.sample("nochange-ms", ms(again))
+		s.sample("nochange-floor-ms", ms(againFloor))
 		s.sample("peak-MB", float64(rss)/1024)
 		s.sample("sync-cpu-ms", ms(cpu))
 		s.sample("cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
@@ -294,10 +316,10 @@ func (s *syncBench) run(b *testing.B) {
 		s.sample("same-server-cpu-ms", ms(sameServer))
 		s.sample("sync-server-cpu-ms", ms(syncServer))
 		line := fmt.Sprintf("run %d: %d messages in %d folders; reference floor %s (%.1f MB), same-items floor %s (%.1f MB), sync %s: %.2fx, %.2fx; "+
-			"no-change sync %s; peak RSS %.1f MB; CPU: sync %s (%.1f µs/message) + server %s, reference floor %s + server %s, same-items server %s",
+			"no-change sync %s (its floor %s); peak RSS %.1f MB; CPU: sync %s (%.1f µs/message) + server %s, reference floor %s + server %s, same-items server %s",
 			i+1, stored, len(s.ref.Folders), refWall.Round(time.Millisecond), float64(ref.FetchBytes)/1e6, sameWall.Round(time.Millisecond),
 			float64(same.FetchBytes)/1e6, full.Round(time.Millisecond), full.Seconds()/refWall.Seconds(), full.Seconds()/sameWall.Seconds(),
-			again.Round(time.Millisecond), float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(stored),
+			again.Round(time.Millisecond), againFloor.Round(time.Millisecond), float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(stored),
 			syncServer.Round(time.Millisecond), refClient.Round(time.Millisecond), refServer.Round(time.Millisecond), sameServer.Round(time.Millisecond))
 		if s.zcfg != "" {
 			s.proxy.syWaitIdle(b)
@@ -321,6 +343,7 @@ func (s *syncBench) run(b *testing.B) {
 			s.sample("link-ms", ms(link))
 			s.sample("ratio-link", full.Seconds()/link.Seconds())
 			s.sample("nochange-rtt", again.Seconds()/(2*benchDelay).Seconds())
+			s.sample("nochange-floor-rtt", againFloor.Seconds()/(2*benchDelay).Seconds())
 			line += fmt.Sprintf("; link: %.1f MB read by the sync, %s at %.0f Mbit/s (sync %.2fx); no-change sync %.1f round trips",
 				float64(linkBytes)/1e6, link.Round(time.Millisecond), benchRate*8/1e6, full.Seconds()/link.Seconds(), again.Seconds()/(2*benchDelay).Seconds())
 		}

@@ -36,6 +36,13 @@ type Config struct {
 	// Items are the FETCH items, e.g. "UID FLAGS ENVELOPE"; they are put
 	// in parentheses unless they already are.
 	Items string
+	// List, when set, is a command sent once logged in, before any
+	// folder: the LIST with RETURN (STATUS ...) that a sync finding
+	// nothing new sends, for the floor of such a sync.
+	List string
+	// NoLogoutWait sends LOGOUT without waiting for its answer, as
+	// rekindle's sync does.
+	NoLogoutWait bool
 }
 
 // Result is what a fetch read.
@@ -119,6 +126,11 @@ func (s *session) run(c Config, res *Result) error {
 	if _, err := s.command(nil, "LOGIN ", astring(c.User), " ", astring(c.Password)); err != nil {
 		return fmt.Errorf("log in as %s: %w", c.User, err)
 	}
+	if c.List != "" {
+		if _, err := s.command(nil, c.List); err != nil {
+			return fmt.Errorf("%s: %w", c.List, err)
+		}
+	}
 	items := strings.TrimSpace(c.Items)
 	if !strings.HasPrefix(items, "(") {
 		items = "(" + items + ")"
@@ -136,6 +148,9 @@ func (s *session) run(c Config, res *Result) error {
 		if err != nil {
 			return fmt.Errorf("fetch %s: %w", f, err)
 		}
+	}
+	if c.NoLogoutWait {
+		return s.send("LOGOUT")
 	}
 	if _, err := s.command(nil, "LOGOUT"); err != nil {
 		return fmt.Errorf("log out: %w", err)
@@ -163,36 +178,11 @@ func astring(s string) arg {
 // counting the untagged responses for which count reports true. A status
 // other than OK is an error.
 func (s *session) command(count func(head []byte) bool, args ...arg) (int, error) {
-	s.tags++
-	tag := "f" + strconv.Itoa(s.tags)
-	s.w.WriteString(tag)
-	s.w.WriteByte(' ')
-	for _, a := range args {
-		switch a := a.(type) {
-		case string:
-			s.w.WriteString(a)
-		case literal:
-			// A synchronizing literal: wait for the server's go-ahead.
-			fmt.Fprintf(s.w, "{%d}\r\n", len(a))
-			if err := s.w.Flush(); err != nil {
-				return 0, err
-			}
-			head, err := s.response()
-			if err != nil {
-				return 0, err
-			}
-			if !bytes.HasPrefix(head, []byte("+")) {
-				return 0, fmt.Errorf("literal refused: %q", head)
-			}
-			s.w.WriteString(string(a))
-		}
-	}
-	s.w.WriteString("\r\n")
-	if err := s.w.Flush(); err != nil {
+	if err := s.send(args...); err != nil {
 		return 0, err
 	}
 	n := 0
-	prefix := []byte(tag + " ")
+	prefix := []byte("f" + strconv.Itoa(s.tags) + " ")
 	for {
 		head, err := s.response()
 		if err != nil {
@@ -209,6 +199,37 @@ func (s *session) command(count func(head []byte) bool, args ...arg) (int, error
 			n++
 		}
 	}
+}
+
+// send writes a command under the next tag and reads nothing of its
+// answer; only a synchronizing literal waits, for the server's go-ahead.
+func (s *session) send(args ...arg) error {
+	s.tags++
+	tag := "f" + strconv.Itoa(s.tags)
+	s.w.WriteString(tag)
+	s.w.WriteByte(' ')
+	for _, a := range args {
+		switch a := a.(type) {
+		case string:
+			s.w.WriteString(a)
+		case literal:
+			// A synchronizing literal: wait for the server's go-ahead.
+			fmt.Fprintf(s.w, "{%d}\r\n", len(a))
+			if err := s.w.Flush(); err != nil {
+				return err
+			}
+			head, err := s.response()
+			if err != nil {
+				return err
+			}
+			if !bytes.HasPrefix(head, []byte("+")) {
+				return fmt.Errorf("literal refused: %q", head)
+			}
+			s.w.WriteString(string(a))
+		}
+	}
+	s.w.WriteString("\r\n")
+	return s.w.Flush()
 }
 
 // headLen is how much of a response's first line is kept to look at.

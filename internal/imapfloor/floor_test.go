@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -28,6 +29,13 @@ const headerItems = "UID FLAGS INTERNALDATE ENVELOPE BODY.PEEK[HEADER.FIELDS (DA
 // fakeServer serves one scripted IMAP session over TLS: fetch returns the
 // untagged FETCH responses for a given tag.
 func fakeServer(t *testing.T, fetch func(tag string) string) (addr, caFile string, sent chan int64) {
+	addr, caFile, sent, _ = fakeServerLog(t, fetch, false)
+	return addr, caFile, sent
+}
+
+// fakeServerLog is fakeServer that also sends every command line it reads
+// to got, and leaves LOGOUT unanswered when silentLogout is set.
+func fakeServerLog(t *testing.T, fetch func(tag string) string, silentLogout bool) (addr, caFile string, sent chan int64, got chan string) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
@@ -50,6 +58,7 @@ func fakeServer(t *testing.T, fetch func(tag string) string) (addr, caFile strin
 	}
 	t.Cleanup(func() { ln.Close() })
 	sent = make(chan int64, 1)
+	got = make(chan string, 16)
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
@@ -64,6 +73,10 @@ func fakeServer(t *testing.T, fetch func(tag string) string) (addr, caFile strin
 				return
 			}
 			tag, cmd, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+			select {
+			case got <- cmd:
+			default:
+			}
 			switch {
 			case strings.HasPrefix(cmd, "LOGIN"):
 				if strings.HasSuffix(cmd, "}") {
@@ -80,7 +93,14 @@ func fakeServer(t *testing.T, fetch func(tag string) string) (addr, caFile strin
 				resp := fetch(tag) + tag + " OK fetch done\r\n"
 				fmt.Fprint(c, resp)
 				sent <- int64(len(resp))
+			case strings.HasPrefix(cmd, "LIST"):
+				fmt.Fprintf(c, "* LIST () \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UIDVALIDITY 1)\r\n%s OK listed\r\n", tag)
 			case strings.HasPrefix(cmd, "LOGOUT"):
+				if silentLogout {
+					io.Copy(io.Discard, r) // until the client hangs up
+					close(got)
+					return
+				}
 				fmt.Fprintf(c, "* BYE bye\r\n%s OK done\r\n", tag)
 				return
 			default:
@@ -88,7 +108,7 @@ func fakeServer(t *testing.T, fetch func(tag string) string) (addr, caFile strin
 			}
 		}
 	}()
-	return ln.Addr().String(), caFile, sent
+	return ln.Addr().String(), caFile, sent, got
 }
 
 // TestLiterals checks that literal data is skipped by count: a literal
@@ -110,6 +130,35 @@ func TestLiterals(t *testing.T) {
 	}
 	if want := <-sent; res.FetchBytes != want || res.Messages != 3 {
 		t.Errorf("read %d bytes in %d messages, server sent %d in 3", res.FetchBytes, res.Messages, want)
+	}
+}
+
+// TestNoChangeFloor checks the floor of a sync that finds nothing new:
+// LOGIN, the LIST asked for, and a LOGOUT whose answer it does not wait
+// for (this server never gives one).
+func TestNoChangeFloor(t *testing.T) {
+	addr, ca, _, got := fakeServerLog(t, func(string) string { return "" }, true)
+	const list = `LIST "" "*" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY))`
+	done := make(chan error, 1)
+	go func() {
+		_, err := Fetch(context.Background(), Config{Addr: addr, CAFile: ca, User: "jane", Password: "x", List: list, NoLogoutWait: true})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the floor waited for LOGOUT's answer")
+	}
+	var cmds []string
+	for c := range got {
+		cmds = append(cmds, c)
+	}
+	want := []string{`LOGIN "jane" "x"`, list, "LOGOUT"}
+	if strings.Join(cmds, "\n") != strings.Join(want, "\n") {
+		t.Errorf("commands %q, want %q", cmds, want)
 	}
 }
 
