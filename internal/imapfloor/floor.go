@@ -150,7 +150,8 @@ func (s *session) run(c Config, res *Result) error {
 		}
 	}
 	if c.NoLogoutWait {
-		return s.send("LOGOUT")
+		_, err := s.send("LOGOUT")
+		return err
 	}
 	if _, err := s.command(nil, "LOGOUT"); err != nil {
 		return fmt.Errorf("log out: %w", err)
@@ -178,11 +179,12 @@ func astring(s string) arg {
 // counting the untagged responses for which count reports true. A status
 // other than OK is an error.
 func (s *session) command(count func(head []byte) bool, args ...arg) (int, error) {
-	if err := s.send(args...); err != nil {
+	tag, err := s.send(args...)
+	if err != nil {
 		return 0, err
 	}
 	n := 0
-	prefix := []byte("f" + strconv.Itoa(s.tags) + " ")
+	prefix := []byte(tag + " ")
 	for {
 		head, err := s.response()
 		if err != nil {
@@ -201,9 +203,10 @@ func (s *session) command(count func(head []byte) bool, args ...arg) (int, error
 	}
 }
 
-// send writes a command under the next tag and reads nothing of its
-// answer; only a synchronizing literal waits, for the server's go-ahead.
-func (s *session) send(args ...arg) error {
+// send writes a command under the next tag, which it returns, and reads
+// nothing of its answer; only a synchronizing literal waits, for the
+// server's go-ahead.
+func (s *session) send(args ...arg) (string, error) {
 	s.tags++
 	tag := "f" + strconv.Itoa(s.tags)
 	s.w.WriteString(tag)
@@ -216,20 +219,20 @@ func (s *session) send(args ...arg) error {
 			// A synchronizing literal: wait for the server's go-ahead.
 			fmt.Fprintf(s.w, "{%d}\r\n", len(a))
 			if err := s.w.Flush(); err != nil {
-				return err
+				return tag, err
 			}
 			head, err := s.response()
 			if err != nil {
-				return err
+				return tag, err
 			}
 			if !bytes.HasPrefix(head, []byte("+")) {
-				return fmt.Errorf("literal refused: %q", head)
+				return tag, fmt.Errorf("literal refused: %q", head)
 			}
 			s.w.WriteString(string(a))
 		}
 	}
 	s.w.WriteString("\r\n")
-	return s.w.Flush()
+	return tag, s.w.Flush()
 }
 
 // headLen is how much of a response's first line is kept to look at.
