@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -27,7 +29,9 @@ import (
 // IMAP IDLE on INBOX (idle). It reports the time from start to READY=1,
 // then, after the first sync, the daemon's CPU use and RSS over
 // REKINDLE_BENCH_IDLE_MINUTES (default 3) minutes of syncs that find
-// nothing new; then deliver-ms, the time from a message's APPEND to
+// nothing new, and the median time the daemon logged for each of those
+// syncs (nochange-sync-ms: no process to start, the store open); then
+// deliver-ms, the time from a message's APPEND to
 // INBOX, right after a sync finished, to the store holding it: the
 // worst case of polling, about the interval, against IDLE's debounce
 // and a sync; then the time SIGTERM takes. Run with -benchtime 1x.
@@ -54,6 +58,7 @@ func BenchmarkDaemonIdle(b *testing.B) {
 				ready := d.wait(b, "READY=1", 30*time.Second)
 				d.wait(b, "STATUS=last sync", 2*time.Minute)
 				cpu0, _ := procCPU(d.cmd.Process.Pid)
+				logFrom := len(d.log())
 				t0 := time.Now()
 				var maxRSS int64
 				for time.Since(t0) < time.Duration(minutes)*time.Minute {
@@ -67,6 +72,10 @@ func BenchmarkDaemonIdle(b *testing.B) {
 				cpu1, _ := procCPU(d.cmd.Process.Pid)
 				elapsed := time.Since(t0)
 				syncs := strings.Count(d.log(), "sync finished")
+				// The syncs of the window found nothing new: what the
+				// service spends on each, with no process to start and
+				// the store open.
+				idleSyncs := syncElapsed(b, d.log()[logFrom:])
 
 				// Deliver right after a sync: polling finds the message
 				// an interval later, IDLE at once.
@@ -82,13 +91,38 @@ func BenchmarkDaemonIdle(b *testing.B) {
 				b.ReportMetric(float64(maxRSS)/1024, "idle-rss-MB")
 				b.ReportMetric(float64(deliver.Milliseconds()), "deliver-ms")
 				b.ReportMetric(float64(stopped.Milliseconds()), "stop-ms")
-				b.Logf("%s: READY after %s; over %s of idle syncs (%d logged): CPU %.3f%% of a core, RSS up to %.1f MB; "+
+				var syncMedian time.Duration
+				if len(idleSyncs) > 0 {
+					slices.Sort(idleSyncs)
+					syncMedian = idleSyncs[len(idleSyncs)/2]
+					b.ReportMetric(float64(syncMedian.Microseconds())/1000, "nochange-sync-ms")
+				}
+				b.Logf("%s: READY after %s; over %s of idle syncs (%d logged, %d in the window, median %s each): CPU %.3f%% of a core, RSS up to %.1f MB; "+
 					"APPEND to store %s; stopped in %s",
-					mode.name, ready.Round(time.Millisecond), elapsed.Round(time.Second), syncs, idle, float64(maxRSS)/1024,
-					deliver.Round(time.Millisecond), stopped.Round(time.Millisecond))
+					mode.name, ready.Round(time.Millisecond), elapsed.Round(time.Second), syncs, len(idleSyncs), syncMedian.Round(100*time.Microsecond),
+					idle, float64(maxRSS)/1024, deliver.Round(time.Millisecond), stopped.Round(time.Millisecond))
 			}
 		})
 	}
+}
+
+// finishedSync matches the daemon's log line of a sync that succeeded,
+// with its time.
+var finishedSync = regexp.MustCompile(`msg="sync finished" .*\belapsed=(\S+)`)
+
+// syncElapsed reads the time of each successful sync in a daemon's text
+// log.
+func syncElapsed(tb testing.TB, log string) []time.Duration {
+	tb.Helper()
+	var out []time.Duration
+	for _, m := range finishedSync.FindAllStringSubmatch(log, -1) {
+		d, err := time.ParseDuration(m[1])
+		if err != nil {
+			tb.Fatalf("sync finished with elapsed=%q: %v", m[1], err)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // appendConfig adds lines to the configuration file at path.
