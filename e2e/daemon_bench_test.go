@@ -31,10 +31,10 @@ import (
 // REKINDLE_BENCH_IDLE_MINUTES (default 3) minutes of syncs that find
 // nothing new, and the median time the daemon logged for each of those
 // syncs (nochange-sync-ms: no process to start, the store open); then
-// deliver-ms, the time from a message's APPEND to
-// INBOX, right after a sync finished, to the store holding it: the
-// worst case of polling, about the interval, against IDLE's debounce
-// and a sync; then the time SIGTERM takes. Run with -benchtime 1x.
+// deliver-ms, the time from a message's APPEND to INBOX, right after a
+// sync finished, to the store holding it: the worst case of polling,
+// about the interval, against IDLE's debounce and a sync; then the time
+// SIGTERM takes. Run with -benchtime 1x.
 func BenchmarkDaemonIdle(b *testing.B) {
 	minutes := 3
 	if v := os.Getenv("REKINDLE_BENCH_IDLE_MINUTES"); v != "" {
@@ -71,11 +71,12 @@ func BenchmarkDaemonIdle(b *testing.B) {
 				}
 				cpu1, _ := procCPU(d.cmd.Process.Pid)
 				elapsed := time.Since(t0)
-				syncs := strings.Count(d.log(), "sync finished")
+				log := d.log()
+				syncs := strings.Count(log, "sync finished")
 				// The syncs of the window found nothing new: what the
 				// service spends on each, with no process to start and
 				// the store open.
-				idleSyncs := syncElapsed(b, d.log()[logFrom:])
+				idleSyncs := syncElapsed(b, log[logFrom:])
 
 				// Deliver right after a sync: polling finds the message
 				// an interval later, IDLE at once.
