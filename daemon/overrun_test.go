@@ -104,6 +104,9 @@ func TestDigestOwnSyncBounded(t *testing.T) {
 	}}
 	h := start(t, at(6, 59), Options{}, loadResult{cfg: cfg, jobs: jobs})
 	h.waitCall(0, "Sync")
+	// The 06:59 sync over before 07:00: a digest that came due while it
+	// ran would take it for its own sync and sync no more (SyncFor 0).
+	h.logs.wait(t, 0, "the first sync's end", msg("sync finished"))
 	h.clk.Set(at(7, 0))
 	_, c := h.waitCall(0, "Digest")
 	if c.syncFor != 90*time.Second {
