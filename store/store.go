@@ -50,6 +50,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := setPageSize(ctx, path); err != nil {
+		if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
+			return nil, err // it names the store
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	q := url.Values{}
 	// WAL lets readers (a CLI command) run while the daemon writes.
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -306,6 +312,39 @@ func createPrivate(path string) error {
 	f.Close()
 	tighten(path)
 	return nil
+}
+
+// pageSize is the page size of a new store: 16 KB, where SQLite's
+// default is 4 KB. A sync writes the messages and their indexes in
+// fewer, fuller pages, and the model's scan of every message reads a
+// quarter as many: on the 50,000-message generated mailbox a first sync
+// took 5-12% less CPU and the model's scan 11-15% less time, with the
+// same peak RSS (README, Benchmarks).
+const pageSize = 16384
+
+// setPageSize gives the database at path, if it is a new (empty) file,
+// pages of pageSize, and puts it in WAL mode, which fixes the page size
+// in its first page. A database that holds anything keeps its page size
+// (in WAL mode SQLite cannot change it): a store an older rekindle
+// made has 4 KB pages and works as before.
+//
+// Open's own connections cannot do this: the driver runs the DSN's
+// pragmas sorted by name, journal_mode (which writes the first page)
+// before page_size. They keep journal_mode in their DSN: a connection
+// that sets it when it opens reads the page size then, and its page
+// cache is the size cache_size says (without it, a first sync's peak RSS
+// rose from 48 to 72 MB).
+func setPageSize(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() > 0 {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma="+url.QueryEscape(fmt.Sprintf("page_size(%d)", pageSize)))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
+	return err
 }
 
 // tighten removes the group and others' permission bits from a file, if

@@ -363,3 +363,50 @@ func TestMigrateKeepsMessages(t *testing.T) {
 		t.Errorf("folder after migrating: %+v, %v", st, err)
 	}
 }
+
+// TestPageSize: a new store has 16 KB pages and is in WAL mode; a store
+// an older rekindle made (4 KB pages, WAL) opens with its pages as they
+// were, its messages readable and new ones stored.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	pragma := func(d *DB, name string) string {
+		t.Helper()
+		var v string
+		if err := d.db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	d := MustOpen(t)
+	if ps, jm := pragma(d, "page_size"), pragma(d, "journal_mode"); ps != "16384" || jm != "wal" {
+		t.Errorf("new store: page_size %s, journal_mode %s; want 16384, wal", ps, jm)
+	}
+
+	// An older store: what Open made before, 4 KB pages and WAL.
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE x (y)`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	for i := range 2 {
+		d, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps, jm := pragma(d, "page_size"), pragma(d, "journal_mode"); ps != "4096" || jm != "wal" {
+			t.Errorf("older store, open %d: page_size %s, journal_mode %s; want 4096, wal", i, ps, jm)
+		}
+		if err := d.PutMessages(ctx, "a", "INBOX", []rekindle.Message{msg(uint32(i+1), fmt.Sprintf("m%d@x", i))}, uint32(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		if err := d.EachMessage(ctx, time.Time{}, func(*Stored) error { n++; return nil }); err != nil || n != i+1 {
+			t.Errorf("older store, open %d: %d messages, %v; want %d", i, n, err, i+1)
+		}
+		d.Close()
+	}
+}
