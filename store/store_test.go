@@ -364,9 +364,10 @@ func TestMigrateKeepsMessages(t *testing.T) {
 	}
 }
 
-// TestPageSize: a new store has 16 KB pages and is in WAL mode; a store
-// an older rekindle made (4 KB pages, WAL) opens with its pages as they
-// were, its messages readable and new ones stored.
+// TestPageSize: a new store has 16 KB pages, is in WAL mode and
+// checkpoints every 4 MB of WAL; a store an older rekindle made (4 KB
+// pages, WAL) opens with its pages as they were, its messages readable
+// and new ones stored.
 func TestPageSize(t *testing.T) {
 	ctx := context.Background()
 	pragma := func(d *DB, name string) string {
@@ -380,6 +381,10 @@ func TestPageSize(t *testing.T) {
 	d := MustOpen(t)
 	if ps, jm := pragma(d, "page_size"), pragma(d, "journal_mode"); ps != "16384" || jm != "wal" {
 		t.Errorf("new store: page_size %s, journal_mode %s; want 16384, wal", ps, jm)
+	}
+	// 4 MB of WAL between checkpoints, as with 1000 pages of 4 KB.
+	if ac := pragma(d, "wal_autocheckpoint"); ac != "250" {
+		t.Errorf("wal_autocheckpoint %s; want 250", ac)
 	}
 
 	// An older store: what Open made before, 4 KB pages and WAL.
