@@ -338,10 +338,11 @@ const pageSize = 16384
 //
 // Open's own connections cannot do this: the driver runs the DSN's
 // pragmas sorted by name, journal_mode (which writes the first page)
-// before page_size. They keep journal_mode in their DSN: a connection
-// that sets it when it opens reads the page size then, and its page
-// cache is the size cache_size says (without it, a first sync's peak RSS
-// rose from 48 to 72 MB).
+// before page_size. They keep journal_mode in their DSN: with it taken
+// out so that page_size came first, a first sync's peak RSS rose from 48
+// to 72 MB (the cause was not pinned down; the page cache of a
+// connection that reads the page size only at its first query is a
+// likely one).
 func setPageSize(ctx context.Context, path string) error {
 	if fi, err := os.Stat(path); err != nil || fi.Size() > 0 {
 		return err
