@@ -68,8 +68,11 @@ func sameItems() string {
 // REKINDLE_BENCH_CPUPROFILE=file writes the CPU profile of the first
 // run's (c); REKINDLE_BENCH_BIN runs another rekindle binary instead,
 // and REKINDLE_BENCH_BEFORE=binary (an older build) adds its first sync
-// to each run, right after (c), for before-ratio and before-cpu-us/msg
-// measured in the same conditions.
+// to each run, for before-ratio and before-cpu-us/msg measured in the
+// same conditions: right after (c) in the first, third... run, right
+// before it in the second, fourth..., because the first of two syncs in
+// a row took a few percent more CPU through the link than the second,
+// whichever build it was.
 func BenchmarkSync(b *testing.B) {
 	n := benchEnvInt("REKINDLE_BENCH_MESSAGES", 50_000)
 	srv := dovecot.Start(b, benchServerOptions())
@@ -232,6 +235,23 @@ func (s *syncBench) run(b *testing.B) {
 		ref, refWall, refClient, refServer := s.floor(b, s.ref)
 		same, sameWall, _, sameServer := s.floor(b, s.same)
 
+		// The build before, when there is one, runs right after the sync
+		// in the first, third... run and right before it in the others.
+		var before struct {
+			ran       bool
+			wall, cpu time.Duration
+			rss       int64
+		}
+		runBefore := func() {
+			if bin := os.Getenv("REKINDLE_BENCH_BEFORE"); bin != "" {
+				before.wall, before.rss, before.cpu, _ = runSync(b, bin, benchVariant(b, s.cfg, "before", "", ""), "")
+				before.ran = true
+			}
+		}
+		if i%2 == 1 {
+			runBefore()
+		}
+
 		var linkBytes int64
 		if s.proxy != nil {
 			s.proxy.syWaitIdle(b)
@@ -269,15 +289,20 @@ func (s *syncBench) run(b *testing.B) {
 
 		// go test keeps 10 lines of a benchmark's log: one a run, and
 		// the medians.
+		if i%2 == 0 {
+			runBefore()
+		}
 		var beforeLine string
-		if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
-			beforeCfg := benchVariant(b, s.cfg, "before", "", "")
-			wall, rss, cpu, _ := runSync(b, before, beforeCfg, "")
-			s.sample("before-ratio", wall.Seconds()/refWall.Seconds())
-			s.sample("before-cpu-us/msg", float64(cpu.Microseconds())/float64(stored))
-			s.sample("before-peak-MB", float64(rss)/1024)
-			beforeLine = fmt.Sprintf("; the build before: sync %s (%.2fx), %.1f µs/message, peak RSS %.1f MB",
-				wall.Round(time.Millisecond), wall.Seconds()/refWall.Seconds(), float64(cpu.Microseconds())/float64(stored), float64(rss)/1024)
+		if before.ran {
+			s.sample("before-ratio", before.wall.Seconds()/refWall.Seconds())
+			s.sample("before-cpu-us/msg", float64(before.cpu.Microseconds())/float64(stored))
+			s.sample("before-peak-MB", float64(before.rss)/1024)
+			order := "after"
+			if i%2 == 1 {
+				order = "before"
+			}
+			beforeLine = fmt.Sprintf("; the build before (run %s this one): sync %s (%.2fx), %.1f µs/message, peak RSS %.1f MB", order,
+				before.wall.Round(time.Millisecond), before.wall.Seconds()/refWall.Seconds(), float64(before.cpu.Microseconds())/float64(stored), float64(before.rss)/1024)
 		}
 
 		again, _, _, out := runSync(b, s.bin, s.cfg, "")
