@@ -51,10 +51,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := setPageSize(ctx, path); err != nil {
-		if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
-			return nil, err // it names the store
-		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, openFailed(path, err)
 	}
 	q := url.Values{}
 	// WAL lets readers (a CLI command) run while the daemon writes.
@@ -92,10 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	d := &DB{db: sdb, path: path, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {
 		sdb.Close()
-		if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
-			return nil, err // it names the store
-		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, openFailed(path, err)
 	}
 	// SQLite gives -wal and -shm the database's mode when it creates
 	// them; ones an older rekindle left are tightened here.
@@ -103,6 +97,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		tighten(path + suffix)
 	}
 	return d, nil
+}
+
+// openFailed is Open's error for err, a failure writing the database at
+// path: a DiskFullError (which names the store) when the disk is full.
+func openFailed(path string, err error) error {
+	if err := diskFull(path, err); errors.Is(err, ErrDiskFull) {
+		return err
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
 }
 
 // ErrNoStore is what errors.Is finds in OpenReadOnly's error when there is
@@ -325,9 +328,9 @@ func createPrivate(path string) error {
 // pageSize is the page size of a new store: 16 KB, where SQLite's
 // default is 4 KB. A sync writes the messages and their indexes in
 // fewer, fuller pages, and the model's scan of every message reads a
-// quarter as many: on the 50,000-message generated mailbox a first sync
-// took 5-12% less CPU and the model's scan 11-15% less time, with the
-// same peak RSS (README, Benchmarks).
+// quarter as many: a first sync took 4-8% less CPU (the generated
+// mailbox, wolfgang, peter, 200,000 generated messages) and the model's
+// scan 7-12% less time, with the same peak RSS (README, Benchmarks).
 const pageSize = 16384
 
 // setPageSize gives the database at path, if it is a new (empty) file,
@@ -347,7 +350,7 @@ func setPageSize(ctx context.Context, path string) error {
 	if fi, err := os.Stat(path); err != nil || fi.Size() > 0 {
 		return err
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma="+url.QueryEscape(fmt.Sprintf("page_size(%d)", pageSize)))
+	db, err := sql.Open("sqlite", fmt.Sprintf("file:%s?_pragma=busy_timeout(10000)&_pragma=page_size(%d)", path, pageSize))
 	if err != nil {
 		return err
 	}
