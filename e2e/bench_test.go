@@ -184,7 +184,8 @@ func newSyncBench(srv *dovecot.Server, bin string, folders []string, addr, dir, 
 
 // noChangeList is the LIST that a sync finding nothing new sends (to a
 // server with LIST-STATUS, SPECIAL-USE and CONDSTORE, as Dovecot): with
-// LOGIN before it and an unanswered LOGOUT after, its whole exchange.
+// LOGIN right before it (the LIST goes without waiting for its answer)
+// and an unanswered LOGOUT after, its whole exchange.
 const noChangeList = `LIST "" "*" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ) SPECIAL-USE)`
 
 // sample records one run's value of a metric.

@@ -202,13 +202,16 @@ func seconds(d time.Duration) string {
 // a server that stops answering on the way is a *StallError naming the
 // step, and an error after ctx ended names the step and wraps ctx's error.
 func Connect(ctx context.Context, a *Account, opts *imapclient.Options) (*Client, error) {
-	return connect(ctx, a, opts, false)
+	return connect(ctx, a, opts, false, nil)
 }
 
 // connect is Connect; with lazy, a connection the account's Compress
 // would compress is left uncompressed until Client.compressNow: a sync
-// that finds nothing new spares the round trip.
-func connect(ctx context.Context, a *Account, opts *imapclient.Options, lazy bool) (*Client, error) {
+// that finds nothing new spares the round trip. behind, if not nil, is
+// called right after a LOGIN is sent, to send commands behind it
+// without waiting a round trip for its answer; it is not called when the
+// login is an AUTHENTICATE, or fails before the LOGIN is sent.
+func connect(ctx context.Context, a *Account, opts *imapclient.Options, lazy bool, behind func(*imapclient.Client)) (*Client, error) {
 	timeout := a.DialTimeout
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
@@ -320,7 +323,7 @@ func connect(ctx context.Context, a *Account, opts *imapclient.Options, lazy boo
 		}
 		return fail(err)
 	}
-	if err := step(loginOp(a), limit, func() error { return login(c, a, secret) }); err != nil {
+	if err := step(loginOp(a), limit, func() error { return login(c, a, secret, behind) }); err != nil {
 		return fail(err)
 	}
 	compressed := false
@@ -375,14 +378,19 @@ func withDeadline(d time.Duration, f func() error) error {
 	}
 }
 
-func login(c *imapclient.Client, a *Account, secret string) error {
+// login logs in with the account's mechanism; behind is connect's.
+func login(c *imapclient.Client, a *Account, secret string, behind func(*imapclient.Client)) error {
 	var err error
 	switch a.Mechanism {
 	case Password, "":
 		if c.Caps().Has(imap.CapLoginDisabled) {
 			err = c.Authenticate(sasl.NewPlainClient("", a.Username, secret))
 		} else {
-			err = c.Login(a.Username, secret).Wait()
+			cmd := c.Login(a.Username, secret)
+			if behind != nil {
+				behind(c)
+			}
+			err = cmd.Wait()
 		}
 	case XOAuth2:
 		err = c.Authenticate(&xoauth2Client{username: a.Username, token: secret})

@@ -2,7 +2,9 @@ package imapsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -37,9 +39,14 @@ var skippedUse = map[imap.MailboxAttr]string{
 }
 
 // listFolders lists every folder with its special use and, where the
-// server has LIST-STATUS, its status in the same round trip.
+// server has LIST-STATUS, its status (status) in the same round trip.
 func listFolders(c *imapclient.Client, status *imap.StatusOptions) ([]*Folder, error) {
-	caps := c.Caps()
+	return collectFolders(c.List("", "*", listOptions(c.Caps(), status)))
+}
+
+// listOptions are the options of the LIST that lists every folder on a
+// server with caps: its special use and, with status, its status.
+func listOptions(caps imap.CapSet, status *imap.StatusOptions) *imap.ListOptions {
 	var opts *imap.ListOptions
 	if caps.Has(imap.CapListExtended) || caps.Has(imap.CapIMAP4rev2) {
 		opts = &imap.ListOptions{ReturnSpecialUse: caps.Has(imap.CapSpecialUse)}
@@ -47,7 +54,12 @@ func listFolders(c *imapclient.Client, status *imap.StatusOptions) ([]*Folder, e
 			opts.ReturnStatus = status
 		}
 	}
-	list, err := c.List("", "*", opts).Collect()
+	return opts
+}
+
+// collectFolders reads the answer to a LIST of every folder.
+func collectFolders(cmd *imapclient.ListCommand) ([]*Folder, error) {
+	list, err := cmd.Collect()
 	if err != nil {
 		return nil, fmt.Errorf("list folders: %w", err)
 	}
@@ -56,6 +68,111 @@ func listFolders(c *imapclient.Client, status *imap.StatusOptions) ([]*Folder, e
 		out = append(out, &Folder{Name: l.Mailbox, Attrs: l.Attrs, Status: l.Status})
 	}
 	return out, nil
+}
+
+// syncStatus is what a sync asks of each folder's STATUS, of a server
+// with caps.
+func syncStatus(caps imap.CapSet) *imap.StatusOptions {
+	return &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: caps.Has(imap.CapCondStore)}
+}
+
+// aheadList is the LIST of every folder that a sync sends right behind
+// its LOGIN, sparing the round trip that waiting for the LOGIN's answer
+// would cost. The LIST a sync sends depends on the capabilities the
+// server announces once logged in (listOptions, syncStatus), which come
+// with the LOGIN's answer: the one sent ahead is planned for those the
+// server announced after the last sync's login (the store keeps them),
+// or, on a first sync, for those of most servers (commonCaps). It is
+// used only if it is the LIST the capabilities announced now call for;
+// otherwise it is read to its end, whatever the server made of it, and
+// the right one sent. A server that refuses the LIST sent ahead gets it
+// again once logged in, and at later syncs only then (listNotAhead).
+type aheadList struct {
+	known []string // the capabilities the store keeps; nil: none
+	// refused is set when the server refused the LIST sent ahead (NO,
+	// BAD) although it was the one to send.
+	refused bool
+	opts    *imap.ListOptions
+	// done is closed once the answer is read (folders, err): from the
+	// moment it is sent, so that nothing waits for a command behind it
+	// (a CAPABILITY, if the LOGIN's answer had none) while it is unread.
+	// nil until sent.
+	done    chan struct{}
+	folders []*Folder
+	err     error
+}
+
+// commonCaps are the capabilities that a sync expects of a server it has
+// not logged in to before: those that Dovecot, Gmail, Fastmail and Cyrus
+// announce once logged in, among those that the LIST depends on.
+var commonCaps = []string{string(imap.CapIMAP4rev1), string(imap.CapListExtended), string(imap.CapListStatus),
+	string(imap.CapSpecialUse), string(imap.CapCondStore)}
+
+// listNotAhead, among the capabilities the store keeps, marks a server
+// that refused the LIST sent ahead: no capability has this name (an
+// atom, but not one of an extension).
+const listNotAhead = "-LIST-NOT-AHEAD"
+
+// send sends the LIST, behind a LOGIN (connect's behind), unless the
+// server refused that before.
+func (l *aheadList) send(c *imapclient.Client) {
+	if slices.Contains(l.known, listNotAhead) {
+		return
+	}
+	names := l.known
+	if names == nil {
+		names = commonCaps
+	}
+	caps := imap.CapSet{}
+	for _, n := range names {
+		caps[imap.Cap(n)] = struct{}{}
+	}
+	l.opts = listOptions(caps, syncStatus(caps))
+	cmd := c.List("", "*", l.opts)
+	l.done = make(chan struct{})
+	go func() {
+		defer close(l.done)
+		l.folders, l.err = collectFolders(cmd)
+	}()
+}
+
+// list returns every folder, as the LIST with opts answers: the one sent
+// ahead when it had those options, else a new one, sent once the one
+// ahead is answered (their untagged answers would mix).
+func (l *aheadList) list(c *imapclient.Client, opts *imap.ListOptions) ([]*Folder, error) {
+	if l.done != nil {
+		<-l.done
+		var refused *imap.Error
+		switch {
+		case !reflect.DeepEqual(l.opts, opts):
+		case errors.As(l.err, &refused):
+			l.refused = true
+		default:
+			return l.folders, l.err
+		}
+	}
+	return collectFolders(c.List("", "*", opts))
+}
+
+// keep is what the store should keep of a server that announced caps
+// once logged in: their names and, if it refused the LIST sent ahead
+// now or before, listNotAhead.
+func (l *aheadList) keep(caps imap.CapSet) []string {
+	names := capNames(caps)
+	if l.refused || slices.Contains(l.known, listNotAhead) {
+		names = append(names, listNotAhead)
+	}
+	return names
+}
+
+// capNames are the names of caps, sorted.
+func capNames(caps imap.CapSet) []string {
+	names := make([]string, 0, len(caps))
+	for c := range caps {
+		names = append(names, string(c))
+	}
+	slices.Sort(names)
+	return names
 }
 
 // chooseFolders decides which folders to sync: by default every selectable

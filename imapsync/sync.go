@@ -39,6 +39,11 @@ type Store interface {
 	FinishFolder(ctx context.Context, st rekindle.FolderState) error
 	FoldersChecked(ctx context.Context, account string, folders []string) error
 	DropFolder(ctx context.Context, account, folder string) error
+	// ServerCaps returns the capabilities the server at addr announced
+	// once the account was logged in there, when the last sync saved
+	// them (SetServerCaps); nil otherwise.
+	ServerCaps(ctx context.Context, account, addr string) ([]string, error)
+	SetServerCaps(ctx context.Context, account, addr string, caps []string) error
 }
 
 // Options tune a sync. The zero value is ready to use.
@@ -131,12 +136,18 @@ func Sync(ctx context.Context, a *Account, st Store, opts Options) (*Result, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := connect(ctx, a, opts.Client, true)
+	s := &syncer{a: a, st: st, opts: opts, log: log.With("account", a.Name), spare: make(chan []rekindle.Message, 4)}
+	known, err := st.ServerCaps(ctx, a.Name, a.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", a.Name, err)
+	}
+	s.list = &aheadList{known: known}
+	c, err := connect(ctx, a, opts.Client, true, s.list.send)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	s := &syncer{c: c, a: a, st: st, opts: opts, log: log.With("account", a.Name), spare: make(chan []rekindle.Message, 4)}
+	s.c = c
 	res, err := s.run(ctx)
 	if res != nil {
 		res.Compressed = c.Compressed
@@ -161,6 +172,8 @@ type syncer struct {
 	log  *slog.Logger
 
 	condstore bool
+	// list is the LIST sent behind the LOGIN, if it was.
+	list *aheadList
 	// second is the connection for the other half of split fetches,
 	// opened (in the background) once the sync knows a folder will need
 	// it, and reused by the rest; nil until then, and after it failed in
@@ -210,11 +223,12 @@ type secondConn struct {
 }
 
 func (s *syncer) run(ctx context.Context) (*Result, error) {
-	s.condstore = s.c.Caps().Has(imap.CapCondStore)
-	statusOpts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: s.condstore}
+	caps := s.c.Caps()
+	s.condstore = caps.Has(imap.CapCondStore)
+	statusOpts := syncStatus(caps)
 	var folders []*Folder
 	err := s.c.Do("LIST", func() (err error) {
-		folders, err = listFolders(s.c.Client, statusOpts)
+		folders, err = s.list.list(s.c.Client, listOptions(caps, statusOpts))
 		return err
 	})
 	if err != nil {
@@ -223,6 +237,13 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 			return nil, resumeNote(st)
 		}
 		return nil, fmt.Errorf("account %s: %w", s.a.Name, err)
+	}
+	if now := s.list.keep(caps); !slices.Equal(now, s.list.known) {
+		// Not fatal: the next sync would send its LIST ahead for the
+		// wrong capabilities, and then once more.
+		if err := s.st.SetServerCaps(ctx, s.a.Name, s.a.Addr, now); err != nil {
+			s.log.Warn("server capabilities not saved", "err", err)
+		}
 	}
 	chooseFolders(folders, s.a.Include, s.a.Exclude)
 

@@ -632,6 +632,16 @@ func (s *countingStore) FoldersChecked(ctx context.Context, account string, fold
 	return s.DB.FoldersChecked(ctx, account, folders)
 }
 
+func (s *countingStore) ServerCaps(ctx context.Context, account, addr string) ([]string, error) {
+	defer s.enter()()
+	return s.DB.ServerCaps(ctx, account, addr)
+}
+
+func (s *countingStore) SetServerCaps(ctx context.Context, account, addr string, caps []string) error {
+	defer s.enter()()
+	return s.DB.SetServerCaps(ctx, account, addr, caps)
+}
+
 func (s *countingStore) DropFolder(ctx context.Context, account, folder string) error {
 	defer s.enter()()
 	return s.DB.DropFolder(ctx, account, folder)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rekindle/rekindle"
 )
@@ -206,4 +207,35 @@ func purgeGone(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM temp.gone`)
 	return err
+}
+
+// serverCapsSetting names the setting that keeps an account's server
+// capabilities: the server's address, a newline, and the names separated
+// by spaces.
+func serverCapsSetting(account string) string { return "imap caps " + account }
+
+// ServerCaps returns the capabilities that the server at addr announced
+// to account's last sync once logged in (SetServerCaps); nil when none
+// are kept, or they are another server's.
+func (d *DB) ServerCaps(ctx context.Context, account, addr string) ([]string, error) {
+	v, err := d.Setting(ctx, serverCapsSetting(account))
+	if err != nil {
+		return nil, fmt.Errorf("read the server capabilities of %s: %w", account, err)
+	}
+	at, names, ok := strings.Cut(string(v), "\n")
+	if !ok || at != addr {
+		return nil, nil
+	}
+	return strings.Fields(names), nil
+}
+
+// SetServerCaps keeps the capabilities that the server at addr announced
+// to account once logged in: a sync sends its first command ahead of the
+// login's answer, planned for them (imapsync).
+func (d *DB) SetServerCaps(ctx context.Context, account, addr string, caps []string) error {
+	err := d.SetSetting(ctx, serverCapsSetting(account), []byte(addr+"\n"+strings.Join(caps, " ")))
+	if err != nil {
+		return fmt.Errorf("save the server capabilities of %s: %w", account, diskFull(d.path, err))
+	}
+	return nil
 }

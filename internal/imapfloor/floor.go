@@ -36,9 +36,10 @@ type Config struct {
 	// Items are the FETCH items, e.g. "UID FLAGS ENVELOPE"; they are put
 	// in parentheses unless they already are.
 	Items string
-	// List, when set, is a command sent once logged in, before any
-	// folder: the LIST with RETURN (STATUS ...) that a sync finding
-	// nothing new sends, for the floor of such a sync.
+	// List, when set, is a command sent right behind the LOGIN, without
+	// waiting for its answer, before any folder: the LIST with RETURN
+	// (STATUS ...) that a sync finding nothing new sends, for the floor
+	// of such a sync.
 	List string
 	// NoLogoutWait sends LOGOUT without waiting for its answer, as
 	// rekindle's sync does.
@@ -123,11 +124,22 @@ func (s *session) run(c Config, res *Result) error {
 	if !bytes.HasPrefix(head, []byte("* OK")) {
 		return fmt.Errorf("greeting: %q", head)
 	}
-	if _, err := s.command(nil, "LOGIN ", astring(c.User), " ", astring(c.Password)); err != nil {
+	login, err := s.send("LOGIN ", astring(c.User), " ", astring(c.Password))
+	if err != nil {
+		return fmt.Errorf("log in as %s: %w", c.User, err)
+	}
+	// The LIST goes right behind the LOGIN, as rekindle's sync sends it.
+	var list string
+	if c.List != "" {
+		if list, err = s.send(c.List); err != nil {
+			return fmt.Errorf("%s: %w", c.List, err)
+		}
+	}
+	if _, err := s.await(login, nil); err != nil {
 		return fmt.Errorf("log in as %s: %w", c.User, err)
 	}
 	if c.List != "" {
-		if _, err := s.command(nil, c.List); err != nil {
+		if _, err := s.await(list, nil); err != nil {
 			return fmt.Errorf("%s: %w", c.List, err)
 		}
 	}
@@ -183,6 +195,13 @@ func (s *session) command(count func(head []byte) bool, args ...arg) (int, error
 	if err != nil {
 		return 0, err
 	}
+	return s.await(tag, count)
+}
+
+// await reads responses up to the completion of the command sent under
+// tag, counting the untagged responses for which count reports true. A
+// status other than OK is an error.
+func (s *session) await(tag string, count func(head []byte) bool) (int, error) {
 	n := 0
 	prefix := []byte(tag + " ")
 	for {

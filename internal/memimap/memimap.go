@@ -58,6 +58,10 @@ type Options struct {
 	// [CAPABILITY] codes. Only the advertisement is hidden: a client that
 	// sends IDLE all the same is still served.
 	NoIdle bool
+	// NoLoginCaps leaves the [CAPABILITY] code out of LOGIN's OK, as some
+	// servers do: a client learns the capabilities after login only by
+	// asking (CAPABILITY).
+	NoLoginCaps bool
 }
 
 // Server is a running in-process IMAP server.
@@ -84,6 +88,7 @@ type Server struct {
 	throttlePause atomic.Int64
 	conns         atomic.Int64
 	noIdle        bool
+	noLoginCaps   bool
 	cmdMu         sync.Mutex
 	cmds          map[string]int
 	// open are the connections not closed yet.
@@ -100,7 +105,7 @@ func Start(opts Options) (*Server, error) {
 		opts.User, opts.Password = "jane", "secret"
 	}
 	s := &Server{user: imapmemserver.NewUser(opts.User, opts.Password), special: map[string][]imap.MailboxAttr{},
-		noIdle: opts.NoIdle, open: map[*conn]struct{}{}}
+		noIdle: opts.NoIdle, noLoginCaps: opts.NoLoginCaps, open: map[*conn]struct{}{}}
 	if err := s.Create("INBOX"); err != nil {
 		return nil, err
 	}
@@ -576,6 +581,19 @@ func hideIdle(p []byte) []byte {
 	return capLine.ReplaceAllFunc(p, func(l []byte) []byte { return idleCap.ReplaceAll(l, nil) })
 }
 
+// loginCaps matches LOGIN's OK with its [CAPABILITY] code, which
+// hideLoginCaps leaves out.
+var loginCaps = regexp.MustCompile(`(?m)^([^ \r\n]+ OK )\[CAPABILITY [^\]\r\n]*\] (Logged in)`)
+
+// hideLoginCaps removes the [CAPABILITY] code from LOGIN's OK in p (one
+// response, written whole).
+func hideLoginCaps(p []byte) []byte {
+	if !bytes.Contains(p, []byte("Logged in")) {
+		return p
+	}
+	return loginCaps.ReplaceAll(p, []byte("${1}${2}"))
+}
+
 // Write sends p, unless the connection is stalled (then p goes nowhere)
 // or cut (then it is closed).
 func (c *conn) Write(p []byte) (int, error) {
@@ -584,6 +602,9 @@ func (c *conn) Write(p []byte) (int, error) {
 	total := len(p)
 	if c.s.noIdle {
 		p = hideIdle(p)
+	}
+	if c.s.noLoginCaps {
+		p = hideLoginCaps(p)
 	}
 	if c.stalled.Load() {
 		return total, nil
