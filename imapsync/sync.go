@@ -308,8 +308,14 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 	// UID FETCH go out behind them, so that the server goes from one
 	// folder to the next without waiting a round trip; and while a
 	// folder's last batches are written, the next folder's fetch is read
-	// and parsed.
-	var prev *folderRun // fetched; its writes and finish pending
+	// and parsed. Folders are finished (finish) in turn on a goroutine of
+	// their own, so that the next SELECT need not wait for the folder
+	// before the last to be written: after a folder split over two
+	// connections, whose second half may end late, a small folder would
+	// leave the link idle for a round trip.
+	fin := s.startFinisher(ctx, res)
+	defer fin.stop()
+	var prev *folderRun // fetched; handed to fin once the next one starts
 	for _, f := range folders {
 		if f.Skip != "" {
 			continue
@@ -322,33 +328,41 @@ func (s *syncer) run(ctx context.Context) (*Result, error) {
 			<-prev.fetch.sent
 			prevDone = prev.done
 		}
+		if err := fin.failed(); err != nil {
+			if prev != nil {
+				s.abort(prev)
+			}
+			fin.wait()
+			return res, err
+		}
 		st, ok := states[f.Name]
 		if !ok {
 			st = rekindle.FolderState{Account: s.a.Name, Folder: f.Name} // not stored yet
 		}
 		run := s.startFolder(ctx, f, statusOpts, st, prevDone)
 		if prev != nil {
-			if err := s.finish(ctx, prev, res); err != nil {
-				s.abort(run)
-				return res, err
-			}
+			fin.add(prev)
 			prev = nil
-			// A folder's Duration is the time it adds: from the end of
-			// the folder before, with which it overlapped.
-			run.start = time.Now()
 		}
 		if run.pipelined() {
 			prev = run
 			continue
 		}
-		if err := s.finish(ctx, run, res); err != nil {
+		// Its finish needs the folder selected, and comes after those of
+		// the folders before.
+		if err := fin.wait(); err != nil {
+			s.abort(run)
+			return res, err
+		}
+		if err := fin.finishHere(run); err != nil {
 			return res, err
 		}
 	}
 	if prev != nil {
-		if err := s.finish(ctx, prev, res); err != nil {
-			return res, err
-		}
+		fin.add(prev)
+	}
+	if err := fin.wait(); err != nil {
+		return res, err
 	}
 	// The folders found unchanged were synced too: their last complete
 	// sync is now, in one write for all of them.
@@ -627,6 +641,84 @@ func (s *syncer) finishFolder(ctx context.Context, run *folderRun) error {
 	}
 	fr.Messages = state.Messages
 	return nil
+}
+
+// finisher finishes the runs handed to it (add) in turn, on a goroutine
+// of its own. Once a finish fails in a way that stops the sync, it closes
+// the connections, so that the runs under way end at once, and aborts
+// the runs handed to it after.
+type finisher struct {
+	s   *syncer
+	ctx context.Context
+	res *Result
+	q   chan *folderRun
+	wg  sync.WaitGroup // runs handed over and not finished or aborted
+
+	mu  sync.Mutex
+	err error
+	// end is when the last finish ended: a folder's Duration is the time
+	// it adds, from the end of the folder before, with which it
+	// overlapped.
+	end time.Time
+}
+
+func (s *syncer) startFinisher(ctx context.Context, res *Result) *finisher {
+	f := &finisher{s: s, ctx: ctx, res: res, q: make(chan *folderRun, 4)}
+	go func() {
+		for run := range f.q {
+			if f.failed() != nil {
+				f.s.abort(run)
+			} else if err := f.finishHere(run); err != nil {
+				f.s.c.Close()
+				f.s.dropSecond()
+				f.mu.Lock()
+				f.err = err
+				f.mu.Unlock()
+			}
+			f.wg.Done()
+		}
+	}()
+	return f
+}
+
+// add hands run over to be finished after the runs handed before.
+func (f *finisher) add(run *folderRun) {
+	f.wg.Add(1)
+	f.q <- run
+}
+
+// wait waits until every run handed over is finished or aborted, and
+// returns the error that stopped the sync, if one did. Until the next
+// add, the caller may finish runs itself (finishHere).
+func (f *finisher) wait() error {
+	f.wg.Wait()
+	return f.failed()
+}
+
+// stop ends the finisher's goroutine, once nothing more is handed over.
+func (f *finisher) stop() { close(f.q) }
+
+// finishHere finishes run on the caller's goroutine: the finisher's, or
+// wait's caller until the next add.
+func (f *finisher) finishHere(run *folderRun) error {
+	f.mu.Lock()
+	if run.start.Before(f.end) {
+		run.start = f.end
+	}
+	f.mu.Unlock()
+	err := f.s.finish(f.ctx, run, f.res)
+	f.mu.Lock()
+	f.end = time.Now()
+	f.mu.Unlock()
+	return err
+}
+
+// failed returns the error that stopped the sync, once a finish returned
+// one.
+func (f *finisher) failed() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
 }
 
 // abort stops a run started when the sync had to stop: its connections

@@ -737,3 +737,63 @@ func TestSyncMailDuringOverlappedFetch(t *testing.T) {
 		t.Errorf("Archive holds %d UIDs, want %d", len(uids), n+1)
 	}
 }
+
+// finishGate is a store whose FinishFolder of one folder waits until
+// release is closed.
+type finishGate struct {
+	*store.DB
+	folder  string
+	release chan struct{}
+}
+
+func (g *finishGate) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
+	if st.Folder == g.folder {
+		<-g.release
+	}
+	return g.DB.FinishFolder(ctx, st)
+}
+
+// TestSyncNextFolderWhileOneFinishes: folders are finished in turn on
+// their own, so the next folder's SELECT goes out while the folder
+// before the last is still being finished (after a split folder whose
+// second half ends late, a small folder would otherwise leave the link
+// idle for a round trip). Z1's finish is held until Z3 is selected.
+func TestSyncNextFolderWhileOneFinishes(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	for _, f := range []string{"Z1", "Z2", "Z3"} {
+		if err := e.srv.Create(f); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			id := fmt.Sprintf("%s-%d@x", f, i)
+			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
+		}
+	}
+	st := &finishGate{DB: e.db, folder: "Z1", release: make(chan struct{})}
+	selected := make(chan struct{})
+	e.srv.AfterNextSelect("Z3", func() { close(selected) })
+	done := make(chan error, 1)
+	var res *imapsync.Result
+	go func() {
+		var err error
+		res, err = imapsync.Sync(context.Background(), e.acct, st, imapsync.Options{BatchSize: 2})
+		done <- err
+	}()
+	select {
+	case <-selected:
+	case <-time.After(10 * time.Second):
+		t.Error("Z3 was not selected while Z1 was being finished")
+	}
+	close(st.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"Z1", "Z2", "Z3"} {
+		if r := folderResult(t, res, f); r.Added != 5 || r.Messages != 5 || r.Err != nil {
+			t.Errorf("%s: %+v, want 5 added", f, r)
+		}
+	}
+	if tot := totals(t, e.db); tot.Messages != 15 {
+		t.Errorf("stored %d messages, want 15", tot.Messages)
+	}
+}
