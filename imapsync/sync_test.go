@@ -797,3 +797,55 @@ func TestSyncNextFolderWhileOneFinishes(t *testing.T) {
 		t.Errorf("stored %d messages, want 15", tot.Messages)
 	}
 }
+
+// failFinish is a store whose FinishFolder of one folder fails once, as
+// on a full disk.
+type failFinish struct {
+	*store.DB
+	folder string
+	failed bool
+}
+
+func (s *failFinish) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
+	if st.Folder == s.folder && !s.failed {
+		s.failed = true
+		return fmt.Errorf("finish folder: %w", &store.DiskFullError{Path: s.Path(), Err: errors.New("database or disk is full (13)")})
+	}
+	return s.DB.FinishFolder(ctx, st)
+}
+
+// TestSyncFinishFailsWhileNextFolders: a finish that fails on a full
+// disk, while the next folders' fetches are under way, stops the sync
+// with that error, and nothing of the folders after it is written; the
+// next sync stores every message once.
+func TestSyncFinishFailsWhileNextFolders(t *testing.T) {
+	e := newEnv(t, memimap.Options{})
+	for _, f := range []string{"Z1", "Z2", "Z3"} {
+		if err := e.srv.Create(f); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 {
+			id := fmt.Sprintf("%s-%d@x", f, i)
+			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
+		}
+	}
+	st := &failFinish{DB: e.db, folder: "Z1"}
+	_, err := imapsync.Sync(context.Background(), e.acct, st, imapsync.Options{BatchSize: 10})
+	if !errors.Is(err, store.ErrDiskFull) || !strings.Contains(err.Error(), "folder Z1") {
+		t.Fatalf("sync whose finish of Z1 failed: %v; want the disk-full error, naming Z1", err)
+	}
+	for _, f := range []string{"Z2", "Z3"} {
+		if s, err := e.db.Folder(context.Background(), "work", f); err != nil || s.Messages != 0 {
+			t.Errorf("%s after the failed finish of Z1: %d messages stored (%v); want none", f, s.Messages, err)
+		}
+	}
+	res := e.sync(t, imapsync.Options{BatchSize: 10})
+	for _, f := range []string{"Z1", "Z2", "Z3"} {
+		if r := folderResult(t, res, f); r.Messages != 30 || r.Err != nil {
+			t.Errorf("%s after the next sync: %+v, want 30 messages", f, r)
+		}
+	}
+	if tot := totals(t, e.db); tot.Messages != 90 {
+		t.Errorf("stored %d messages, want 90", tot.Messages)
+	}
+}
