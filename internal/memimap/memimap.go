@@ -505,10 +505,16 @@ type conn struct {
 	afterSelected func()
 
 	loggedIn atomic.Bool // set by the session
-	stalled  atomic.Bool
-	cut      atomic.Bool // cutNow closes the connection
-	mu       sync.Mutex
-	written  int64
+	// loginRead is set once a LOGIN or AUTHENTICATE line is read, and
+	// behind once a line is read after it before the login is answered:
+	// a command pipelined behind the login, which stallLogin leaves
+	// unanswered too (once the login's answer is written).
+	loginRead bool
+	behind    atomic.Bool
+	stalled   atomic.Bool
+	cut       atomic.Bool // cutNow closes the connection
+	mu        sync.Mutex
+	written   int64
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -516,16 +522,27 @@ func (c *conn) Read(p []byte) (int, error) {
 	for _, b := range p[:n] {
 		if b == '\n' {
 			c.s.countLine(c.line)
-			c.line = c.line[:0]
-			if c.stallLogin && c.loggedIn.Load() {
+			switch {
+			case c.stallLogin && c.loggedIn.Load():
 				// A command after login: it is never answered.
 				c.stalled.Store(true)
+			case c.loginRead:
+				c.behind.Store(true)
+			case isLogin(c.line):
+				c.loginRead = true
 			}
+			c.line = c.line[:0]
 		} else if len(c.line) < 256 {
 			c.line = append(c.line, b)
 		}
 	}
 	return n, err
+}
+
+// isLogin tells whether a command line is a LOGIN or an AUTHENTICATE.
+func isLogin(line []byte) bool {
+	f := strings.Fields(string(line))
+	return len(f) > 1 && (strings.EqualFold(f[1], "LOGIN") || strings.EqualFold(f[1], "AUTHENTICATE"))
 }
 
 // Close closes the connection and forgets it.
@@ -623,6 +640,11 @@ func (c *conn) Write(p []byte) (int, error) {
 	c.written += int64(n)
 	if err != nil {
 		return n, err
+	}
+	if c.stallLogin && c.behind.Load() && c.loggedIn.Load() {
+		// The login's answer is out: the commands sent behind it are
+		// never answered.
+		c.stalled.Store(true)
 	}
 	if f := c.afterSelected; f != nil && bytes.Contains(p, []byte(" OK [READ-")) {
 		c.afterSelected = nil
