@@ -61,8 +61,11 @@ func sameItems() string {
 // cpu-ratio compares client and server CPU of (c) with those of (a):
 // what the wall-time ratio tends to on two busy cores.
 // "latency" adds link-ms, the time the link takes to carry the bytes the
-// sync read, ratio-link (sync-ms / link-ms), and nochange-rtt and
-// nochange-floor-rtt, (d) and (e) in round trips. Before the runs, one
+// sync read, ratio-link (sync-ms / link-ms), where the rest of (c)'s
+// time went as the link saw it (syLinkTimes): link-head-ms to the first
+// FETCH data, link-gap-ms idle after it, link-tail-ms after the last
+// byte; and nochange-rtt and nochange-floor-rtt, (d) and (e) in round
+// trips. Before the runs, one
 // unmeasured pass of each floor lets Dovecot build its cache.
 //
 // REKINDLE_BENCH_CPUPROFILE=file writes the CPU profile of the first
@@ -263,9 +266,15 @@ func (s *syncBench) run(b *testing.B) {
 			profile = os.Getenv("REKINDLE_BENCH_CPUPROFILE")
 		}
 		server0 := s.serverCPU()
+		if s.proxy != nil {
+			s.proxy.syRecord()
+		}
+		start := time.Now()
 		full, rss, cpu, out := runSync(b, s.bin, s.cfg, profile)
 		syncServer := s.serverCPU() - server0
+		var head, busy, gap, tail time.Duration
 		if s.proxy != nil {
+			head, busy, gap, tail = s.proxy.syLinkTimes(start, start.Add(full))
 			s.proxy.syWaitIdle(b)
 			linkBytes = s.proxy.toClient.Load() - linkBytes
 		}
@@ -367,8 +376,13 @@ func (s *syncBench) run(b *testing.B) {
 			s.sample("ratio-link", full.Seconds()/link.Seconds())
 			s.sample("nochange-rtt", again.Seconds()/(2*benchDelay).Seconds())
 			s.sample("nochange-floor-rtt", againFloor.Seconds()/(2*benchDelay).Seconds())
-			line += fmt.Sprintf("; link: %.1f MB read by the sync, %s at %.0f Mbit/s (sync %.2fx); no-change sync %.1f round trips",
-				float64(linkBytes)/1e6, link.Round(time.Millisecond), benchRate*8/1e6, full.Seconds()/link.Seconds(), again.Seconds()/(2*benchDelay).Seconds())
+			s.sample("link-head-ms", ms(head))
+			s.sample("link-gap-ms", ms(gap))
+			s.sample("link-tail-ms", ms(tail))
+			line += fmt.Sprintf("; link: %.1f MB read by the sync, %s at %.0f Mbit/s (sync %.2fx: %s to the first FETCH data, then %s carrying and %s idle, %s after the last byte); no-change sync %.1f round trips",
+				float64(linkBytes)/1e6, link.Round(time.Millisecond), benchRate*8/1e6, full.Seconds()/link.Seconds(),
+				head.Round(time.Millisecond), busy.Round(time.Millisecond), gap.Round(time.Millisecond), tail.Round(time.Millisecond),
+				again.Seconds()/(2*benchDelay).Seconds())
 		}
 		b.Log(line + beforeLine)
 	}

@@ -161,6 +161,16 @@ type syLink struct {
 	rate float64 // bytes per second
 	mu   sync.Mutex
 	free time.Time // when the link has sent everything given to it
+	// chunks, while recording (syRecord), are the chunks it carried.
+	chunks    []syChunk
+	recording bool
+}
+
+// syChunk is a chunk a link carried: n bytes, the last of which left at
+// end.
+type syChunk struct {
+	n   int
+	end time.Time
 }
 
 // send reserves the link for n bytes handed to it at now and returns when
@@ -173,7 +183,45 @@ func (l *syLink) send(n int, now time.Time) time.Time {
 		start = now
 	}
 	l.free = start.Add(time.Duration(float64(n) / l.rate * float64(time.Second)))
+	if l.recording {
+		l.chunks = append(l.chunks, syChunk{n, l.free})
+	}
 	return l.free
+}
+
+// syRecord starts recording the chunks a shaped proxy carries to the
+// client.
+func (p *syProxy) syRecord() {
+	l := p.shape.down
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.chunks, l.recording = nil, true
+}
+
+// syLinkTimes stops recording and splits the time from start to end (a
+// sync's) by what the link to the client did, as the client sees it:
+// head, until the first chunk of bulk data (a full read of the proxy's,
+// 16 KB: the first FETCH's answers) has arrived; busy, the time the link
+// carried bytes after it; gap, the time it stood idle between that chunk
+// and the last one; tail, from the last chunk's arrival to end.
+func (p *syProxy) syLinkTimes(start, end time.Time) (head, busy, gap, tail time.Duration) {
+	l := p.shape.down
+	l.mu.Lock()
+	chunks := l.chunks
+	l.chunks, l.recording = nil, false
+	l.mu.Unlock()
+	first := slices.IndexFunc(chunks, func(c syChunk) bool { return c.n == 16<<10 })
+	if first < 0 {
+		return 0, 0, 0, 0
+	}
+	last := chunks[len(chunks)-1]
+	head = chunks[first].end.Add(p.shape.delay).Sub(start)
+	tail = end.Sub(last.end.Add(p.shape.delay))
+	for _, c := range chunks[first+1:] {
+		busy += time.Duration(float64(c.n) / l.rate * float64(time.Second))
+	}
+	gap = last.end.Sub(chunks[first].end) - busy
+	return head, busy, gap, tail
 }
 
 // syStartShapedProxy starts a proxy to target that delays each byte by
