@@ -42,10 +42,7 @@ func TestSyncStopsOnFullDisk(t *testing.T) {
 	folders := []string{"INBOX", "Archive", "Lists/go-nuts", "Sent"}
 	const perFolder = 120
 	for _, f := range folders {
-		for i := range perFolder {
-			id := fmt.Sprintf("%s-%d@x", strings.ReplaceAll(f, "/", "-"), i)
-			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
-		}
+		e.fill(t, f, perFolder)
 	}
 	// Room for the first folder's three batches of 50, 50 and 20.
 	st := &fullStore{DB: e.db, room: 3}

@@ -669,8 +669,7 @@ func (s *syncer) startFinisher(ctx context.Context, res *Result) *finisher {
 			if f.failed() != nil {
 				f.s.abort(run)
 			} else if err := f.finishHere(run); err != nil {
-				f.s.c.Close()
-				f.s.dropSecond()
+				f.s.closeConns()
 				f.mu.Lock()
 				f.err = err
 				f.mu.Unlock()
@@ -721,11 +720,17 @@ func (f *finisher) failed() error {
 	return f.err
 }
 
+// closeConns closes the sync's connections, so that every fetch under
+// way ends at once.
+func (s *syncer) closeConns() {
+	s.c.Close()
+	s.dropSecond()
+}
+
 // abort stops a run started when the sync had to stop: its connections
 // are closed, so its fetch ends at once, and nothing of it is written.
 func (s *syncer) abort(run *folderRun) {
-	s.c.Close()
-	s.dropSecond()
+	s.closeConns()
 	if run.fetch != nil {
 		run.fetch.wait()
 	}

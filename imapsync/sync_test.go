@@ -108,6 +108,16 @@ func (e *env) add(t *testing.T, folder string, raw string) imap.UID {
 	return uid
 }
 
+// fill adds n messages from Bob to folder, with Message-IDs made of the
+// folder's name and their number.
+func (e *env) fill(t *testing.T, folder string, n int) {
+	t.Helper()
+	for i := range n {
+		id := fmt.Sprintf("%s-%d@x", strings.ReplaceAll(folder, "/", "-"), i)
+		e.add(t, folder, plain("bob@example.com", "jane@example.com", "msg "+id, id))
+	}
+}
+
 func plain(from, to, subject, id string) string {
 	return fmt.Sprintf("From: %s\nTo: %s\nSubject: %s\nDate: Tue, 3 Mar 2026 10:00:00 +0100\nMessage-ID: <%s>\nReceived: from mx by mx; Tue, 3 Mar 2026 10:00:01 +0100\n\nHello.\n", from, to, subject, id)
 }
@@ -656,10 +666,7 @@ func TestSyncStoreCallsOneAtATime(t *testing.T) {
 	e := newEnv(t, memimap.Options{})
 	const n = 120
 	for _, f := range []string{"INBOX", "Archive", "Lists/go-nuts", "Sent"} {
-		for i := range n {
-			id := fmt.Sprintf("%s-%d@x", strings.ReplaceAll(f, "/", "-"), i)
-			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
-		}
+		e.fill(t, f, n)
 	}
 	st := &countingStore{DB: e.db}
 	opts := imapsync.Options{BatchSize: 10, SplitAt: 50}
@@ -764,10 +771,7 @@ func TestSyncNextFolderWhileOneFinishes(t *testing.T) {
 		if err := e.srv.Create(f); err != nil {
 			t.Fatal(err)
 		}
-		for i := range 5 {
-			id := fmt.Sprintf("%s-%d@x", f, i)
-			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
-		}
+		e.fill(t, f, 5)
 	}
 	st := &finishGate{DB: e.db, folder: "Z1", release: make(chan struct{})}
 	selected := make(chan struct{})
@@ -824,10 +828,7 @@ func TestSyncFinishFailsWhileNextFolders(t *testing.T) {
 		if err := e.srv.Create(f); err != nil {
 			t.Fatal(err)
 		}
-		for i := range 30 {
-			id := fmt.Sprintf("%s-%d@x", f, i)
-			e.add(t, f, plain("bob@example.com", "jane@example.com", "msg "+id, id))
-		}
+		e.fill(t, f, 30)
 	}
 	st := &failFinish{DB: e.db, folder: "Z1"}
 	_, err := imapsync.Sync(context.Background(), e.acct, st, imapsync.Options{BatchSize: 10})
