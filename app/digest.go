@@ -83,9 +83,11 @@ func (a *App) Compose(ctx context.Context, now time.Time) (*Composed, error) {
 	msg := &mailer.Message{
 		From: from, To: rekindle.Address{Name: to.Name, Email: to.Address},
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: now,
-		// Marks rekindle's own digests, so a sync never reads one back as
-		// conversation.
-		Headers: map[string]string{"X-Rekindle-Digest": day},
+		// Auto-Submitted (RFC 3834) says a machine sent it: a sync never
+		// reads a digest back as conversation, and an out-of-office
+		// reply does not answer it. X-Rekindle-Digest names the day, for
+		// the user's filters.
+		Headers: map[string]string{"Auto-Submitted": "auto-generated", "X-Rekindle-Digest": day},
 	}
 	return &Composed{Digest: d, Rendered: r, Message: msg, Day: day, model: m}, nil
 }

@@ -349,7 +349,8 @@ func without(as []addr, x addr) []addr {
 	return out
 }
 
-// digests: rekindle's digests of the last week, from the user to herself.
+// digests: rekindle's digests of the last week, from the user to herself,
+// with the headers rekindle gives them: Auto-Submitted, X-Rekindle-Digest.
 func (g *generator) digests() {
 	r := g.rng()
 	var msgs []*msg
@@ -361,7 +362,7 @@ func (g *generator) digests() {
 		}
 		m := &msg{folder: FolderInbox, date: d, internal: d.Add(deliver(r)), from: []addr{g.me}, to: []addr{g.me},
 			subject: "rekindle: 3 people worth reconnecting with today", id: messageID(r, mailerGeneric, g.myDomain, d),
-			digest: d.Format("2006-01-02"), inbound: true, deliveredTo: g.me.email, mailer: mailerGeneric, persona: KeyDigest,
+			autoSub: "auto-generated", digest: d.Format("2006-01-02"), inbound: true, deliveredTo: g.me.email, mailer: mailerGeneric, persona: KeyDigest,
 			body: "Good morning!\n\n1. Marcus Chen: you used to write weekly; it has been a while.\n   Draft: \"Hi Marcus, how have you been?\"\n2. Lukas Becker\n3. Dr. Priya Raman\n\n-- \nrekindle"}
 		if i > 0 {
 			m.flags = []string{`\Seen`}
@@ -371,7 +372,7 @@ func (g *generator) digests() {
 	g.addFixed(r, msgs)
 	g.personas = append(g.personas, &Persona{
 		Key: KeyDigest, Name: g.me.name, Addresses: []string{g.me.email}, Kind: KindDigest,
-		Note: "rekindle's own digests (X-Rekindle-Digest), from the user to herself: never conversation",
+		Note: "rekindle's own digests (Auto-Submitted: auto-generated), from the user to herself: never conversation",
 	})
 }
 

@@ -521,14 +521,19 @@ func TestPersonas(t *testing.T) {
 		t.Errorf("announcement: %d recipients, user in Cc %v", n, a.Cc)
 	}
 
-	// Digests: from the user to the user, marked.
+	// Digests: from the user to the user, marked as rekindle marks them.
 	_, received = exchanges(mb, KeyDigest)
 	if len(received) < 7 {
 		t.Fatalf("%d digests", len(received))
 	}
 	for _, m := range received {
 		h := m.Header
-		if _, err := time.Parse("2006-01-02", h.RekindleDigest); err != nil || h.From[0].Email != mb.Me.Email || h.To[0].Email != mb.Me.Email {
+		raw, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.Parse("2006-01-02", raw.Header.Get("X-Rekindle-Digest")); err != nil || raw.Header.Get("Auto-Submitted") != "auto-generated" ||
+			h.AutoSubmitted != "auto-generated" || h.From[0].Email != mb.Me.Email || h.To[0].Email != mb.Me.Email {
 			t.Errorf("digest %+v", h)
 		}
 	}

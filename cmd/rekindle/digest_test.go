@@ -133,7 +133,7 @@ func checkDigestMessage(t *testing.T, raw []byte) {
 		t.Fatalf("digest does not parse: %v", err)
 	}
 	h := r.Header
-	if h.Get("X-Rekindle-Digest") == "" || h.Get("Message-Id") == "" || h.Get("Date") == "" {
+	if h.Get("X-Rekindle-Digest") == "" || h.Get("Auto-Submitted") != "auto-generated" || h.Get("Message-Id") == "" || h.Get("Date") == "" {
 		t.Errorf("digest headers: %v", h)
 	}
 	if to, _ := h.AddressList("To"); len(to) != 1 || to[0].Address != "jane@example.com" {
