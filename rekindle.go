@@ -54,25 +54,24 @@ type Header struct {
 	// Subject is decoded to UTF-8.
 	Subject string
 
-	From    []Address
-	To      []Address
-	Cc      []Address
-	ReplyTo []Address
+	// From, To and Cc are the message's addresses. Reply-To is not kept:
+	// nothing reads it, and a sync fetches only what something reads.
+	From []Address
+	To   []Address
+	Cc   []Address
 
 	// InReplyTo and References are message IDs without angle brackets.
 	InReplyTo  []string
 	References []string
 
 	// Bulk markers, raw header values (trimmed); empty when absent.
+	// rekindle's own digests carry Auto-Submitted: auto-generated (RFC
+	// 3834), as any message a machine sends should, so they are never
+	// read back as conversation.
 	ListID          string
 	ListUnsubscribe string
 	Precedence      string
 	AutoSubmitted   string
-
-	// RekindleDigest is the value of the X-Rekindle-Digest header that
-	// rekindle puts on its own digests, so they are never read back as
-	// conversation. Empty on all other mail.
-	RekindleDigest string
 
 	// Auth is what the user's own receiving server found when it checked
 	// where the message came from; zero when the message carries no such

@@ -37,12 +37,6 @@ func envelopeMessage(buf *imapclient.FetchMessageBuffer) rekindle.Message {
 		m.From = envAddrs(env.From)
 		m.To = envAddrs(env.To)
 		m.Cc = envAddrs(env.Cc)
-		m.ReplyTo = envAddrs(env.ReplyTo)
-		if slices.Equal(m.ReplyTo, m.From) {
-			// Servers fill ENVELOPE's reply-to with From when the header
-			// is absent (RFC 3501 7.4.2); equal, it says nothing.
-			m.ReplyTo = nil
-		}
 	}
 	if m.Date.IsZero() {
 		m.Date = parseDate(h.date)

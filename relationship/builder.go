@@ -276,7 +276,7 @@ func (b *Builder) Add(m *Mail) {
 	if !plausibleTime(when) {
 		when = m.Date
 	}
-	if !plausibleTime(when) || len(m.From) == 0 || m.RekindleDigest != "" {
+	if !plausibleTime(when) || len(m.From) == 0 {
 		return
 	}
 	t := when.Unix()

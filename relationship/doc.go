@@ -28,13 +28,12 @@
 // book's cards in Options.Cards, and the merge rules on
 // Builder.Contacts), and only a two-way relationship counts: the
 // user wrote to them and they wrote to the user, three messages at least
-// all told. Never counted: rekindle's
-// own digests; mailing-list and bulk mail (List-Id, List-Unsubscribe,
-// Precedence bulk/list/junk) except a message addressed to the user (user in
-// To) by someone who is a two-way contact through ordinary mail; machine
-// mail (Auto-Submitted other than "no", always: RFC 3834 says it was not
-// written by a person, and an out-of-office reply must not count as an
-// answer); role and robot addresses (see IsRobot); ignored addresses and
+// all told. Never counted: mailing-list and bulk mail (List-Id,
+// List-Unsubscribe, Precedence bulk/list/junk) except a message addressed
+// to the user (user in To) by someone who is a two-way contact through
+// ordinary mail; machine mail (Auto-Submitted other than "no", always: RFC
+// 3834 says it was not written by a person, and an out-of-office reply
+// must not count as an answer), rekindle's own digests among it; role and robot addresses (see IsRobot); ignored addresses and
 // domains; contacts with Override.Ignore; messages to more than
 // Options.MaxRecipients people (an announcement, not a conversation); and
 // mail that reached the user neither in To nor in Cc (a distribution list, a

@@ -29,7 +29,7 @@ func TestBulkMarkers(t *testing.T) {
 		{"Auto-Submitted auto-replied, even direct", func(h *rekindle.Header) { h.AutoSubmitted = "auto-replied" }, true, false},
 		{"Auto-Submitted auto-generated with parameter", func(h *rekindle.Header) { h.AutoSubmitted = "auto-generated; owner-email=x@y" }, true, false},
 		{"Auto-Submitted no is ordinary", func(h *rekindle.Header) { h.AutoSubmitted = "No" }, true, true},
-		{"rekindle digest", func(h *rekindle.Header) { h.RekindleDigest = "2025-03-01" }, true, false},
+		{"rekindle digest, as it is sent", func(h *rekindle.Header) { h.AutoSubmitted = "auto-generated" }, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,7 +316,7 @@ func TestDroppedMail(t *testing.T) {
 func TestDigests(t *testing.T) {
 	const bob = "bob@acme.com"
 	digest := func(m *Mail) *Mail {
-		return m.with(func(h *rekindle.Header) { h.RekindleDigest = "2025-02-01" })
+		return m.with(func(h *rekindle.Header) { h.AutoSubmitted = "auto-generated" }) // as rekindle sends them
 	}
 	tests := []struct {
 		name string
@@ -326,6 +326,9 @@ func TestDigests(t *testing.T) {
 		{"digest to the user", one(digest(msg(day(20), me, me))), 2},
 		{"digest sent to a contact by mistake", one(digest(msg(day(20), me, bob))), 2},
 		{"digest forwarded by the user, header kept", one(digest(msg(day(20), me, bob).subj("Fwd: rekindle"))), 2},
+		// Its X-Rekindle-Digest is not fetched: a message from the user to
+		// the user, which counts for nobody.
+		{"digest of an older rekindle, without Auto-Submitted", one(msg(day(20), me, me).subj("rekindle: 3 people")), 2},
 		{"the user's own mail to bob", one(msg(day(20), me, bob)), 3},
 	}
 	for _, tt := range tests {

@@ -92,7 +92,7 @@ func genMailbox(seed uint64, size int) *mailbox {
 			mb.never[parseAddr(from).Email] = true
 		case 3: // the user's own aliases and rekindle's digests
 			add(msg(at(d), "jane+lists@example.com", me))
-			add(msg(at(d), me, me).with(func(h *rekindle.Header) { h.RekindleDigest = "1" }))
+			add(msg(at(d), me, me).with(func(h *rekindle.Header) { h.AutoSubmitted = "auto-generated" }))
 		case 4: // ignored senders, answered
 			add(msg(at(d), "Recruiter <r@linkedin.com>", me))
 			add(msg(at(d+1), me, "r@linkedin.com"))

@@ -14,9 +14,14 @@ import (
 // seconds (0 for none). A new field goes at the end under a new version
 // byte; decodeHeader keeps reading the old ones.
 //
-//   - Version 1: MessageID, Date, Subject, From, To, Cc, ReplyTo (each
+//   - Version 1: MessageID, Date, Subject, From, To, Cc, Reply-To (each
 //     address as Email then Name), InReplyTo, References, ListID,
-//     ListUnsubscribe, Precedence, AutoSubmitted, RekindleDigest.
+//     ListUnsubscribe, Precedence, AutoSubmitted, X-Rekindle-Digest.
+//     Reply-To and X-Rekindle-Digest are no longer kept (rekindle.Header
+//     has neither): they are written empty, and read and dropped, except
+//     that a stored X-Rekindle-Digest, which marked rekindle's digests
+//     before they carried Auto-Submitted, reads as Auto-Submitted:
+//     auto-generated. Migration 0011 rewrote the headers stored before.
 //   - Version 2: version 1's fields, then the Auth verdict: Server, DMARC,
 //     DMARCDomain, DKIM, DKIMDomain, SPF, SPFDomain.
 //
@@ -43,22 +48,24 @@ func encodeHeader(buf []byte, h *rekindle.Header) []byte {
 	}
 	buf = binary.AppendVarint(buf, date)
 	buf = appendString(buf, h.Subject)
-	for _, as := range [][]rekindle.Address{h.From, h.To, h.Cc, h.ReplyTo} {
+	for _, as := range [][]rekindle.Address{h.From, h.To, h.Cc} {
 		buf = binary.AppendUvarint(buf, uint64(len(as)))
 		for _, a := range as {
 			buf = appendString(buf, a.Email)
 			buf = appendString(buf, a.Name)
 		}
 	}
+	buf = binary.AppendUvarint(buf, 0) // Reply-To
 	for _, ids := range [][]string{h.InReplyTo, h.References} {
 		buf = binary.AppendUvarint(buf, uint64(len(ids)))
 		for _, id := range ids {
 			buf = appendString(buf, id)
 		}
 	}
-	for _, s := range []string{h.ListID, h.ListUnsubscribe, h.Precedence, h.AutoSubmitted, h.RekindleDigest} {
+	for _, s := range []string{h.ListID, h.ListUnsubscribe, h.Precedence, h.AutoSubmitted} {
 		buf = appendString(buf, s)
 	}
+	buf = appendString(buf, "") // X-Rekindle-Digest
 	if version == headerV2 {
 		a := &h.Auth
 		for _, s := range []string{a.Server, a.DMARC, a.DMARCDomain, a.DKIM, a.DKIMDomain, a.SPF, a.SPFDomain} {
@@ -230,11 +237,19 @@ func (hd *headerDecoder) decode(rec string, h *rekindle.Header) error {
 	h.From = hd.addrList(&d)
 	h.To = hd.addrList(&d)
 	h.Cc = hd.addrList(&d)
-	h.ReplyTo = hd.addrList(&d)
+	for n := d.count(); n > 0; n-- { // Reply-To, no longer kept
+		d.string()
+		d.string()
+	}
 	h.InReplyTo = hd.idList(&d)
 	h.References = hd.idList(&d)
 	h.ListID, h.ListUnsubscribe, h.Precedence = d.string(), d.string(), d.string()
-	h.AutoSubmitted, h.RekindleDigest = d.string(), d.string()
+	h.AutoSubmitted = d.string()
+	if digest := d.string(); digest != "" && h.AutoSubmitted == "" {
+		// X-Rekindle-Digest, kept before the digests carried
+		// Auto-Submitted: one of rekindle's own digests.
+		h.AutoSubmitted = "auto-generated"
+	}
 	h.Auth = rekindle.Auth{}
 	if rec[0] == headerV2 {
 		a := &h.Auth

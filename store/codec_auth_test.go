@@ -37,7 +37,7 @@ var testAuth = rekindle.Auth{Server: "mx.example.com", DMARC: "fail", DMARCDomai
 func TestHeaderV1RecordDecodes(t *testing.T) {
 	want := headerV1Header()
 	for _, hd := range []*headerDecoder{{}, newStreamDecoder()} {
-		got := rekindle.Header{Auth: testAuth, RekindleDigest: "stale"}
+		got := rekindle.Header{Auth: testAuth, ListUnsubscribe: "stale"}
 		if err := hd.decode(headerV1Record, &got); err != nil {
 			t.Fatal(err)
 		}

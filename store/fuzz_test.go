@@ -68,11 +68,14 @@ func FuzzDecodeHeader(f *testing.F) {
 	full := rekindle.Header{MessageID: "a@b", Date: time.Unix(1772528400, 0).UTC(), Subject: "hi",
 		From: []rekindle.Address{{Email: "a@b", Name: "A"}}, To: []rekindle.Address{{Email: "c@d"}},
 		Cc: []rekindle.Address{{Email: "c"}, {Email: "d@e", Name: "Doe, Jane"}}, InReplyTo: []string{"p@b"},
-		References: []string{"r@b", "p@b"}, ListID: "list <l.x>", Precedence: "bulk", RekindleDigest: "2026-11-21"}
+		References: []string{"r@b", "p@b"}, ListID: "list <l.x>", Precedence: "bulk", AutoSubmitted: "auto-generated"}
 	f.Add(encodeHeader(nil, &full))
 	full.Auth = rekindle.Auth{Server: "mx.example.com", DMARC: "pass", DMARCDomain: "b", DKIM: "pass", DKIMDomain: "b", SPF: "fail", SPFDomain: "b"}
 	f.Add(encodeHeader(nil, &full))
 	f.Add(encodeHeader(nil, &rekindle.Header{}))
+	for _, old := range []string{oldDigestRecord, oldNoIDRecord, oldNoIDListRecord} {
+		f.Add([]byte(old))
+	}
 	for _, bad := range [][]byte{nil, {9}, {headerV1, 0xff}, {headerV2, 0}, encodeHeader(nil, &full)[:20],
 		{headerV1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}} {
 		f.Add(bad)

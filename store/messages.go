@@ -302,6 +302,20 @@ func init() {
 			h.Date = time.Time{}
 			return encodeHeader(nil, &h), nil
 		})
+	// rekindle_lean_header(header) is a packed header as encodeHeader
+	// writes it now: without the fields no longer kept, Reply-To and
+	// X-Rekindle-Digest (read as Auto-Submitted: auto-generated; see
+	// decode). Migration 0011 rewrites the headers stored before. A
+	// header that does not decode comes back as it was.
+	sqlite.MustRegisterDeterministicScalarFunction("rekindle_lean_header", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			b, ok := blobArg(args[0])
+			var h rekindle.Header
+			if !ok || decodeHeader(b, &h) != nil {
+				return args[0], nil
+			}
+			return encodeHeader(nil, &h), nil
+		})
 }
 
 // minDate is the earliest Date header imapsync keeps (see its toMessage);

@@ -267,7 +267,7 @@ func TestTwoProcessesWrite(t *testing.T) {
 func TestHeaderCodecRoundTrip(t *testing.T) {
 	full := msg(1, "a@b").Header
 	full.Cc = []rekindle.Address{{Email: "c", Name: ""}, {Email: "d@e", Name: "Doe, Jane"}}
-	full.ListID, full.Precedence, full.RekindleDigest = "list <l.x>", "bulk", "2026-11-21"
+	full.ListID, full.Precedence, full.AutoSubmitted = "list <l.x>", "bulk", "auto-generated"
 	for _, h := range []rekindle.Header{{}, full, {Subject: "\x00\n\t odd", Date: time.Unix(-5, 0).UTC()}} {
 		var got rekindle.Header
 		if err := decodeHeader(encodeHeader(nil, &h), &got); err != nil {

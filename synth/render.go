@@ -188,13 +188,11 @@ func (g *generator) render(r *rand.Rand, m *msg) Mail {
 		From:            truths(m.from),
 		To:              truths(m.to),
 		Cc:              truths(m.cc),
-		ReplyTo:         truths(m.replyTo),
 		References:      m.refs,
 		ListID:          m.listID,
 		ListUnsubscribe: m.listUnsub,
 		Precedence:      m.precedence,
 		AutoSubmitted:   m.autoSub,
-		RekindleDigest:  m.digest,
 	}
 	if m.rawDate == "" {
 		h.Date = date.UTC()

@@ -178,7 +178,7 @@ func parseHeader(raw []byte) (_ rekindle.Header, err error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]rekindle.Address
-	}{{"From", &out.From}, {"To", &out.To}, {"Cc", &out.Cc}, {"Reply-To", &out.ReplyTo}} {
+	}{{"From", &out.From}, {"To", &out.To}, {"Cc", &out.Cc}} {
 		if h.Get(f.name) == "" {
 			continue
 		}
@@ -197,7 +197,6 @@ func parseHeader(raw []byte) (_ rekindle.Header, err error) {
 	out.ListUnsubscribe = strings.TrimSpace(h.Get("List-Unsubscribe"))
 	out.Precedence = strings.TrimSpace(h.Get("Precedence"))
 	out.AutoSubmitted = strings.TrimSpace(h.Get("Auto-Submitted"))
-	out.RekindleDigest = strings.TrimSpace(h.Get("X-Rekindle-Digest"))
 	return out, nil
 }
 
@@ -237,14 +236,12 @@ func diffHeader(got, want rekindle.Header) string {
 	cmp("From", got.From, want.From)
 	cmp("To", got.To, want.To)
 	cmp("Cc", got.Cc, want.Cc)
-	cmp("Reply-To", got.ReplyTo, want.ReplyTo)
 	cmp("In-Reply-To", got.InReplyTo, want.InReplyTo)
 	cmp("References", got.References, want.References)
 	cmp("List-Id", got.ListID, want.ListID)
 	cmp("List-Unsubscribe", got.ListUnsubscribe, want.ListUnsubscribe)
 	cmp("Precedence", got.Precedence, want.Precedence)
 	cmp("Auto-Submitted", got.AutoSubmitted, want.AutoSubmitted)
-	cmp("X-Rekindle-Digest", got.RekindleDigest, want.RekindleDigest)
 	return strings.Join(d, "; ")
 }
 
