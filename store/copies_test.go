@@ -224,13 +224,7 @@ func TestMigrateRefetchesCopies(t *testing.T) {
 	if _, err := old.ExecContext(ctx, `INSERT INTO locations (folder_id, uid, message_key, flags) VALUES (2, ?, ?, '')`, direct.UID, key); err != nil {
 		t.Fatal(err)
 	}
-	old.Close()
-
-	d, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := migrated(t, old, path)
 	before := storedAll(t, d)
 	if len(before) != 2 || !before[0].IsBulk() {
 		t.Fatalf("after migrating: %+v; want the list's copy and the solo message as they were", before)

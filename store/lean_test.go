@@ -82,13 +82,7 @@ func TestMigrateLeanHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	old.Close()
-
-	d, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := migrated(t, old, path)
 	var stale, oldRows int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM locations WHERE message_key NOT IN (SELECT key FROM messages)`).Scan(&stale); err != nil || stale != 0 {
 		t.Errorf("%d locations point at no message (%v)", stale, err)

@@ -319,6 +319,19 @@ func oldStore(t *testing.T, path string, version int) *sql.DB {
 	return old
 }
 
+// migrated closes old, a store oldStore made at path, and opens it as
+// rekindle does, which applies the migrations after old's version.
+func migrated(t *testing.T, old *sql.DB, path string) *DB {
+	t.Helper()
+	old.Close()
+	d, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // A store written by an older rekindle keeps its messages through the
 // migrations that come after: here 0004, which drops columns.
 func TestMigrateKeepsMessages(t *testing.T) {
@@ -338,13 +351,7 @@ func TestMigrateKeepsMessages(t *testing.T) {
 		messageKey(&h, packed), h.Date.Unix(), h.Date.Unix(), h.Date.Unix(), packed, messageKey(&h, packed)); err != nil {
 		t.Fatal(err)
 	}
-	old.Close()
-
-	d, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := migrated(t, old, path)
 	migs, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
