@@ -134,10 +134,14 @@ type view struct {
 // (case, plus tags, Gmail dots), when the user declares it
 // (Options.Merges), when a card of the user's address book lists them
 // (Options.Cards), or when they carry the same display name (compared
-// without case, accents, punctuation or word order, and of at least two
-// words) and took part in a common thread, which is what happens when
-// someone answers from their phone's account. Options.Splits vetoes any of
-// these.
+// without case, accents, titles, punctuation or word order, and of at
+// least two words: see nameKey). Same-named addresses are one person when
+// each wrote to the user in ordinary mail, which is what happens when
+// someone answers from their phone's account or changes jobs; or, for any
+// address with a name, when they took part in a common thread. A name
+// with a word such as "Support" or "Team" (see deskWords) may be a desk's
+// at two companies, so it needs the common thread. Options.Splits vetoes
+// any of these.
 //
 // now should be Options.AsOf when that is set; mail dated after now must
 // not have been added (that is what AsOf guarantees).
@@ -267,6 +271,7 @@ func (b *Builder) cluster() *peopleCache {
 	b.mergeCards(lookup, active, union)
 	canon := make(map[string]int32)
 	keys := make([]string, n)
+	alts := make([]string, n)
 	for i := int32(0); i < int32(n); i++ {
 		if !active(i) {
 			continue
@@ -277,7 +282,34 @@ func (b *Builder) cluster() *peopleCache {
 		} else {
 			canon[c] = i
 		}
-		keys[i] = nameKey(bestName(b.addrs[i].names))
+		name := bestName(b.addrs[i].names)
+		if name == "" {
+			name = bestName(b.addrs[i].given)
+		}
+		keys[i], alts[i] = nameKey(name)
+	}
+	// Addresses in ordinary mail under one person's name are that
+	// person, thread or no thread (see Contacts); names that may be a
+	// desk's are left to the threads.
+	ordinary := func(i int32) bool { return b.addrs[i].sent > 0 || b.addrs[i].recv > 0 }
+	byName := make(map[string]int32)
+	for i := int32(0); i < int32(n); i++ {
+		if keys[i] == "" || !ordinary(i) || !personName(keys[i]) {
+			continue
+		}
+		if j, ok := byName[keys[i]]; ok {
+			union(j, i)
+		} else {
+			byName[keys[i]] = i
+		}
+	}
+	for i := int32(0); i < int32(n); i++ {
+		if alts[i] == "" || !ordinary(i) || !personName(keys[i]) {
+			continue
+		}
+		if j, ok := byName[alts[i]]; ok {
+			union(j, i)
+		}
 	}
 	for ti := range b.threads {
 		parts := b.threads[ti].parts
@@ -286,7 +318,8 @@ func (b *Builder) cluster() *peopleCache {
 				continue
 			}
 			for y := x + 1; y < len(parts); y++ {
-				if keys[parts[x]] == keys[parts[y]] {
+				px, py := parts[x], parts[y]
+				if sameName(keys[px], alts[px], keys[py], alts[py]) {
 					union(parts[x], parts[y])
 				}
 			}

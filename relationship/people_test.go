@@ -22,6 +22,19 @@ func TestNameKey(t *testing.T) {
 		{"Jane Doe (Acme)", "Jane Doe", true},
 		{"Jane  Doe", "Jane Doe", true},
 		{"Seán O'Brien", "Sean OBrien", true},
+		{"Gerta Rücker", "Gerta Ruecker", true}, // German without umlauts
+		{"Gerta Rücker", "Gerta Rucker", true},
+		{"Gerta Ruecker", "Gerta Rucker", false}, // neither has the umlaut that says which
+		{"Gerta Ru\u0308cker", "Gerta Ruecker", true},
+		{"Tina Dudenhöffer", "TINA DUDENHOEFFER", true},
+		{"Jürgen Gräßle", "Juergen Graessle", true},
+		{"Michael Kay", "Michal Kay", false}, // ASCII names are never rewritten
+		{"Dr. Guido Schwarzer", "Guido Schwarzer", true},
+		{"Prof. Dr. Martin Brunner", "Martin Brunner", true},
+		{"Jane Doe, PhD", "Jane Doe", true},
+		{"Mrs Jane Doe", "Jane Doe", true},
+		{"Dr. Doe", "Doe", false}, // a title and one name: too weak
+		{"Md Abdul Karim", "Abdul Karim", false},
 		{"Jane Doe", "Jane Dow", false},
 		{"Jane Doe", "Jane Q. Doe", false},
 		{"Jane", "Jane", false}, // one word is too weak
@@ -30,9 +43,13 @@ func TestNameKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.a+"|"+tt.b, func(t *testing.T) {
-			ka, kb := nameKey(tt.a), nameKey(tt.b)
-			if got := ka != "" && ka == kb; got != tt.same {
-				t.Errorf("nameKey(%q) = %q, nameKey(%q) = %q; same = %v, want %v", tt.a, ka, tt.b, kb, got, tt.same)
+			ka, aa := nameKey(tt.a)
+			kb, ab := nameKey(tt.b)
+			if got := sameName(ka, aa, kb, ab); got != tt.same {
+				t.Errorf("nameKey(%q) = %q, %q; nameKey(%q) = %q, %q; same = %v, want %v", tt.a, ka, aa, tt.b, kb, ab, got, tt.same)
+			}
+			if got := sameName(kb, ab, ka, aa); got != tt.same {
+				t.Errorf("sameName is not symmetric for %q and %q", tt.a, tt.b)
 			}
 		})
 	}
@@ -68,6 +85,25 @@ func TestMerge(t *testing.T) {
 		in3 := msg(day(6), nameB+" <jane.doe@gmail.com>", me).replyTo(back2)
 		return one(out, in, back, in2, back2, in3)
 	}
+	// Two addresses that never meet in a thread, each in ordinary mail
+	// under the names given.
+	apart := func(nameA, nameB string) []*Mail {
+		return one(
+			msg(day(1), me, nameA+" <a@one.example>").subj("a"),
+			msg(day(2), nameA+" <a@one.example>", me).subj("b"),
+			msg(day(3), me, nameB+" <b@two.example>").subj("c"),
+			msg(day(4), nameB+" <b@two.example>", me).subj("d"),
+			msg(day(5), me, nameA+" <a@one.example>").subj("e"),
+			msg(day(6), me, nameB+" <b@two.example>").subj("f"),
+		)
+	}
+	// The user writes to a new address, which has not answered: its name
+	// is the one the user gives it.
+	newAddress := one(
+		msg(day(1), me, "Jane Doe <jane@old.example>").subj("a"),
+		msg(day(2), "Jane Doe <jane@old.example>", me).subj("b"),
+		msg(day(8), me, "Jane Doe <jane@new.example>").subj("c"),
+	)
 	separate := one(
 		msg(day(1), me, "Jane Doe <jane@work.example>").subj("a"),
 		msg(day(2), "Jane Doe <jane@work.example>", me).subj("b"),
@@ -85,7 +121,13 @@ func TestMerge(t *testing.T) {
 		{"same name, same thread", Options{}, sameThread("Jane Doe", "Doe, Jane"), [][]string{{"jane.doe@gmail.com", "jane@work.example"}}},
 		{"same name with accents and quotes", Options{}, sameThread("Jane Doé", `"jane doe"`), [][]string{{"jane.doe@gmail.com", "jane@work.example"}}},
 		{"different names, same thread", Options{}, sameThread("Jane Doe", "J. Doe"), [][]string{{"jane.doe@gmail.com"}, {"jane@work.example"}}},
-		{"same name, never in one thread", Options{}, separate, [][]string{{"jane.doe@gmail.com"}, {"jane@work.example"}}},
+		{"same name, never in one thread", Options{}, separate, [][]string{{"jane.doe@gmail.com", "jane@work.example"}}},
+		{"same name with a title and without umlauts, apart", Options{}, apart("Dr. Gerta Rücker", "Gerta Ruecker"), [][]string{{"a@one.example", "b@two.example"}}},
+		{"a new address the user wrote to", Options{IncludeOneWay: true}, newAddress, [][]string{{"jane@new.example", "jane@old.example"}}},
+		{"a desk's name, apart", Options{}, apart("Customer Service", "Customer Service"), [][]string{{"a@one.example"}, {"b@two.example"}}},
+		{"initials, apart", Options{}, apart("D J", "D. J."), [][]string{{"a@one.example"}, {"b@two.example"}}},
+		{"different names, apart", Options{}, apart("Jane Doe", "Jane Dow"), [][]string{{"a@one.example"}, {"b@two.example"}}},
+		{"declared split beats names apart", Options{Splits: [][2]string{{"b@two.example", "a@one.example"}}}, apart("Jane Doe", "Jane Doe"), [][]string{{"a@one.example"}, {"b@two.example"}}},
 		{"declared merge", Options{Merges: [][]string{{"JANE@work.example", "jane.doe@gmail.com", "unseen@x.org"}}}, separate, [][]string{{"jane.doe@gmail.com", "jane@work.example"}}},
 		{"declared split beats names", Options{Splits: [][2]string{{"jane@work.example", "jane.doe@gmail.com"}}}, sameThread("Jane Doe", "Jane Doe"), [][]string{{"jane.doe@gmail.com"}, {"jane@work.example"}}},
 		{"declared split beats declared merge", Options{

@@ -167,22 +167,37 @@ var foldRune = map[rune]string{
 // nameKey is the form of a display name under which two addresses may be
 // one person: accents folded, case and punctuation dropped, words sorted
 // (so "Doe, Jane", "\"Jane Doe\"" and "Jane Doé" meet). Parenthesised and
-// bracketed parts ("Jane Doe (Acme)") are dropped. A name of fewer than two
-// words, or one that is an address, gives "": "Jane" alone is too weak to
-// say two addresses are one person.
-func nameKey(name string) string {
+// bracketed parts ("Jane Doe (Acme)") are dropped, and so are titles ("Dr.
+// Jane Doe", "Prof. Dr. Jane Doe", "Jane Doe, PhD": see nameTitles). A name
+// of fewer than two words left, or one that is an address, gives "": "Jane"
+// alone is too weak to say two addresses are one person.
+//
+// German writes ä, ö and ü as ae, oe and ue where a keyboard or an old
+// system lacks them, so "Gerta Rücker" is also "Gerta Ruecker"; it is as
+// often written "Rucker". The key folds ü to u like any accent, and alt is
+// the key with ä, ö and ü written the German way ("" when the name has
+// none of them). Two names are one when their keys are equal, or when one's
+// alt is the other's key (see sameName); ASCII names are never rewritten,
+// so "Michael" and "Michal" stay apart.
+func nameKey(name string) (key, alt string) {
 	if name == "" || strings.Contains(name, "@") {
-		return ""
+		return "", ""
 	}
-	var words []string
-	var w strings.Builder
+	var words, alts []string
+	var w, wa strings.Builder
+	umlaut := false
 	depth := 0
 	flush := func() {
 		if w.Len() > 0 {
-			words = append(words, w.String())
+			if !nameTitles[w.String()] {
+				words = append(words, w.String())
+				alts = append(alts, wa.String())
+			}
 			w.Reset()
+			wa.Reset()
 		}
 	}
+	var prev rune
 	for _, r := range name {
 		switch {
 		case r == '(' || r == '[':
@@ -194,26 +209,90 @@ func nameKey(name string) string {
 			}
 			flush()
 		case depth > 0:
+		case r == 0x308 && (prev == 'a' || prev == 'o' || prev == 'u'):
+			// A decomposed umlaut: "u" and a combining diaeresis.
+			wa.WriteByte('e')
+			umlaut = true
 		case r >= 0x300 && r <= 0x36f: // combining accents of decomposed text
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			r = unicode.ToLower(r)
 			if f, ok := foldRune[r]; ok {
 				w.WriteString(f)
+				if g, ok := germanFold[r]; ok {
+					wa.WriteString(g)
+					umlaut = true
+				} else {
+					wa.WriteString(f)
+				}
 			} else {
 				w.WriteRune(r)
+				wa.WriteRune(r)
 			}
 		case r == '\'' || r == '’':
 			// O'Brien and OBrien are one name.
 		default:
 			flush()
 		}
+		if unicode.IsLetter(r) {
+			prev = unicode.ToLower(r)
+		}
 	}
 	flush()
 	if len(words) < 2 {
-		return ""
+		return "", ""
 	}
 	slices.Sort(words)
-	return strings.Join(words, " ")
+	key = strings.Join(words, " ")
+	if umlaut {
+		slices.Sort(alts)
+		alt = strings.Join(alts, " ")
+	}
+	return key, alt
+}
+
+// germanFold is how German writes its umlauts without them.
+var germanFold = map[rune]string{'ä': "ae", 'ö': "oe", 'ü': "ue"}
+
+// nameTitles are the words of a name that are a title, not the person's:
+// "Dr. Jane Doe" and "Jane Doe" are one name. Only titles that are not
+// also given names or initials: no "md" ("Md" is Muhammad), no "sir".
+var nameTitles = map[string]bool{"dr": true, "prof": true, "mr": true, "mrs": true, "ms": true, "mx": true, "phd": true}
+
+// deskWords are words of a name that a desk, a team or a service may give
+// itself at any company ("Customer Service", "Sales Team"): a name with
+// one of them says less about who wrote.
+var deskWords = map[string]bool{
+	"account": true, "accounts": true, "admin": true, "billing": true, "bot": true,
+	"careers": true, "center": true, "centre": true, "committee": true,
+	"customer": true, "department": true, "desk": true, "editor": true,
+	"editorial": true, "editors": true, "group": true, "help": true,
+	"helpdesk": true, "info": true, "jobs": true, "mailer": true,
+	"marketing": true, "news": true, "newsletter": true, "notifications": true,
+	"office": true, "online": true, "recruiting": true, "reply": true,
+	"sales": true, "service": true, "services": true, "staff": true,
+	"support": true, "system": true, "team": true, "the": true, "via": true,
+}
+
+// personName reports whether a name key (nameKey) may name one person
+// well enough to join addresses that never met in a thread: no word of
+// deskWords, and two words that are more than initials ("D J" is not).
+func personName(key string) bool {
+	long := 0
+	for w := range strings.SplitSeq(key, " ") {
+		if deskWords[w] {
+			return false
+		}
+		if utf8.RuneCountInString(w) > 1 {
+			long++
+		}
+	}
+	return long >= 2
+}
+
+// sameName reports whether two names' keys (nameKey's key and alt) say one
+// person.
+func sameName(k1, a1, k2, a2 string) bool {
+	return k1 != "" && k2 != "" && (k1 == k2 || a1 == k2 || k1 == a2)
 }
 
 // nameSuffixes are what may follow a comma in a name that is not
