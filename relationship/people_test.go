@@ -2,6 +2,7 @@ package relationship
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rekindle/rekindle"
@@ -26,6 +27,9 @@ func TestNameKey(t *testing.T) {
 		{"Gerta Rücker", "Gerta Rucker", true},
 		{"Gerta Ruecker", "Gerta Rucker", false}, // neither has the umlaut that says which
 		{"Gerta Ru\u0308cker", "Gerta Ruecker", true},
+		{"GERTA RU\u0308CKER", "Gerta Ruecker", true},
+		{"Gerta Ru\u0308\u0308cker", "Gerta Ruecker", true}, // one umlaut, however many marks
+		{"Gerta Ru \u0308cker", "Gerta Ru ecker", false},    // a mark on no letter is no umlaut
 		{"Tina Dudenhöffer", "TINA DUDENHOEFFER", true},
 		{"Jürgen Gräßle", "Juergen Graessle", true},
 		{"Michael Kay", "Michal Kay", false}, // ASCII names are never rewritten
@@ -285,4 +289,44 @@ func TestNamesFromOthers(t *testing.T) {
 	if c := mustFind(t, cs, priya); c.Name != "Pri R." {
 		t.Errorf("priya named %q, want her own Pri R.", c.Name)
 	}
+}
+
+// FuzzNameKey holds nameKey and sameName to what the merge of same-named
+// addresses relies on, whatever a display name holds: a key is lower case
+// and already its own key; sameName is symmetric, and a name is the same
+// as itself in another case or word order.
+func FuzzNameKey(f *testing.F) {
+	for _, s := range []string{"Jane Doe", "Dr. Gerta Rücker", "Gerta Ruecker", "Ru\u0308cker, Gerta", "Prof. Dr. Martin Brunner", "Jürgen Gräßle", "Customer Service", "D J", "Fatih ÇELİK", "Jane Doe (Acme) [x]", "=?utf-8?q?x?=", "a@b", ""} {
+		f.Add(s, "Gerta Ruecker")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ka, aa := nameKey(a)
+		kb, ab := nameKey(b)
+		if sameName(ka, aa, kb, ab) != sameName(kb, ab, ka, aa) {
+			t.Fatalf("sameName not symmetric: %q (%q, %q) and %q (%q, %q)", a, ka, aa, b, kb, ab)
+		}
+		if ka == "" {
+			if aa != "" {
+				t.Fatalf("nameKey(%q) = %q, %q: an alt without a key", a, ka, aa)
+			}
+			return
+		}
+		if !sameName(ka, aa, ka, aa) {
+			t.Fatalf("nameKey(%q) = %q, %q: not the same as itself", a, ka, aa)
+		}
+		if k, alt := nameKey(ka); k != ka || alt != "" {
+			t.Fatalf("nameKey(%q) = %q; its key's key is %q, %q", a, ka, k, alt)
+		}
+		if aa != "" {
+			if k, _ := nameKey(aa); k != aa {
+				t.Fatalf("nameKey(%q) alt %q; its key is %q", a, aa, k)
+			}
+		}
+		// Word order: the words of the key reversed are the same name.
+		words := strings.Fields(ka)
+		slices.Reverse(words)
+		if k, _ := nameKey(strings.Join(words, " ")); k != ka {
+			t.Fatalf("nameKey(%q) = %q, but its words reversed give %q", a, ka, k)
+		}
+	})
 }

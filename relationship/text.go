@@ -233,8 +233,9 @@ func nameKey(name string) (key, alt string) {
 		default:
 			flush()
 		}
-		if unicode.IsLetter(r) {
-			prev = unicode.ToLower(r)
+		prev = 0
+		if depth == 0 && unicode.IsLetter(r) {
+			prev = r
 		}
 	}
 	flush()
