@@ -57,6 +57,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Build names the rekindle that runs, as "rekindle version" gives it
+	// (a packaged build's version and commit). The contacts snapshot is
+	// kept for one build: a new rekindle may work contacts out anew.
+	Build string
 }
 
 // App is rekindle's application over one configuration and one open
@@ -67,6 +71,8 @@ type App struct {
 	db  *store.DB
 	log *slog.Logger
 	now func() time.Time
+	// build is Options.Build.
+	build string
 	// The accounts and the SMTP server as the adapters take them; a
 	// conversion that failed (an unreadable ca_file) is an error only
 	// for the use cases that need it.
@@ -133,7 +139,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("app: no configuration")
 	}
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, build: o.Build}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

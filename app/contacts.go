@@ -43,15 +43,19 @@ import (
 // builds the model otherwise, with the same rows and order either way.
 
 // snapshotFormat names what the snapshot's rows are and how they are
-// worked out (contactRows); change it when they change.
-const snapshotFormat = "contacts 1"
+// worked out (contactRows, the model's rules among it); change it when
+// they change, so that a build that carries no version (a "go build" with
+// -buildvcs=false) does not serve an older build's rows. 2: same-named
+// addresses are one person without a common thread.
+const snapshotFormat = "contacts 2"
 
 // contactsBasis fingerprints what the snapshot depends on besides the
-// store: its format, the rekindle that builds it (a new build may work
-// contacts out differently) and the configuration's options.
+// store: its format, the rekindle that builds it (Options.Build and Go's
+// build information: a new build may work contacts out differently) and
+// the configuration's options.
 func (a *App) contactsBasis() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%#v\n", snapshotFormat, buildID(), a.configOptions())
+	fmt.Fprintf(h, "%s\n%s\n%q\n%#v\n", snapshotFormat, buildID(), a.build, a.configOptions())
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 

@@ -107,6 +107,30 @@ func TestQuerySnapshot(t *testing.T) {
 	}
 }
 
+// TestQuerySnapshotOfAnotherBuild: a snapshot that one rekindle saved is
+// not served by another (its model may work contacts out differently),
+// which saves its own at its first sync.
+func TestQuerySnapshotOfAnotherBuild(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, "")
+	old := e.synced(t, Options{Build: "1.0.0 abc 2026-01-01"})
+	if r, err := old.Query(ctx, "", 5); err != nil || !r.Cached {
+		t.Fatalf("the build that saved it: cached=%v, %v", r.Cached, err)
+	}
+	old.Close()
+	a := e.open(t, Options{Build: "1.1.0 def 2026-02-01"})
+	r, err := a.Query(ctx, "", 5)
+	if err != nil || r.Cached {
+		t.Fatalf("a new build: cached=%v, %v; want the model's answer", r.Cached, err)
+	}
+	if _, err := a.Sync(ctx, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := a.Query(ctx, "", 5); err != nil || !r.Cached {
+		t.Fatalf("the new build after its sync: cached=%v, %v", r.Cached, err)
+	}
+}
+
 // TestQueryOtherAddresses: a contact's other addresses are offered when
 // they themselves match, after the main one.
 func TestQueryOtherAddresses(t *testing.T) {

@@ -45,7 +45,10 @@ func (e *env) applyLogConfig(l config.Log) {
 }
 
 // options are what the App takes from the command line's environment.
-func (e *env) options() app.Options { return app.Options{Logger: e.log, Now: e.now} }
+func (e *env) options() app.Options {
+	v := currentVersion()
+	return app.Options{Logger: e.log, Now: e.now, Build: v.Version + " " + v.Commit + " " + v.Date}
+}
 
 // open loads the configuration and opens the application over it, its
 // store open for reading and writing.
