@@ -581,3 +581,73 @@ func selfCPU() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
 }
+
+// BenchmarkSyncSmallMailbox times the first sync of a small mailbox
+// through the latency link (benchDelay each way, benchRate): 600 messages
+// in INBOX, 300 in Sent, and five empty folders, as a new user's account
+// often has (Archive, Notes...). At this size the round trips are most of
+// the time: sync-ms, and sync-rtt in round trips. REKINDLE_BENCH_BIN runs
+// another binary; REKINDLE_BENCH_BEFORE=binary alternates an older build
+// with it, for before-sync-ms.
+func BenchmarkSyncSmallMailbox(b *testing.B) {
+	srv := dovecot.Start(b, benchServerOptions())
+	if err := srv.LoadMaildir("INBOX", syMails("INBOX", "in", 600)); err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.LoadMaildir("Sent", syMails("Sent", "out", 300)); err != nil {
+		b.Fatal(err)
+	}
+	c, err := srv.Login(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{"Archive", "Notes", "Receipts", "Projects", "Travel"} {
+		if err := c.Create(f, nil).Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	bin := os.Getenv("REKINDLE_BENCH_BIN")
+	if bin == "" {
+		bin = buildRekindle(b)
+	}
+	bins := map[string]string{"sync-ms": bin}
+	if before := os.Getenv("REKINDLE_BENCH_BEFORE"); before != "" {
+		bins["before-sync-ms"] = before
+	}
+	proxy := syStartShapedProxy(b, srv.Addr, benchDelay, benchRate)
+	samples := map[string][]float64{}
+	b.ResetTimer()
+	for i := range b.N {
+		order := []string{"sync-ms", "before-sync-ms"}
+		if i%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, name := range order {
+			if bins[name] == "" {
+				continue
+			}
+			dir := b.TempDir()
+			wall, _, _, out := runSync(b, bins[name], writeConfigAt(b, dir, srv, proxy.syAddr()), "")
+			var res []struct{ Folders []struct{ Messages int } }
+			stored := 0
+			if err := json.Unmarshal(out, &res); err == nil && len(res) == 1 {
+				for _, f := range res[0].Folders {
+					stored += f.Messages
+				}
+			}
+			if stored != 900 {
+				b.Fatalf("%s stored %d messages, want 900: %s", bins[name], stored, out)
+			}
+			samples[name] = append(samples[name], float64(wall.Microseconds())/1000)
+		}
+	}
+	b.StopTimer()
+	for name, v := range samples {
+		slices.Sort(v)
+		b.ReportMetric(v[len(v)/2], name)
+		if name == "sync-ms" {
+			b.ReportMetric(v[len(v)/2]/float64((2*benchDelay).Milliseconds()), "sync-rtt")
+		}
+	}
+}

@@ -439,9 +439,30 @@ func (r *folderRun) pipelined() bool {
 	return r.err == nil && r.fetch != nil && r.state.Messages == 0
 }
 
+// renumbered compares the folder's UIDVALIDITY, as selected (run.sel),
+// with the one stored. For a new folder, or one the server renumbered
+// (UIDs stored under the old UIDVALIDITY name other messages now), it
+// starts the run's state afresh and returns the store's reset of the
+// folder, which must come before any of its new messages are stored (the
+// fetch's writer runs it, or finish); otherwise nil.
+func (r *folderRun) renumbered(ctx context.Context, s *syncer) func() error {
+	uidValidity := r.sel.UIDValidity
+	if r.state.UIDValidity == uidValidity {
+		return nil
+	}
+	if r.state.UIDValidity != 0 {
+		r.fr.Reset = true
+		s.log.Info("UIDVALIDITY changed, syncing folder afresh", "folder", r.f.Name, "old", r.state.UIDValidity, "new", uidValidity)
+	}
+	r.reset = true
+	r.state = rekindle.FolderState{Account: s.a.Name, Folder: r.f.Name, UIDValidity: uidValidity}
+	return func() error { return s.st.ResetFolder(ctx, s.a.Name, r.f.Name, uidValidity) }
+}
+
 // startFolder begins to sync one folder; state is what the store holds
 // of it (read with the others, before the first folder). It returns once
-// the folder is selected and its fetch, if any, is under way: reading
+// the folder is selected (or found empty, with nothing stored, which
+// needs no SELECT) and its fetch, if any, is under way: reading
 // over its connections, and writing to the store once prevDone (the
 // previous folder's finish) is closed. It does not use the store itself:
 // the previous folder's writes may be going on, and the store's work of
@@ -472,6 +493,17 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 	}
 	if unchanged(state, status) {
 		fr.Unchanged = true
+		return run
+	}
+	if n := status.NumMessages; n != nil && *n == 0 && state.Messages == 0 && status.UIDValidity != 0 && status.UIDNext != 0 {
+		// Empty, with nothing stored (a new Archive, say): the status
+		// says all that its SELECT would, and the SELECT would cost a
+		// round trip before the next folder's. The run goes through as a
+		// fetch of nothing, so that its writes keep their turn.
+		run.sel = &imap.SelectData{UIDValidity: status.UIDValidity, UIDNext: status.UIDNext, HighestModSeq: status.HighestModSeq}
+		setup := run.renumbered(ctx, s)
+		run.fetch = s.writeFetch(ctx, f.Name, run.state.LastUID, 0, nil, prevDone, setup)
+		run.fetch.allSent()
 		return run
 	}
 
@@ -512,19 +544,8 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 		plan.drop(second)
 		plan = nil
 	}
-	if state.UIDValidity != sel.UIDValidity {
-		// New folder, or the server renumbered it: UIDs stored under the
-		// old UIDVALIDITY name other messages now.
-		if state.UIDValidity != 0 {
-			fr.Reset = true
-			s.log.Info("UIDVALIDITY changed, syncing folder afresh", "folder", f.Name, "old", state.UIDValidity, "new", sel.UIDValidity)
-		}
-		// The store forgets the folder's messages before it stores new
-		// ones (the fetch's writer, or finish).
-		run.reset = true
-		state = rekindle.FolderState{Account: s.a.Name, Folder: f.Name, UIDValidity: sel.UIDValidity}
-		run.state = state
-	}
+	setup := run.renumbered(ctx, s)
+	state = run.state
 
 	// New mail first: one streamed UID FETCH of everything above LastUID
 	// (already sent when pipelined).
@@ -536,10 +557,6 @@ func (s *syncer) startFolder(ctx context.Context, f *Folder, statusOpts *imap.St
 			// every one of them comes again: the locations are written
 			// in place and the message count does not move.
 			expect = int(sel.NumMessages)
-		}
-		var setup func() error
-		if run.reset {
-			setup = func() error { return s.st.ResetFolder(ctx, s.a.Name, f.Name, sel.UIDValidity) }
 		}
 		run.fetch = s.startFetch(ctx, f.Name, state.LastUID, uint32(sel.UIDNext), sel.UIDValidity, expect, second, plan, prevDone, setup)
 	} else {
@@ -580,7 +597,7 @@ func (s *syncer) finish(ctx context.Context, run *folderRun, res *Result) error 
 }
 
 // finishFolder is finish's work on the store, for a run that selected
-// its folder.
+// its folder (run.sel; for an empty folder, what its status said).
 func (s *syncer) finishFolder(ctx context.Context, run *folderRun) error {
 	fr, state, sel := &run.fr, run.state, run.sel
 	if sel == nil {
@@ -814,60 +831,8 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 		pending = s.selectSecond(ctx, folder, nil)
 	}
 
-	// While the previous folder's writes go on, this folder's lanes read
-	// and parse only as far as one batch each: the batches of two
-	// folders in memory at once would raise the sync's peak.
-	queue := len(ranges)
-	if prevDone != nil {
-		queue = 0
-	}
-	f := &fetching{s: s, split: split, batches: make(chan batch, queue), written: make(chan writeEnd, 1),
-		sent: make(chan struct{})}
-	go func() {
-		// The resume point only ever covers a contiguous run of UIDs from
-		// after: the first range's progress, and once that range is done,
-		// the second's. Batches of the second range written earlier are
-		// simply fetched again if the sync is cut (the store skips copies).
-		var (
-			err     error
-			prog    [2]uint32
-			done0   bool
-			single  = len(ranges) == 1
-			stored  int
-			lastUID = after
-		)
-		if prevDone != nil {
-			<-prevDone
-		}
-		if s.halt.Load() {
-			err = errHalted
-		} else if setup != nil {
-			err = setup()
-		}
-		for b := range f.batches {
-			if err != nil {
-				s.doneWith(b.msgs)
-				continue // drain
-			}
-			prog[b.part] = max(prog[b.part], b.prog)
-			if b.part == 0 && b.done {
-				done0 = true
-			}
-			resume := max(after, prog[0])
-			if !single && done0 {
-				resume = max(resume, ranges[1].lo-1, prog[1])
-			}
-			if err = s.st.PutMessages(ctx, s.a.Name, folder, b.msgs, resume); err == nil {
-				stored += len(b.msgs)
-				lastUID = resume
-				if p := s.opts.Progress; p != nil {
-					p(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
-				}
-			}
-			s.doneWith(b.msgs)
-		}
-		f.written <- writeEnd{last: lastUID, err: err}
-	}()
+	f := s.writeFetch(ctx, folder, after, expect, ranges, prevDone, setup)
+	f.split = split
 
 	// Each connection reads its range: the first starts at once, the
 	// second once it has the folder selected; without a second (it
@@ -937,6 +902,70 @@ func (s *syncer) startFetch(ctx context.Context, folder string, after, uidNext u
 	if !split {
 		f.allSent()
 	}
+	return f
+}
+
+// writeFetch returns a fetch of ranges (none: a folder with nothing to
+// fetch) whose writer is under way: it waits for prevDone to be closed
+// (nil: no wait), runs setup (when not nil), and writes the batches the
+// fetch's lanes send until wait closes them; nothing is written if the
+// sync halted meanwhile. The caller starts the lanes.
+func (s *syncer) writeFetch(ctx context.Context, folder string, after uint32, expect int, ranges []fetchRange,
+	prevDone <-chan struct{}, setup func() error) *fetching {
+	// While the previous folder's writes go on, this folder's lanes read
+	// and parse only as far as one batch each: the batches of two
+	// folders in memory at once would raise the sync's peak.
+	queue := len(ranges)
+	if prevDone != nil {
+		queue = 0
+	}
+	f := &fetching{s: s, batches: make(chan batch, queue), written: make(chan writeEnd, 1),
+		sent: make(chan struct{})}
+	go func() {
+		// The resume point only ever covers a contiguous run of UIDs from
+		// after: the first range's progress, and once that range is done,
+		// the second's. Batches of the second range written earlier are
+		// simply fetched again if the sync is cut (the store skips copies).
+		var (
+			err     error
+			prog    [2]uint32
+			done0   bool
+			single  = len(ranges) <= 1
+			stored  int
+			lastUID = after
+		)
+		if prevDone != nil {
+			<-prevDone
+		}
+		if s.halt.Load() {
+			err = errHalted
+		} else if setup != nil {
+			err = setup()
+		}
+		for b := range f.batches {
+			if err != nil {
+				s.doneWith(b.msgs)
+				continue // drain
+			}
+			prog[b.part] = max(prog[b.part], b.prog)
+			if b.part == 0 && b.done {
+				done0 = true
+			}
+			resume := max(after, prog[0])
+			if !single && done0 {
+				resume = max(resume, ranges[1].lo-1, prog[1])
+			}
+			if err = s.st.PutMessages(ctx, s.a.Name, folder, b.msgs, resume); err == nil {
+				stored += len(b.msgs)
+				lastUID = resume
+				if p := s.opts.Progress; p != nil {
+					p(Progress{Account: s.a.Name, Folder: folder, Done: stored, Total: max(expect, stored)})
+				}
+			}
+			s.doneWith(b.msgs)
+		}
+		f.written <- writeEnd{last: lastUID, err: err}
+	}()
 	return f
 }
 

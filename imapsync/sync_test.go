@@ -850,3 +850,79 @@ func TestSyncFinishFailsWhileNextFolders(t *testing.T) {
 		t.Errorf("stored %d messages, want 90", tot.Messages)
 	}
 }
+
+// TestSyncEmptyFolderNotSelected: a folder that is empty, with nothing of
+// it stored, is recorded from its status, without the SELECT that would
+// cost a round trip before the next folder's; once it holds mail, it is
+// selected and fetched as any other, and a folder renumbered while empty
+// is recorded afresh the same way.
+func TestSyncEmptyFolderNotSelected(t *testing.T) {
+	for _, rev1 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("imap4rev1only=%v", rev1), func(t *testing.T) {
+			e := newEnv(t, memimap.Options{IMAP4rev1Only: rev1})
+			e.fill(t, "INBOX", 3)
+			e.fill(t, "Sent", 2)
+			selects := func() int {
+				c := e.srv.Commands()
+				return c["SELECT"] + c["EXAMINE"]
+			}
+
+			res := e.sync(t, imapsync.Options{})
+			if n := selects(); n != 2 {
+				t.Errorf("first sync selected %d folders, want 2 (INBOX and Sent; Archive and Lists/go-nuts are empty)", n)
+			}
+			if f := folderResult(t, res, "Archive"); f.Messages != 0 || f.Added != 0 || f.Err != nil {
+				t.Errorf("Archive = %+v", f)
+			}
+			st := folderState(t, e.db, "Archive")
+			if st.UIDValidity == 0 || st.UIDNext == 0 || st.LastSync.IsZero() {
+				t.Errorf("Archive recorded as %+v; want its UIDVALIDITY, UIDNEXT and this sync", st)
+			}
+			if tot := totals(t, e.db); tot.Messages != 5 {
+				t.Errorf("stored %d messages, want 5", tot.Messages)
+			}
+			e.sync(t, imapsync.Options{})
+			if n := selects(); n != 0 {
+				t.Errorf("a sync with nothing new selected %d folders", n)
+			}
+
+			// Mail comes in: Archive is selected and fetched.
+			uid := e.add(t, "Archive", plain("carol@example.com", "jane@example.com", "old", "arch@x"))
+			res = e.sync(t, imapsync.Options{})
+			if f := folderResult(t, res, "Archive"); f.Added != 1 || f.Messages != 1 {
+				t.Errorf("Archive with one message = %+v", f)
+			}
+			// And goes: the stored message is removed (this needs the
+			// SELECT), and the empty folder is left alone after.
+			if err := e.srv.Expunge("Archive", uid); err != nil {
+				t.Fatal(err)
+			}
+			res = e.sync(t, imapsync.Options{})
+			if f := folderResult(t, res, "Archive"); f.Removed != 1 || f.Messages != 0 {
+				t.Errorf("Archive emptied = %+v", f)
+			}
+			selects()
+
+			// Renumbered while empty: recorded afresh, still unselected.
+			if err := e.srv.Delete("Archive"); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.srv.Create("Archive"); err != nil {
+				t.Fatal(err)
+			}
+			res = e.sync(t, imapsync.Options{})
+			if n := selects(); n != 0 {
+				t.Errorf("the sync after Archive was renumbered selected %d folders", n)
+			}
+			if f := folderResult(t, res, "Archive"); !f.Reset || f.Err != nil {
+				t.Errorf("renumbered Archive = %+v, want Reset", f)
+			}
+			if now := folderState(t, e.db, "Archive"); now.UIDValidity == st.UIDValidity || now.Messages != 0 {
+				t.Errorf("renumbered Archive recorded as %+v (UIDVALIDITY before %d)", now, st.UIDValidity)
+			}
+			if tot := totals(t, e.db); tot.Messages != 5 {
+				t.Errorf("stored %d messages at the end, want 5", tot.Messages)
+			}
+		})
+	}
+}
