@@ -129,6 +129,13 @@ func (c *Client) compressNow() error {
 	})
 }
 
+// shut closes the connection at once, so that every read and write on
+// it fails, without waiting for go-imap's reader to end as Close does:
+// that reader may be handing a message over to a fetch lane that waits
+// for the store's turn, which may wait for the caller. Close, later,
+// waits for the reader, once the lanes have drained their commands.
+func (c *Client) shut() { c.watch.Close() }
+
 // Close closes the connection.
 func (c *Client) Close() error {
 	c.stop()

@@ -737,11 +737,20 @@ func (f *finisher) failed() error {
 	return f.err
 }
 
-// closeConns closes the sync's connections, so that every fetch under
-// way ends at once.
+// closeConns shuts the sync's connections, so that every fetch under way
+// ends at once. It does not wait for go-imap's readers (see shut): the
+// finisher calls it, and a reader may be waiting for a lane that waits
+// for the finisher. Sync closes them for good at its end.
 func (s *syncer) closeConns() {
-	s.c.Close()
-	s.dropSecond()
+	s.c.shut()
+	s.secondMu.Lock()
+	defer s.secondMu.Unlock()
+	if s.second != nil {
+		<-s.second.ready
+		if s.second.c != nil {
+			s.second.c.shut()
+		}
+	}
 }
 
 // abort stops a run started when the sync had to stop: its connections
@@ -1289,8 +1298,12 @@ func (s *syncer) dropSecond() {
 	defer s.secondMu.Unlock()
 	if s.second != nil {
 		<-s.second.ready
-		if s.second.c != nil {
-			s.second.c.Close()
+		if c := s.second.c; c != nil {
+			// Shut now, closed once its reader has handed over what it
+			// holds (see Client.shut): a lane of the next folder may be
+			// waiting for this caller.
+			c.shut()
+			go c.Close()
 		}
 		s.second = nil
 	}

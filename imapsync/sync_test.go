@@ -808,11 +808,16 @@ type failFinish struct {
 	*store.DB
 	folder string
 	failed bool
+	// hold, when not nil, is waited for before the failure.
+	hold <-chan struct{}
 }
 
 func (s *failFinish) FinishFolder(ctx context.Context, st rekindle.FolderState) error {
 	if st.Folder == s.folder && !s.failed {
 		s.failed = true
+		if s.hold != nil {
+			<-s.hold
+		}
 		return fmt.Errorf("finish folder: %w", &store.DiskFullError{Path: s.Path(), Err: errors.New("database or disk is full (13)")})
 	}
 	return s.DB.FinishFolder(ctx, st)
@@ -822,16 +827,48 @@ func (s *failFinish) FinishFolder(ctx context.Context, st rekindle.FolderState) 
 // disk, while the next folders' fetches are under way, stops the sync
 // with that error, and nothing of the folders after it is written; the
 // next sync stores every message once.
+//
+// With held, Z2 holds one message, and the failure waits until Z3 is
+// selected and its fetch has had time to fill a batch: Z3's lane then
+// waits for Z2's turn to write, which the finisher gives once done with
+// Z1, and go-imap's reader waits for that lane to take Z3's next message.
+// The finisher shutting the connection must not wait for that reader (it
+// did: the sync hung).
 func TestSyncFinishFailsWhileNextFolders(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) { testFinishFailsWhileNext(t, held) })
+	}
+}
+
+func testFinishFailsWhileNext(t *testing.T, held bool) {
 	e := newEnv(t, memimap.Options{})
+	want := map[string]int{"Z1": 30, "Z2": 30, "Z3": 30}
+	if held {
+		want["Z2"] = 1
+	}
 	for _, f := range []string{"Z1", "Z2", "Z3"} {
 		if err := e.srv.Create(f); err != nil {
 			t.Fatal(err)
 		}
-		e.fill(t, f, 30)
+		e.fill(t, f, want[f])
 	}
 	st := &failFinish{DB: e.db, folder: "Z1"}
-	_, err := imapsync.Sync(context.Background(), e.acct, st, imapsync.Options{BatchSize: 10})
+	if held {
+		hold := make(chan struct{})
+		e.srv.AfterNextSelect("Z3", func() { time.AfterFunc(200*time.Millisecond, func() { close(hold) }) })
+		st.hold = hold
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := imapsync.Sync(context.Background(), e.acct, st, imapsync.Options{BatchSize: 10})
+		errc <- err
+	}()
+	var err error
+	select {
+	case err = <-errc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync whose finish of Z1 failed did not return within 30 s")
+	}
 	if !errors.Is(err, store.ErrDiskFull) || !strings.Contains(err.Error(), "folder Z1") {
 		t.Fatalf("sync whose finish of Z1 failed: %v; want the disk-full error, naming Z1", err)
 	}
@@ -842,12 +879,12 @@ func TestSyncFinishFailsWhileNextFolders(t *testing.T) {
 	}
 	res := e.sync(t, imapsync.Options{BatchSize: 10})
 	for _, f := range []string{"Z1", "Z2", "Z3"} {
-		if r := folderResult(t, res, f); r.Messages != 30 || r.Err != nil {
-			t.Errorf("%s after the next sync: %+v, want 30 messages", f, r)
+		if r := folderResult(t, res, f); r.Messages != want[f] || r.Err != nil {
+			t.Errorf("%s after the next sync: %+v, want %d messages", f, r, want[f])
 		}
 	}
-	if tot := totals(t, e.db); tot.Messages != 90 {
-		t.Errorf("stored %d messages, want 90", tot.Messages)
+	if tot := totals(t, e.db); tot.Messages != want["Z1"]+want["Z2"]+want["Z3"] {
+		t.Errorf("stored %d messages, want %d", tot.Messages, want["Z1"]+want["Z2"]+want["Z3"])
 	}
 }
 
