@@ -58,8 +58,9 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Build names the rekindle that runs, as "rekindle version" gives it
-	// (a packaged build's version and commit). The contacts snapshot is
-	// kept for one build: a new rekindle may work contacts out anew.
+	// (a packaged build's version and commit); empty, Go's build
+	// information names it. The contacts snapshot is kept for one build: a
+	// new rekindle may work contacts out anew.
 	Build string
 }
 
@@ -71,7 +72,8 @@ type App struct {
 	db  *store.DB
 	log *slog.Logger
 	now func() time.Time
-	// build is Options.Build.
+	// build is Options.Build, or else what Go's build information says
+	// (buildID).
 	build string
 	// The accounts and the SMTP server as the adapters take them; a
 	// conversion that failed (an unreadable ca_file) is an error only
@@ -140,6 +142,9 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("app: no configuration")
 	}
 	a := &App{cfg: cfg, log: o.Logger, now: o.Now, build: o.Build}
+	if a.build == "" {
+		a.build = buildID()
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -50,17 +50,17 @@ import (
 const snapshotFormat = "contacts 2"
 
 // contactsBasis fingerprints what the snapshot depends on besides the
-// store: its format, the rekindle that builds it (Options.Build and Go's
-// build information: a new build may work contacts out differently) and
-// the configuration's options.
+// store: its format, the rekindle that builds it (a.build: a new build
+// may work contacts out differently) and the configuration's options.
 func (a *App) contactsBasis() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%q\n%#v\n", snapshotFormat, buildID(), a.build, a.configOptions())
+	fmt.Fprintf(h, "%s\n%q\n%#v\n", snapshotFormat, a.build, a.configOptions())
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// buildID identifies the running rekindle: its module version and, for a
-// build from a checkout, the commit and whether it was modified.
+// buildID identifies the running rekindle when Options.Build does not:
+// its module version and, for a build from a checkout, the commit and
+// whether it was modified.
 func buildID() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {

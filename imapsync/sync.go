@@ -740,17 +740,11 @@ func (f *finisher) failed() error {
 // closeConns shuts the sync's connections, so that every fetch under way
 // ends at once. It does not wait for go-imap's readers (see shut): the
 // finisher calls it, and a reader may be waiting for a lane that waits
-// for the finisher. Sync closes them for good at its end.
+// for the finisher. Sync closes the first connection for good at its end;
+// dropSecond closes the second in the background.
 func (s *syncer) closeConns() {
 	s.c.shut()
-	s.secondMu.Lock()
-	defer s.secondMu.Unlock()
-	if s.second != nil {
-		<-s.second.ready
-		if s.second.c != nil {
-			s.second.c.shut()
-		}
-	}
+	s.dropSecond()
 }
 
 // abort stops a run started when the sync had to stop: its connections
