@@ -622,6 +622,21 @@ func (c *Client) closeWithError(err error) {
 	}
 }
 
+// failCommand ends a command that could not be sent in full. It closes
+// the connection, so that the read goroutine stops at its next read and
+// completes every other pending command, and completes cmd itself at
+// once: the server never had it, so no response will end it, and the
+// goroutine waiting for it may be the one the read goroutine is handing a
+// response to. Completing the other commands here, as closeWithError
+// does, would close their channels while the read goroutine may be
+// sending on one of them.
+func (c *Client) failCommand(cmd *commandBase, err error) {
+	c.conn.Close()
+	if pending := c.deletePendingCmdByTag(cmd.tag); pending != nil {
+		c.completeCommand(pending, err)
+	}
+}
+
 // read continuously reads data coming from the server.
 //
 // All the data is decoded in the read goroutine, then dispatched via channels
@@ -1165,7 +1180,7 @@ func (ce *commandEncoder) flush() {
 	if err := ce.Encoder.CRLF(); err != nil {
 		// TODO: consider stashing the error in Client to return it in future
 		// calls
-		ce.client.closeWithError(err)
+		ce.client.failCommand(ce.cmd, err)
 	}
 	ce.Encoder = nil
 }
